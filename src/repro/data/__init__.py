@@ -1,0 +1,22 @@
+"""Published data (fetched, never committed), the results schema, and paper-reported numbers."""
+
+from repro.data.loaders import (
+    load_arch,
+    load_learning_curves,
+    load_linear_probe,
+    load_linear_probe_vtab,
+    load_models_info,
+    load_openclip_results,
+    load_results,
+    read_results,
+)
+from repro.data.registry import DATA_DIR_ENV, FILES, fetch, upstream_url, verify
+from repro.data.reported import REPORTED, load_reported
+from repro.data.schema import RESULTS_COLUMNS, error_of, model_id, validate_results
+
+__all__ = [
+    "DATA_DIR_ENV", "FILES", "REPORTED", "RESULTS_COLUMNS", "error_of", "fetch", "load_arch",
+    "load_learning_curves", "load_linear_probe", "load_linear_probe_vtab", "load_models_info",
+    "load_openclip_results", "load_reported", "load_results", "model_id", "read_results",
+    "upstream_url", "validate_results", "verify",
+]

@@ -1,0 +1,103 @@
+"""One ``load_<table>()`` per published file (STYLE.md §6), each returning a validated DataFrame."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from repro.data.registry import fetch
+from repro.data.schema import validate_results
+from repro.errors import SchemaError
+
+ZEROSHOT = "scaling-laws-openclip/zeroshot_results.csv"
+MODELS_INFO = "scaling-laws-openclip/trained_models_info.csv"
+ARCH = "scaling-laws-openclip/arch_info.csv"
+LEARNING_CURVES = "scaling-laws-openclip/imagenet_zeroshot_learning_curves.csv"
+LINEAR_PROBE = "clip-benchmark-probe/scaling_experiment_data2.json"
+LINEAR_PROBE_VTAB = "clip-benchmark-probe/scaling_experiment_data_vtab.json"
+OPENCLIP_RESULTS = "clip-benchmark-probe/openclip_results.csv"
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: Path | str) -> pd.DataFrame:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{source}: missing column(s) {', '.join(repr(c) for c in missing)}")
+    return frame
+
+
+def _read_csv(path: Path | str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise SchemaError(f"{path}: not a readable CSV file ({err})") from err
+
+
+@lru_cache(maxsize=None)
+def _load_results_cached(path: str) -> pd.DataFrame:
+    return validate_results(_read_csv(path), source=path, paper_grid=True)
+
+
+def load_results() -> pd.DataFrame:
+    """The published zero-shot results: 32 models x 41 downstream datasets (ZS in PAPER.md)."""
+    return _load_results_cached(str(fetch(ZEROSHOT))).copy()
+
+
+def read_results(path: Path | str) -> pd.DataFrame:
+    """Any results table in the schema of zeroshot_results.csv (ours: mini study, new evaluations)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such results file")
+    return validate_results(_read_csv(path), source=path)
+
+
+def load_models_info() -> pd.DataFrame:
+    """The 29 OpenCLIP training runs (INFO): name, arch, data, lr, warmup, epochs, gpus, throughput..."""
+    path = fetch(MODELS_INFO)
+    frame = _require(_read_csv(path), ("name", "arch", "data", "samples_seen_pretty", "lr", "warmup", "epochs",
+                                        "gpus", "samples_per_sec", "samples_per_epoch", "local_bs", "url"), path)
+    if len(frame) != 29:
+        raise SchemaError(f"{path}: expected the paper's 29 training runs, got {len(frame)} rows")
+    return frame
+
+
+def load_arch() -> pd.DataFrame:
+    """Per-architecture compute (ARCH): GMACs per sample, activations and parameters, per tower."""
+    path = fetch(ARCH)
+    return _require(_read_csv(path), ("model", "image_size", "gmacs", "image_gmacs", "text_gmacs", "mparams"), path)
+
+
+def load_learning_curves() -> pd.DataFrame:
+    """ImageNet zero-shot top-1/top-5 at intermediate epochs of the 29 runs (LC)."""
+    path = fetch(LEARNING_CURVES)
+    frame = _require(_read_csv(path), ("imagenet-zeroshot-val-top1", "imagenet-zeroshot-val-top5", "name", "epoch"), path)
+    return frame.rename(columns={"imagenet-zeroshot-val-top1": "acc1", "imagenet-zeroshot-val-top5": "acc5"})
+
+
+def _read_json_records(key: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    path = fetch(key)
+    try:
+        records = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as err:
+        raise SchemaError(f"{path}: not valid JSON ({err})") from err
+    return _require(pd.DataFrame.from_records(records), columns, path)
+
+
+def load_linear_probe() -> pd.DataFrame:
+    """The 4,752 raw linear-probe runs (LP): model x pretrained x dataset x k x lr x epochs."""
+    return _read_json_records(LINEAR_PROBE, ("model", "pretrained", "dataset", "fewshot_k", "lr", "epochs",
+                                             "lp_acc1", "gmacs_total", "upstream_dataset", "samples_seen_pretty"))
+
+
+def load_linear_probe_vtab() -> pd.DataFrame:
+    """Full-data linear-probe VTAB (19-task mean) per model (LP)."""
+    return _read_json_records(LINEAR_PROBE_VTAB, ("dataset", "lp_acc1", "fewshot_k", "model", "pretrained",
+                                                  "upstream_dataset", "gmacs_total", "samples_seen_pretty"))
+
+
+def load_openclip_results() -> pd.DataFrame:
+    """Zero-shot results of the public OpenCLIP release checkpoints (context for the probes)."""
+    path = fetch(OPENCLIP_RESULTS)
+    return _require(_read_csv(path), ("model_fullname", "arch", "downstream_dataset", "acc1"), path)

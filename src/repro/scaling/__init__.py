@@ -1,0 +1,22 @@
+"""Frontiers, law forms and fits: the paper's exact method and the fits beyond it."""
+
+from repro.scaling.constants import (
+    EXTRAPOLATION_ARCHS,
+    EXTRAPOLATION_SAMPLES_SEEN,
+    LAION_UPSTREAMS,
+    N_BINS,
+    OPENAI_SAMPLES_SEEN,
+    OPENAI_UPSTREAM,
+    UPPER_EDGE_PAD_LOG10,
+)
+from repro.scaling.paper_fit import (
+    Frontier,
+    PowerLawFit,
+    binned_frontier,
+    binned_line_fit,
+    fit_openai_law,
+    fit_paper_law,
+    line_fit,
+    plain_line_fit,
+    select,
+)
