@@ -1,0 +1,30 @@
+"""Interactive plotly figures in the static book, offline.
+
+plotly.js is not fetched from a CDN (the readers' browser may be offline, and the browser check
+fails on console errors): the book's Sphinx extension copies ``plotly.min.js`` from the installed
+plotly package into the site's ``_static`` and loads it on every page, so each figure's HTML only
+carries its data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from IPython.display import HTML
+
+
+def plotly_js_path() -> Path:
+    """The plotly.min.js shipped inside the installed plotly package."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: plotly.min.js not found in the installed plotly package")
+    return path
+
+
+def show_plotly(fig, *, height: int | None = None) -> HTML:
+    """An HTML display object of a plotly figure that relies on the page-level plotly.js."""
+    html = fig.to_html(include_plotlyjs=False, full_html=False, default_height=height or "100%",
+                       config={"displaylogo": False, "responsive": True})
+    return HTML(html)

@@ -1,0 +1,105 @@
+"""Compute vs zero-shot error, the figure family of Figure 1 (PAPER.md: Fig 1a, 1b)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from repro.data.schema import error_of
+from repro.figures import style
+from repro.scaling.constants import OPENAI_UPSTREAM
+from repro.scaling.paper_fit import PowerLawFit
+
+#: the paper's axis titles per downstream dataset
+TITLES = {
+    "imagenet1k": "ImageNet",
+    "imagenet_robustness": "ImageNet robustness (mean of 5 sets)",
+    "mscoco_captions": "MS-COCO image retrieval",
+    "flickr30k": "Flickr30K image retrieval",
+    "vtab+": "VTAB+ (35 tasks)",
+    "vtab": "VTAB (19 tasks)",
+}
+
+
+def _ylabel(downstream_dataset: str, rows: pd.DataFrame) -> str:
+    task = rows["task"].iloc[0] if len(rows) else ""
+    return "Error rate (100 - Recall@5) %" if task == "zeroshot_retrieval" else "Zero-shot error rate %"
+
+
+def compute_vs_error(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
+                     fits: Mapping[str, Mapping[str, PowerLawFit]] | None = None,
+                     titles: Mapping[str, str] | None = None) -> Figure:
+    """Total compute (GMACs) vs error, one panel per downstream dataset, log-log.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema (the paper's or ours).
+    downstream_datasets : sequence of str
+        One panel each, left to right.
+    fits : mapping, optional
+        ``fits[downstream_dataset]["openclip" | "openai"]`` -> :class:`PowerLawFit`, drawn as lines
+        over the compute range of the points they were fitted to, labelled ``E = β·C^α``.
+
+    Notes
+    -----
+    As the paper draws it: colour = architecture, marker = upstream dataset, marker size = samples
+    seen, OpenAI (CLIP-WIT) models as stars.
+    """
+    fits = fits or {}
+    titles = {**TITLES, **(titles or {})}
+    with style.context():
+        fig, axes = style.new_figure(1, len(downstream_datasets))
+        for ax, dataset in zip(axes, downstream_datasets):
+            panel = rows[rows["downstream_dataset"] == dataset]
+            error_percent = 100 * error_of(panel)
+            for (arch, upstream, pretty), group in panel.groupby(["arch", "upstream_dataset", "samples_seen_pretty"]):
+                openai = upstream == OPENAI_UPSTREAM
+                ax.scatter(group["gmacs_total"], error_percent[group.index], color=style.arch_color(arch),
+                           marker=style.upstream_marker(upstream),
+                           s=style.OPENAI_STAR_SIZE if openai else style.samples_seen_size(pretty),
+                           edgecolor="black", linewidth=0.5, zorder=3, alpha=0.9)
+            for who, fit in fits.get(dataset, {}).items():
+                grid = np.logspace(*fit.x_range, 50)
+                ax.plot(grid, 100 * fit.predict(grid), color=style.FIT_COLORS[who], linewidth=1.6, zorder=2,
+                        label=style.law_label(fit.beta, fit.alpha, who="OpenCLIP" if who == "openclip" else "OpenAI"))
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("Compute (GMACs)")
+            ax.set_ylabel(_ylabel(dataset, panel))
+            ax.set_title(titles.get(dataset, dataset))
+            _tick_percent(ax)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="lower left")
+        fig.legend(_key_handles(rows), _key_labels(rows), loc="outside lower center", ncols=8, frameon=False)
+    return fig
+
+
+def _tick_percent(ax) -> None:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=np.arange(1, 10)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _archs_by_size(rows: pd.DataFrame) -> list[str]:
+    return list(rows.groupby("arch")["gmacs"].first().sort_values().index)
+
+
+def _key_handles(rows: pd.DataFrame) -> list:
+    """Legend key shared by all panels: architectures (colour), then upstream datasets (marker)."""
+    handles = [Line2D([], [], marker="o", linestyle="", color=style.arch_color(a), markersize=6)
+               for a in _archs_by_size(rows)]
+    handles += [Line2D([], [], marker=style.upstream_marker(u), linestyle="", color="grey", markersize=7)
+                for u in dict.fromkeys(rows["upstream_dataset"])]
+    return handles
+
+
+def _key_labels(rows: pd.DataFrame) -> list[str]:
+    return [style.pretty_arch(a) for a in _archs_by_size(rows)] + list(dict.fromkeys(rows["upstream_dataset"]))
