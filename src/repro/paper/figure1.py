@@ -64,9 +64,12 @@ def exponents_table(fits: dict[str, PanelFits]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def report_rows(fits: dict[str, PanelFits]) -> list[ReportRow]:
-    """Report rows: alpha (2 decimals, as the text prints them) and beta (no paper value) per panel."""
+def report_rows(fits: dict[str, PanelFits], *, compare_with_paper: bool = True) -> list[ReportRow]:
+    """Report rows: alpha (2 decimals, as the text prints them) and beta (no paper value) per panel.
+    With ``compare_with_paper=False`` (other results than the paper's) no paper value is attached."""
     paper = load_reported("text_exponents").set_index("downstream_dataset")
+    if not compare_with_paper:
+        paper = paper.iloc[0:0]
     item_of = {d: item for item, datasets in PANELS.items() for d in datasets}
     rows = []
     for dataset, panel in fits.items():
@@ -76,3 +79,26 @@ def report_rows(fits: dict[str, PanelFits]) -> list[ReportRow]:
             rows.append(compare(item, f"alpha_{who}_{dataset}", fit.alpha, stated, decimals=2))
             rows.append(compare(item, f"beta_{who}_{dataset}", fit.beta))
     return rows
+
+
+ALL_PANELS = (*PANELS["fig1a"], *PANELS["fig1b"])
+
+
+def is_paper_setting(results_source: str, extra_results: str, n_bins: int) -> bool:
+    """Whether a notebook's parameters are the paper's, so that its values compare with the paper's."""
+    return results_source == "paper" and not extra_results and n_bins == N_BINS
+
+
+def fits_for_figure(fits: dict[str, PanelFits]) -> dict[str, dict[str, PowerLawFit]]:
+    """The ``fits`` argument of :func:`repro.figures.compute_vs_error`."""
+    return {dataset: panel.as_dict() for dataset, panel in fits.items()}
+
+
+def glue_values(exponents: pd.DataFrame) -> dict[str, float]:
+    """``alpha_<who>_<dataset>`` -> plain float, for ``myst_nb.glue`` (NaN where a fit is absent)."""
+    values = {}
+    for record in exponents.to_dict("records"):
+        for who in ("openclip", "openai"):
+            value = record[f"alpha_{who}"]
+            values[f"alpha_{who}_{record['downstream_dataset']}"] = float("nan") if value is None else float(value)
+    return values

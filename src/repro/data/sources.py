@@ -1,0 +1,47 @@
+"""Which results a notebook reads: the paper's, the miniature study's, or any results file, plus
+optional extra rows (new evaluations) that slot into the same figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from repro.data.loaders import load_results, read_results
+from repro.data.schema import validate_results
+
+#: the named sources a notebook's ``results_source`` parameter accepts (or a path to a CSV)
+SOURCES = ("paper", "mini")
+
+
+def load_source(results_source: str = "paper", extra_results: str | Path = "") -> pd.DataFrame:
+    """Rows of the results schema for a notebook.
+
+    Parameters
+    ----------
+    results_source : str
+        ``"paper"``: the authors' published results; ``"mini"``: the miniature study's committed
+        results (laptop profile); ``"mini:<profile>"``: another profile's; otherwise a path to a
+        results CSV in the schema of zeroshot_results.csv.
+    extra_results : str or Path
+        Optional path to a results CSV whose rows are added (e.g. a new model evaluated with
+        ``repro eval``); rows for a (model, dataset) already present are refused.
+    """
+    if results_source == "paper":
+        rows = load_results()
+    elif results_source == "mini" or results_source.startswith("mini:"):
+        from repro.mini import load_results as load_mini
+
+        profile = results_source.partition(":")[2] or "laptop"
+        rows = load_mini(profile=profile)
+    else:
+        path = Path(results_source)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"results_source={results_source!r}: not one of {SOURCES} and no such file")
+        rows = read_results(path)
+    if extra_results:
+        extra = read_results(extra_results)
+        rows = validate_results(pd.concat([rows, extra], ignore_index=True),
+                                source=f"{results_source} + {extra_results}")
+    return rows

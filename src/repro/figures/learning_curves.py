@@ -1,0 +1,47 @@
+"""Learning curves: ImageNet zero-shot top-1 during training, per run (PAPER.md, "Learning curves")."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from repro.figures import style
+from repro.paper.learning_curves import X_AXES
+
+#: colour per pretraining set (the authors' notebook colours upstream data blue / orange / green)
+DATA_COLORS = {"80M": "#1f77b4", "400M": "#ff7f0e", "2B": "#2ca02c"}
+#: line style per samples-seen budget
+BUDGET_STYLES = {"3B": ":", "13B": "--", "34B": "-"}
+_X_LABELS = {"epoch": "Epoch", "samples_seen": "Samples seen", "step": "Optimiser step"}
+
+
+def learning_curves_figure(curves: pd.DataFrame, *, x_axis: str = "samples_seen") -> Figure:
+    """One panel per architecture; colour = pretraining data, line style = samples-seen budget.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        :func:`repro.paper.learning_curves.learning_curves`.
+    x_axis : {"epoch", "samples_seen", "step"}
+    """
+    if x_axis not in X_AXES:
+        raise ValueError(f"x_axis must be one of {X_AXES}, got {x_axis!r}")
+    models = list(dict.fromkeys(curves.sort_values("global_batch_size", kind="stable")["model"]))
+    models = sorted(models, key=lambda m: curves.loc[curves["model"] == m, "acc1_percent"].max())
+    with style.context():
+        fig, axes = style.new_figure(1, len(models), panel_size=(3.3, 3.0), sharey=True)
+        for ax, model in zip(axes, models):
+            for name, run in curves[curves["model"] == model].groupby("name", sort=False):
+                ax.plot(run[x_axis], run["acc1_percent"], color=DATA_COLORS.get(str(run["data"].iloc[0]), "grey"),
+                        linestyle=BUDGET_STYLES.get(run["samples_seen_pretty"].iloc[0], "-."), linewidth=1.3)
+            ax.set_title(model)
+            ax.set_xlabel(_X_LABELS[x_axis])
+            if x_axis != "epoch":
+                ax.set_xscale("log")
+        axes[0].set_ylabel("ImageNet zero-shot top-1 %")
+        handles = [Line2D([], [], color=c) for c in DATA_COLORS.values()]
+        handles += [Line2D([], [], color="black", linestyle=s) for s in BUDGET_STYLES.values()]
+        labels = [f"LAION-{d}" for d in DATA_COLORS] + [f"{b} samples" for b in BUDGET_STYLES]
+        axes[-1].legend(handles, labels, loc="lower right")
+    return fig
