@@ -8,6 +8,7 @@ from matplotlib.lines import Line2D
 
 from repro.figures import style
 from repro.paper.learning_curves import X_AXES
+from repro.scaling.constants import EXTRAPOLATION_ARCHS
 
 #: colour per pretraining set (the authors' notebook colours upstream data blue / orange / green)
 DATA_COLORS = {"80M": "#1f77b4", "400M": "#ff7f0e", "2B": "#2ca02c"}
@@ -27,10 +28,15 @@ def learning_curves_figure(curves: pd.DataFrame, *, x_axis: str = "samples_seen"
     """
     if x_axis not in X_AXES:
         raise ValueError(f"x_axis must be one of {X_AXES}, got {x_axis!r}")
-    models = list(dict.fromkeys(curves.sort_values("global_batch_size", kind="stable")["model"]))
-    models = sorted(models, key=lambda m: curves.loc[curves["model"] == m, "acc1_percent"].max())
+    rank = {a: i for i, a in enumerate(EXTRAPOLATION_ARCHS)}
+    archs = sorted(dict.fromkeys(curves["arch"]), key=lambda a: (rank.get(a, len(rank)), a))
+    models = list(dict.fromkeys(curves.set_index("arch").loc[archs, "model"]))
+    n_cols = min(3, len(models))
+    n_rows = -(-len(models) // n_cols)
     with style.context():
-        fig, axes = style.new_figure(1, len(models), panel_size=(3.3, 3.0), sharey=True)
+        fig, axes = style.new_figure(n_rows, n_cols, panel_size=(3.6, 2.9), sharey=True)
+        for ax in axes[len(models):]:
+            ax.set_visible(False)
         for ax, model in zip(axes, models):
             for name, run in curves[curves["model"] == model].groupby("name", sort=False):
                 ax.plot(run[x_axis], run["acc1_percent"], color=DATA_COLORS.get(str(run["data"].iloc[0]), "grey"),
@@ -39,9 +45,10 @@ def learning_curves_figure(curves: pd.DataFrame, *, x_axis: str = "samples_seen"
             ax.set_xlabel(_X_LABELS[x_axis])
             if x_axis != "epoch":
                 ax.set_xscale("log")
-        axes[0].set_ylabel("ImageNet zero-shot top-1 %")
+        for ax in axes[::n_cols]:
+            ax.set_ylabel("ImageNet zero-shot top-1 %")
         handles = [Line2D([], [], color=c) for c in DATA_COLORS.values()]
         handles += [Line2D([], [], color="black", linestyle=s) for s in BUDGET_STYLES.values()]
         labels = [f"LAION-{d}" for d in DATA_COLORS] + [f"{b} samples" for b in BUDGET_STYLES]
-        axes[-1].legend(handles, labels, loc="lower right")
+        axes[len(models) - 1].legend(handles, labels, loc="lower right")
     return fig
