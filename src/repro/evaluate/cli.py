@@ -1,0 +1,198 @@
+"""``repro eval``: evaluate a checkpoint with CLIP_benchmark into a results registry, or write the
+SLURM arrays of the paper spec.
+
+Examples::
+
+    # one checkpoint (a mini-study model) on two datasets of a suite, on this machine
+    repro eval --model local-dir:runs/mini/models/mini-ViT-S --pretrained runs/mini/.../epoch_4.pt \\
+        --suite runs/mini/eval_suite.yaml --datasets shapes,captions --dataset-root runs/mini/downstream \\
+        --results runs/mini/results.csv --samples-seen 80000 --upstream mini-20k
+
+    # the paper: 32 models x 38 datasets as SLURM arrays (scripts only)
+    repro eval --spec paper --dry-run --out runs/paper/eval_jobs --dataset-root /data/clip_benchmark \\
+        --results /scratch/zeroshot_results.csv --checkpoint-dir /scratch/checkpoints
+
+    # the aggregate check on the published table
+    repro eval --check-aggregates
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from repro.errors import ReproError, SpecError
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="repro eval", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="open_clip model name, 'local-dir:PATH', or an open_clip model config JSON file")
+    p.add_argument("--pretrained", default="", help="open_clip pretrained tag or checkpoint file "
+                   "(optional for a local-dir: folder that holds its weights)")
+    p.add_argument("--suite", default="paper", help="'paper' (runs/paper/eval_suite.yaml) or a suite YAML file")
+    p.add_argument("--datasets", default="", help="comma-separated suite entries to evaluate (an aggregate's name "
+                   "means its components); default: all")
+    p.add_argument("--dataset-root", type=Path, help="folder of the datasets (wds_<name> folders for --dataset-format wds)")
+    p.add_argument("--dataset-format", choices=("wds", "native"), default="wds",
+                   help="local webdataset copies (wds/<name>) or CLIP_benchmark's own loaders (default: wds)")
+    p.add_argument("--results", type=Path, help="results registry CSV to merge into (created if absent)")
+    p.add_argument("--output-dir", type=Path, help="where CLIP_benchmark's JSON outputs go "
+                   "(default: <results folder>/clip_benchmark)")
+    meta = p.add_argument_group("checkpoint metadata (the model columns of the result rows)")
+    meta.add_argument("--arch", help="architecture (default: the model name, or the config's name)")
+    meta.add_argument("--samples-seen", type=float, help="training samples seen in total")
+    meta.add_argument("--gmacs", type=float, help="GMACs per sample, image + text tower "
+                      "(default: ARCH for a paper architecture, else counted from the model config)")
+    meta.add_argument("--upstream", help="pre-training dataset, e.g. LAION-2B")
+    meta.add_argument("--name", help="checkpoint name (default: the checkpoint file name or pretrained tag)")
+    meta.add_argument("--samples-seen-pretty", default="", help="label of samples seen (default: e.g. 12.8B)")
+    run = p.add_argument_group("CLIP_benchmark")
+    run.add_argument("--batch-size", type=int, default=64)
+    run.add_argument("--num-workers", type=int, default=4)
+    run.add_argument("--seed", type=int, default=0)
+    spec = p.add_argument_group("the paper spec on SLURM")
+    spec.add_argument("--spec", choices=("paper",), help="evaluate the paper's 32 models (with --dry-run)")
+    spec.add_argument("--dry-run", action="store_true", help="write the SLURM scripts, run nothing")
+    spec.add_argument("--out", type=Path, help="folder for the SLURM scripts")
+    spec.add_argument("--checkpoint-dir", type=Path, default=Path("checkpoints"),
+                      help="where the released checkpoints are (downloaded by download_checkpoints.sh)")
+    spec.add_argument("--sbatch", action="append", default=[], metavar="KEY=VALUE",
+                      help="an #SBATCH option, e.g. --sbatch partition=booster --sbatch gres=gpu:1")
+    spec.add_argument("--setup", default="", help="shell line(s) each job runs first, e.g. 'source .venv/bin/activate'")
+    p.add_argument("--check-aggregates", action="store_true",
+                   help="recompute imagenet_robustness, vtab, vtab+ of the published table and compare")
+    return p
+
+
+def _model_config_source(model: str) -> Path | None:
+    if model.startswith("local-dir:"):
+        return Path(model[len("local-dir:"):])
+    if model.endswith(".json"):
+        return Path(model)
+    return None
+
+
+def _gmacs_for(arch: str, model: str) -> float:
+    """GMACs per sample: ARCH for a paper architecture, else counted from the model config."""
+    from repro.data import load_arch
+
+    arch_table = load_arch()
+    match = arch_table[arch_table["model"] == arch]
+    if len(match):
+        return float(match["gmacs"].iloc[0])
+    source = _model_config_source(model) or model
+    try:
+        from repro.compute import count_gmacs
+    except ImportError as err:
+        raise SpecError(f"--gmacs: '{arch}' is not in ARCH and repro.compute is unavailable ({err}); "
+                        "pass --gmacs") from err
+    try:
+        return float(count_gmacs(source).gmacs_per_sample)
+    except Exception as err:
+        raise SpecError(f"--gmacs: '{arch}' is not in ARCH and counting {source} failed ({err}); pass --gmacs") from err
+
+
+def metadata_from_args(args: argparse.Namespace):
+    """The checkpoint's :class:`ModelMetadata` from the flags, with the defaults documented there."""
+    from repro.evaluate.run import ModelMetadata
+
+    source = _model_config_source(args.model)
+    arch = args.arch or (source.stem if source is not None else args.model)
+    if args.samples_seen is None:
+        raise SpecError("--samples-seen is required (training samples seen in total)")
+    if not args.upstream:
+        raise SpecError("--upstream is required (the pre-training dataset, e.g. LAION-2B)")
+    name = args.name or (Path(args.pretrained).name if args.pretrained else arch)
+    gmacs = args.gmacs if args.gmacs is not None else _gmacs_for(arch, args.model)
+    return ModelMetadata(arch, float(args.samples_seen), float(gmacs), args.upstream, name, args.samples_seen_pretty)
+
+
+def _sbatch_options(pairs: Sequence[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"--sbatch {pair!r}: expected KEY=VALUE, e.g. partition=booster")
+        options[key.strip().lstrip("-")] = value
+    return options
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    from repro.evaluate.slurm import paper_checkpoints, write_slurm_jobs
+    from repro.evaluate.suite import load_suite
+
+    if not args.dry_run:
+        raise SpecError("--spec paper evaluates 32 models x 38 datasets: add --dry-run to write the SLURM "
+                        "scripts, then run download_checkpoints.sh and submit.sh on the cluster")
+    if args.out is None:
+        raise SpecError("--spec paper --dry-run needs --out DIR (where the scripts go)")
+    suite = load_suite(args.suite)
+    paper = paper_checkpoints(args.checkpoint_dir.absolute())
+    dataset_root = (args.dataset_root or Path("datasets")).absolute()
+    results = (args.results or Path("zeroshot_results.csv")).absolute()
+    jobs = write_slurm_jobs(
+        [p.checkpoint for p in paper], suite, args.out, suite_path=Path(suite.source).absolute(),
+        dataset_root=dataset_root, results=results,
+        datasets=[d for d in args.datasets.split(",") if d] or None,
+        urls={p.checkpoint.pretrained: p.url for p in paper if p.url},
+        output_dir=args.output_dir.absolute() if args.output_dir else None,
+        sbatch_options=_sbatch_options(args.sbatch), setup=args.setup,
+    )
+    n_models = len({j.checkpoint.metadata.name + j.checkpoint.metadata.arch for j in jobs})
+    print(f"wrote {len(jobs)} jobs ({n_models} models x {len(jobs) // max(n_models, 1)} datasets) to {args.out}; "
+          f"run {args.out}/download_checkpoints.sh, then {args.out}/submit.sh")
+    return 0
+
+
+def _check_aggregates() -> int:
+    from repro.data import load_results
+    from repro.evaluate.aggregates import CHECK_TOLERANCE, check_published_aggregates
+
+    check = check_published_aggregates(load_results())
+    for name, worst in check.max_abs_difference.items():
+        verdict = "ok" if worst <= CHECK_TOLERANCE else "FAILS"
+        print(f"{name:<20} max |recomputed - published| over {check.n_models} models = {worst:.3g}  {verdict}")
+    return 0 if all(check.passed(n) for n in check.max_abs_difference) else 1
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from repro.evaluate.run import Checkpoint, evaluate_checkpoint
+    from repro.evaluate.suite import load_suite
+
+    missing = [flag for flag, value in (("--model", args.model), ("--dataset-root", args.dataset_root),
+                                        ("--results", args.results)) if not value]
+    if missing:
+        raise SpecError(f"missing {', '.join(missing)} (see 'repro eval --help')")
+    suite = load_suite(args.suite)
+    metadata = metadata_from_args(args)
+    result = evaluate_checkpoint(
+        Checkpoint(args.model, args.pretrained, metadata), suite, dataset_root=args.dataset_root,
+        results=args.results, datasets=[d for d in args.datasets.split(",") if d] or None,
+        output_dir=args.output_dir, dataset_format=args.dataset_format, batch_size=args.batch_size,
+        num_workers=args.num_workers, seed=args.seed,
+    )
+    print(f"merged {len(result.rows)} row(s) for {metadata.name} into {args.results}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: ``argv[0]`` is the subcommand name ``"eval"`` (as ``repro.cli`` passes it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "eval":
+        argv = argv[1:]
+    args = _parser().parse_args(argv)
+    try:
+        if args.check_aggregates:
+            return _check_aggregates()
+        if args.spec:
+            return _dry_run(args)
+        return _evaluate(args)
+    except ReproError as err:
+        print(f"repro eval: error: {err}", file=sys.stderr)
+        return 1
