@@ -80,20 +80,20 @@ def validate_results(rows: pd.DataFrame, *, source: str | Path, paper_grid: bool
         bad = ~(out[column] > 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SchemaError(f"{source}: row {i + 2}, column '{column}': {out[column].iloc[i]!r} is not a positive number")
+            raise SchemaError(f"{source}: row {i + 2}, column '{column}': {float(out[column].iloc[i])!r} is not a positive number")
     for column in METRIC_COLUMNS:
         values = out[column]
         bad = values.notna() & ((values < 0) | (values > 1))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SchemaError(f"{source}: row {i + 2}, column '{column}': {values.iloc[i]!r} is not a fraction in [0, 1]")
+            raise SchemaError(f"{source}: row {i + 2}, column '{column}': {float(values.iloc[i])!r} is not a fraction in [0, 1]")
     product = out["gmacs"] * out["samples_seen"]
     bad = (product - out["gmacs_total"]).abs() > 1e-6 * out["gmacs_total"]
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SchemaError(
-            f"{source}: row {i + 2}, column 'gmacs_total': {out['gmacs_total'].iloc[i]!r} != gmacs x samples_seen "
-            f"= {product.iloc[i]!r}"
+            f"{source}: row {i + 2}, column 'gmacs_total': {float(out['gmacs_total'].iloc[i])!r} != gmacs x samples_seen "
+            f"= {float(product.iloc[i])!r}"
         )
     bad = ~out["task"].isin(TASKS)
     if bad.any():

@@ -1,0 +1,136 @@
+"""The book pipeline on small notebooks written by the tests: parameters, errors, staleness, reruns."""
+
+import json
+import textwrap
+
+import pytest
+
+from repro.book import build as book_build
+from repro.book.cli import main as book_main
+from repro.book.execute import execute_if_stale, execute_notebook
+from repro.book.sections import get_section, profile_overrides, sections
+from repro.errors import NotebookExecutionError, UnknownSectionError
+
+HEADER = textwrap.dedent("""\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+    """)
+
+
+def _notebook(body: str) -> str:
+    return HEADER + textwrap.dedent(body)
+
+
+@pytest.fixture
+def tiny_book(tmp_path):
+    book = tmp_path / "book"
+    (book / "notebooks").mkdir(parents=True)
+    (book / "profiles").mkdir()
+    (book / "_config.yml").write_text("title: t\n")
+    (book / "profiles" / "paper.yml").write_text("{}\n")
+    (book / "profiles" / "smoke.yml").write_text("good: {n: 2}\n")
+    (book / "notebooks" / "good.md").write_text(_notebook("""
+        # Good
+
+        ```{code-cell} ipython3
+        :tags: [parameters]
+        n = 3  # how many
+        ```
+
+        ```{code-cell} ipython3
+        from repro.book import report
+        report.save_rows("good", [report.compare("x", "n", n)])
+        n * 2
+        ```
+        """))
+    (book / "notebooks" / "bad.md").write_text(_notebook("""
+        # Bad
+
+        ```{code-cell} ipython3
+        :tags: [parameters]
+        fail = True  # raise in the second cell
+        ```
+
+        ```{code-cell} ipython3
+        x = 1
+        ```
+
+        ```{code-cell} ipython3
+        if fail:
+            raise RuntimeError("boom")
+        ```
+        """))
+    return book
+
+
+def test_sections_and_parameters(tiny_book):
+    names = [s.name for s in sections(tiny_book)]
+    assert names == ["bad", "good"]
+    assert get_section("good", tiny_book).parameters == {"n": 3}
+    assert profile_overrides("smoke", tiny_book) == {"good": {"n": 2}}
+
+
+def test_unknown_section_parameter_and_profile(tiny_book):
+    with pytest.raises(UnknownSectionError, match="unknown section 'nope'; sections: bad, good"):
+        get_section("nope", tiny_book)
+    with pytest.raises(UnknownSectionError, match="has no parameter 'm'; its parameters: n=3"):
+        get_section("good", tiny_book).check_parameters({"m": 1})
+    with pytest.raises(UnknownSectionError, match="unknown profile 'huge'"):
+        profile_overrides("huge", tiny_book)
+    (tiny_book / "profiles" / "smoke.yml").write_text("good: {k: 2}\n")
+    with pytest.raises(UnknownSectionError, match="no parameter 'k'"):
+        profile_overrides("smoke", tiny_book)
+
+
+def test_failing_notebook_names_the_cell_and_keeps_the_partial_copy(tiny_book, tmp_path):
+    section = get_section("bad", tiny_book)
+    out = tmp_path / "out" / "bad.ipynb"
+    with pytest.raises(NotebookExecutionError, match=r"failed in cell 3 .*RuntimeError: boom") as err:
+        execute_notebook(section, {}, out, report_dir=tmp_path / "report")
+    assert str(out) in str(err.value)
+    executed = json.loads(out.read_text())
+    ran = [c for c in executed["cells"] if "".join(c["source"]) == "x = 1"]
+    assert ran and ran[0]["execution_count"] is not None, "the partly executed copy keeps the cells that ran"
+    assert any(o.get("ename") == "RuntimeError" for c in executed["cells"] for o in c.get("outputs", []))
+
+
+def test_stale_is_executed_and_current_is_reused(tiny_book, tmp_path):
+    section = get_section("good", tiny_book)
+    report_dir = tmp_path / "report"
+    first = execute_if_stale(section, {"n": 3}, report_dir=report_dir, library="lib-v1")
+    again = execute_if_stale(section, {"n": 3}, report_dir=report_dir, library="lib-v1")
+    other_params = execute_if_stale(section, {"n": 4}, report_dir=report_dir, library="lib-v1")
+    other_library = execute_if_stale(section, {"n": 4}, report_dir=report_dir, library="lib-v2")
+    assert (first.executed, again.executed, other_params.executed, other_library.executed) == (True, False, True, True)
+    section.source.write_text(section.source.read_text() + "\nMore prose.\n")
+    assert execute_if_stale(section, {"n": 4}, report_dir=report_dir, library="lib-v2").executed
+    assert (report_dir / "good.csv").read_text().count("\n") == 2
+
+
+def test_repro_run_prints_the_notebook_and_figures(tiny_book, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REPRO_BOOK_DIR", str(tiny_book))
+    out = tmp_path / "rerun"
+    assert book_main(["run", "good", "-p", "n", "7", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"notebook: {out / 'good.ipynb'}" in printed and "figures:" in printed
+    executed = json.loads((out / "good.ipynb").read_text())
+    assert any("14" in "".join(o.get("data", {}).get("text/plain", "")) for o in executed["cells"][-1]["outputs"])
+    assert book_main(["run", "good", "-p", "m", "7", "--out", str(out)]) == 1
+    assert "has no parameter 'm'" in capsys.readouterr().err
+
+
+def test_prepare_runs_summary_after_content_and_gathers_report(tiny_book, monkeypatch, tmp_path):
+    (tiny_book / "notebooks" / "bad.md").unlink()
+    monkeypatch.setattr(book_build, "report_file", lambda profile: tmp_path / profile / "reproduction.csv")
+    done = book_build.prepare("smoke", book=tiny_book)
+    assert done.executed == ["good"]
+    assert "x,n,2.0" in done.report.read_text()
+    assert book_build.prepare("smoke", book=tiny_book).executed == []
