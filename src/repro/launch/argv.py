@@ -7,6 +7,7 @@ chosen from the model name when absent). Written for open_clip_train 3.3.0's fla
 
 from __future__ import annotations
 
+import shlex
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,24 @@ from repro.launch.spec import RunSpec
 
 #: The module every executor runs.
 TRAIN_MODULE = "open_clip_train.main"
+
+#: Stands for the data folder in a generated script when none is given at generation time;
+#: :func:`shell_join` turns it into ``"$DATA_DIR"``, which the script requires to be set.
+DATA_DIR_TOKEN = "\0DATA_DIR\0"
+
+#: Shell line a generated script starts with when it uses ``$DATA_DIR``.
+REQUIRE_DATA_DIR = ': "${DATA_DIR:?set DATA_DIR to the folder holding the training shards}"'
+
+
+def shell_join(command: list[str]) -> str:
+    """``shlex.join``, with :data:`DATA_DIR_TOKEN` turned into a double-quoted ``$DATA_DIR``.
+
+    Every value is single-quoted by ``shlex.quote`` where needed; the token sits inside such a
+    quoted word, so closing the quote, inserting ``"$DATA_DIR"`` and reopening it keeps the
+    word one argument whatever the folder's name.
+    """
+    joined = shlex.join(command)
+    return joined.replace(DATA_DIR_TOKEN, "'\"$DATA_DIR\"'")
 
 
 def resolve_train_data(spec: RunSpec, *, data_dir: str | Path | None = None,

@@ -1,0 +1,29 @@
+"""Training launches: run specs -> open_clip_train, on one CPU, with torchrun, or on SLURM.
+
+Python API (the miniature study uses it for its grid)::
+
+    from repro.launch import RunSpec, load_grid, run_local
+    spec = RunSpec(name="w32-d2k-s80k", model="path/to/tiny.json", data="synthetic-2k",
+                   train_data="/data/mini/train.csv", dataset_type="csv", samples_per_epoch=2000,
+                   epochs=40, lr=1e-3, warmup_steps=20, batch_size_per_gpu=256,
+                   device="cpu", precision="fp32", workers_per_gpu=0)
+    result = run_local(spec, "runs/mini/out")   # idempotent: skips finished, resumes partial runs
+    result.state, result.run_dir, result.samples_per_sec
+
+Modules: :mod:`~repro.launch.spec` (RunSpec, YAML loading), :mod:`~repro.launch.grid` (grids of
+specs, ``runs/<name>/grid.yaml``), :mod:`~repro.launch.argv` (spec -> open_clip_train argv),
+:mod:`~repro.launch.rundir` (one directory per run), :mod:`~repro.launch.local`,
+:mod:`~repro.launch.torchrun`, :mod:`~repro.launch.slurm` (executors),
+:mod:`~repro.launch.throughput` (samples/s from the logs), :mod:`~repro.launch.paper_grid` (the
+paper's 29 runs), :mod:`~repro.launch.cli` (``repro train``).
+"""
+
+from repro.launch.argv import resolve_train_data, to_argv
+from repro.launch.grid import load_grid
+from repro.launch.local import RunResult, run_local, train_command
+from repro.launch.rundir import RunDir
+from repro.launch.spec import RunSpec, load_spec, spec_from_mapping
+from repro.launch.throughput import Throughput, run_throughput
+
+__all__ = ["RunDir", "RunResult", "RunSpec", "Throughput", "load_grid", "load_spec", "resolve_train_data",
+           "run_local", "run_throughput", "spec_from_mapping", "to_argv", "train_command"]

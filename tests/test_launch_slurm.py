@@ -1,0 +1,122 @@
+"""The SLURM path without a cluster: `repro train --dry-run` writes 29 sbatch scripts that are valid
+bash, whose open_clip_train arguments parse and match Table 18; quoting survives hostile paths
+(run with stub srun/scontrol); submitit's local executor trains a tiny run for real."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from open_clip_train.params import parse_args
+
+from repro.data import load_reported
+from repro.launch import RunSpec, load_grid
+from repro.launch.cli import main
+from repro.launch.rundir import RunDir
+from repro.launch.slurm import SlurmOptions, sbatch_script, submit_submitit
+from repro.launch.toydata import write_caption_csv
+
+TINY_CONFIG = Path(__file__).parent / "data" / "tiny_vit_clip.json"
+LABEL_RANGES_B = {"3B": (2.44, 2.56), "13B": (12.2, 13.2), "34B": (32.0, 34.7)}
+
+
+def _directive(script: str, key: str) -> str:
+    return re.search(rf"^#SBATCH --{key}=(\S+)$", script, re.MULTILINE).group(1)
+
+
+def _open_clip_args(script: str) -> list[str]:
+    srun = next(line for line in script.splitlines() if line.startswith("srun "))
+    words = shlex.split(srun)
+    return words[words.index("open_clip_train.main") + 1:]
+
+
+@pytest.fixture(scope="module")
+def dry_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("paper-launch")
+    assert main(["train", "--grid", "paper", "--executor", "slurm", "--dry-run", "--out", str(out)]) == 0
+    return out
+
+
+def test_dry_run_writes_29_scripts_and_nothing_else(dry_run):
+    scripts = sorted(dry_run.glob("*.sbatch"))
+    assert len(scripts) == 29
+    assert sorted(p.name for p in dry_run.iterdir()) == [p.name for p in scripts]  # no run started
+
+
+def test_scripts_are_valid_bash(dry_run):
+    for script in dry_run.glob("*.sbatch"):
+        done = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert done.returncode == 0, (script.name, done.stderr)
+
+
+def test_script_arguments_parse_and_match_table18(dry_run):
+    table18 = load_reported("table18")
+    specs = load_grid("paper")
+    assert len(specs) == len(table18)
+    for spec, row in zip(specs, table18.itertuples(index=False)):
+        script = (dry_run / f"{spec.run_dir_name}.sbatch").read_text()
+        args = parse_args(_open_clip_args(script))
+        processes = int(_directive(script, "nodes")) * int(_directive(script, "ntasks-per-node"))
+        assert processes == row.gpus, spec.name
+        assert processes * args.batch_size == row.global_batch, spec.name
+        low, high = LABEL_RANGES_B[row.samples_seen]
+        assert low <= round(args.epochs * args.train_num_samples / 1e9, 2) <= high + 0.05, spec.name
+        assert args.resume == "latest" and args.precision == spec.precision
+        assert args.train_data.startswith("$DATA_DIR/")  # filled in by the job's environment
+
+
+def _stub(folder: Path, name: str, body: str) -> None:
+    path = folder / name
+    path.write_text(f"#!/bin/bash\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def test_quoting_survives_hostile_paths(tmp_path):
+    """Run a generated script with stub srun/scontrol: every argument arrives intact, nothing runs."""
+    hostile = tmp_path / "out dir; touch PWNED $(touch PWNED2) 'q'"
+    data_dir = tmp_path / "data `touch PWNED3` \"x\""
+    spec = RunSpec(name="q", model="ViT-B-32", data="LAION-80M", train_data="${data_dir}/shards {00..09}.tar",
+                   samples_per_epoch=1000, epochs=1, lr=1e-3, warmup_steps=1, batch_size_per_gpu=10)
+    setup = ("echo setup-ran > " + shlex.quote(str(tmp_path / "setup.txt")),)
+    script = tmp_path / "job.sbatch"
+    script.write_text(sbatch_script(spec, hostile, options=SlurmOptions(setup=setup)))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _stub(bin_dir, "srun", f'printf "%s\\0" "$@" > {shlex.quote(str(tmp_path / "argv.bin"))}')
+    _stub(bin_dir, "scontrol", "echo node001")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SLURM_JOB_NODELIST": "node001",
+           "DATA_DIR": str(data_dir)}
+    subprocess.run(["bash", str(script)], check=True, env=env, cwd=tmp_path)
+    argv = (tmp_path / "argv.bin").read_bytes().decode().split("\0")[:-1]
+    args = parse_args(argv[argv.index("open_clip_train.main") + 1:])
+    assert args.train_data == f"{data_dir}/shards {{00..09}}.tar"
+    assert args.logs == str(hostile.resolve())
+    assert (tmp_path / "setup.txt").read_text() == "setup-ran\n"
+    assert not list(tmp_path.rglob("PWNED*"))
+
+
+def test_missing_data_dir_stops_the_job(tmp_path):
+    spec = load_grid("paper")[0]
+    script = tmp_path / "job.sbatch"
+    script.write_text(sbatch_script(spec, tmp_path))
+    env = {k: v for k, v in os.environ.items() if k != "DATA_DIR"}
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode != 0 and "set DATA_DIR" in done.stderr
+
+
+@pytest.mark.slow
+def test_submitit_local_executor_trains_a_tiny_run(tmp_path):
+    csv = write_caption_csv(tmp_path / "data", n_samples=64)
+    spec = RunSpec(name="submitit-tiny", model=str(TINY_CONFIG), data="toy", train_data=str(csv), dataset_type="csv",
+                   samples_per_epoch=64, epochs=1, lr=1e-3, warmup_steps=1, batch_size_per_gpu=16, device="cpu",
+                   precision="fp32", workers_per_gpu=0, log_every_n_steps=1)
+    job = submit_submitit(spec, tmp_path / "out", cluster="local", timeout_min=5)
+    assert job.result() == 0
+    run_dir = RunDir.for_spec(spec, tmp_path / "out")
+    assert run_dir.state() == "finished"
+    assert submit_submitit(spec, tmp_path / "out", cluster="local") is None  # finished: skipped
