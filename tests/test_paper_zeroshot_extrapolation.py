@@ -132,3 +132,14 @@ def test_fig12_adds_resnets_and_refits(paper_rows, tmp_path):
 def test_fig12_refuses_wrong_compute(paper_rows, tmp_path):
     with pytest.raises(SchemaError, match="column 'gmacs'"):
         resnets.with_resnets(paper_rows, _resnet_rows(tmp_path, gmacs_scale=1.1), load_arch())
+
+
+def test_fig12_commands_parse_with_repro_eval():
+    import shlex
+
+    from repro.evaluate.cli import _parser
+
+    for command in resnets.evaluation_commands(load_arch()):
+        args = _parser().parse_args(shlex.split(command)[2:])
+        assert args.pretrained == "openai" and args.upstream == "CLIP-WIT" and args.samples_seen == 12.8e9
+        assert args.datasets.split(",") == ["imagenet1k", "mscoco_captions"]

@@ -50,8 +50,8 @@ def evaluation_commands(arch_table: pd.DataFrame, *, results: str = DEFAULT_RESU
     commands = []
     for arch in RESNETS:
         argv = ["repro", "eval", "--model", arch, "--pretrained", "openai",
-                "--datasets", *FIG12_DATASETS, "--dataset-root", dataset_root, "--results", results,
-                "--arch", arch, "--upstream-dataset", OPENAI_UPSTREAM, "--samples-seen", f"{OPENAI_SAMPLES_SEEN:.0f}",
+                "--datasets", ",".join(FIG12_DATASETS), "--dataset-root", dataset_root,
+                "--dataset-format", "native", "--results", results, "--arch", arch, "--upstream", OPENAI_UPSTREAM, "--samples-seen", f"{OPENAI_SAMPLES_SEEN:.0f}",
                 "--samples-seen-pretty", "13B", "--gmacs", f"{per_sample[arch]:g}", "--name", "openai"]
         commands.append(shlex.join(argv))
     return commands
