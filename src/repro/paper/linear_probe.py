@@ -13,6 +13,8 @@ CSV: B/32 and L/14 at 13B samples on LAION-400M are the older ``laion400m_e32`` 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -38,6 +40,11 @@ FULL = -1
 FIG2_PANELS = tuple((dataset, k) for dataset in ("imagenet1k-unverified", "cifar100") for k in (10, 25, FULL))
 #: the pseudo-dataset name under which :func:`vtab_mean` stores the 19-task mean
 VTAB = "vtab"
+#: Figure 3's panel, and one panel per VTAB task (full data) for the per-task view
+VTAB_PANEL = (VTAB, FULL)
+VTAB_TASK_PANELS = tuple((task, FULL) for task in VTAB_TASKS)
+#: every panel whose lines the book reports (Figures 2 and 3)
+ALL_PANELS = FIG2_PANELS + (VTAB_PANEL,)
 #: the sweep every (model, checkpoint, dataset, k) was probed with (PAPER.md, "Evaluation protocol")
 SWEEP_SIZE = 9
 
@@ -68,6 +75,23 @@ TABLE5_COLUMNS = {
 }
 _KEYS = ["model", "pretrained", "dataset", "fewshot_k"]
 _CARRIED = ["upstream_dataset", "samples_seen_pretty", "gmacs_total"]
+
+
+def read_probe_runs(path: str | Path) -> pd.DataFrame:
+    """Probe runs from a JSON file in the layout of the authors' ``scaling_experiment_data2.json``
+    (a list of records with model, pretrained, dataset, fewshot_k, lr, epochs, lp_acc1,
+    gmacs_total, upstream_dataset, samples_seen_pretty)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such probe-runs file")
+    try:
+        runs = pd.DataFrame.from_records(json.loads(path.read_text()))
+    except (json.JSONDecodeError, TypeError) as err:
+        raise SchemaError(f"{path}: not a JSON list of probe-run records ({err})") from err
+    missing = [c for c in _KEYS + _CARRIED + ["lr", "epochs", "lp_acc1"] if c not in runs.columns]
+    if missing:
+        raise SchemaError(f"{path}: missing column(s) {', '.join(missing)}")
+    return runs
 
 
 def best_over_sweep(runs: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -156,6 +180,44 @@ def panel_fits(scores: pd.DataFrame, panels: tuple[tuple[str, int], ...]) -> pd.
             records.append({"dataset": dataset, "fewshot_k": k, "who": who, "alpha": fit.alpha, "beta": fit.beta,
                             "n_points": fit.n_points})
     return pd.DataFrame.from_records(records)
+
+
+def all_panel_fits(scores: pd.DataFrame, panels: tuple[tuple[str, int], ...] = ALL_PANELS
+                   ) -> dict[tuple[str, int], dict[str, PowerLawFit]]:
+    """:func:`fit_panel` for each panel, keyed by (dataset, k) as the figure functions take them."""
+    return {key: fit_panel(panel(scores, *key)) for key in panels}
+
+
+def _panel_name(dataset: str, fewshot_k: int) -> str:
+    short = {"imagenet1k-unverified": "imagenet", VTAB: "vtab"}.get(dataset, dataset.replace("/", "_"))
+    return f"{short}_{'full' if fewshot_k == FULL else fewshot_k}"
+
+
+def fit_report_rows(fits: dict[tuple[str, int], dict[str, PowerLawFit]]) -> list[ReportRow]:
+    """alpha of both lines of each panel (the paper prints none: status ``reproduced``)."""
+    rows = []
+    for (dataset, k), pair in fits.items():
+        item = "fig3" if dataset == VTAB or dataset in VTAB_TASKS else "fig2"
+        rows += [compare(item, f"alpha_{who}_{_panel_name(dataset, k)}", fit.alpha) for who, fit in pair.items()]
+    return rows
+
+
+def glue_values(cells: pd.DataFrame, fits: dict[tuple[str, int], dict[str, PowerLawFit]]) -> dict[str, float]:
+    """Plain floats for the page's prose: every panel's alphas and Table 5's agreement."""
+    values = {f"alpha_{who}_{_panel_name(*key)}": float(fit.alpha) for key, pair in fits.items()
+              for who, fit in pair.items()}
+    values["table05_cells"] = float(len(cells))
+    values["table05_max_abs_diff"] = float(cells["difference"].abs().max())
+    return values
+
+
+def best_settings(scores: pd.DataFrame) -> pd.DataFrame:
+    """How often each (learning rate, epochs) of the sweep gave the best probe, over the probes
+    the figures use (ImageNet and CIFAR-100 at every k, the VTAB tasks with full data)."""
+    single = scores[(scores["dataset"] != VTAB) & ~(scores["dataset"].isin(VTAB_TASKS) & (scores["fewshot_k"] != FULL))]
+    group = np.where(single["dataset"].isin(VTAB_TASKS), "VTAB tasks (full)", single["dataset"])
+    single = single.assign(group=group, best_epochs=single["best_epochs"].astype(int))
+    return single.groupby(["group", "best_lr", "best_epochs"]).size().unstack("best_epochs", fill_value=0)
 
 
 def table5(scores: pd.DataFrame | None = None) -> pd.DataFrame:
