@@ -105,7 +105,7 @@ def check_published_aggregates(rows: pd.DataFrame, suite: Suite | None = None) -
     key = ["_model", "downstream_dataset"]
     left = published.assign(_model=model_id(published)).set_index(key)[list(AGGREGATE_METRICS)]
     right = recomputed.assign(_model=model_id(recomputed)).set_index(key)[list(AGGREGATE_METRICS)]
-    joined = left.join(right, lsuffix="_published", rsuffix="_recomputed", how="outer")
+    joined = left.add_suffix("_published").join(right.add_suffix("_recomputed"), how="outer")
     records = []
     for metric in AGGREGATE_METRICS:
         part = pd.DataFrame({
