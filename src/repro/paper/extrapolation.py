@@ -180,3 +180,21 @@ def measured_vs_predicted(grid: pd.DataFrame) -> pd.DataFrame:
     return measured.assign(residual=measured["measured"] - measured["predicted"])[
         ["downstream_dataset", "model", "samples_seen_pretty", "measured", "predicted", "residual", "inside_data"]
     ].reset_index(drop=True)
+
+
+def glue_values(fits: Mapping[str, ExtrapolationFit], grid: pd.DataFrame) -> dict[str, float]:
+    """Numbers the predictions chapter quotes in its prose, as plain floats: the laws' ``alpha_*``
+    and ``beta_*`` per target, Table 4's cells compared and how many round to the printed value,
+    and the H/14 68B COCO prediction (``h14_68b_coco``)."""
+    values: dict[str, float] = {}
+    for dataset, law in fits.items():
+        values[f"alpha_{dataset}"] = float(law.fit.alpha)
+        values[f"beta_{dataset}"] = float(law.fit.beta)
+    comparison = table04_comparison(grid)
+    values["table04_cells"] = float(len(comparison))
+    values["table04_exact"] = float((comparison["ours"].round(TABLE04_DECIMALS) == comparison["paper"]).sum())
+    values["table04_max_abs_diff"] = float(comparison["difference"].abs().max())
+    h14 = comparison[(comparison["model"] == "ViT-H/14") & (comparison["samples_seen"] == "68B")
+                     & (comparison["target"] == "mscoco_image_retrieval_r5")]
+    values["h14_68b_coco"] = float(h14["ours"].iloc[0])
+    return values

@@ -85,5 +85,5 @@ def report_rows(curves: pd.DataFrame) -> list[ReportRow]:
     """One row per run: the final logged ImageNet top-1 of LC (no paper value: the paper prints
     no learning curves)."""
     last = curves.sort_values("epoch").groupby("name", sort=False).last().reset_index()
-    return [compare("learning_curves", f"imagenet1k_acc1_last_epoch_{label}", value)
+    return [compare("learning-curves", f"imagenet1k_acc1_last_epoch_{label}", value)
             for label, value in zip(run_label(last), last["acc1_percent"])]

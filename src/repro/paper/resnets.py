@@ -57,6 +57,12 @@ def evaluation_commands(arch_table: pd.DataFrame, *, results: str = DEFAULT_RESU
     return commands
 
 
+def fig12_rows(rows: pd.DataFrame, arch_table: pd.DataFrame, resnet_results: str | Path = "") -> pd.DataFrame:
+    """The rows Figure 12 draws: ``rows`` plus the ResNets of ``resnet_results`` when a file is
+    given (:func:`with_resnets`), else ``rows`` unchanged (the ResNet points are then missing)."""
+    return with_resnets(rows, resnet_results, arch_table) if resnet_results else rows
+
+
 def with_resnets(rows: pd.DataFrame, resnet_results: str | Path, arch_table: pd.DataFrame) -> pd.DataFrame:
     """ZS plus the ResNet rows of ``resnet_results`` (a results CSV in the ZS schema).
 

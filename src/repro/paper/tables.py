@@ -294,3 +294,21 @@ def table17_report_rows(rows: pd.DataFrame, *, upstream_dataset: str = "LAION-2B
                for column, r in check.iterrows()]
     return report
 
+
+
+def glue_values(rows: pd.DataFrame) -> dict[str, float]:
+    """Numbers the zero-shot chapter quotes in its prose, as plain floats (for ``myst_nb.glue``):
+    Table 1's cells (``t1_<metric>_<L14wit|L14laion|H14laion>``) and, per grid, the cells compared
+    and the largest absolute difference (``<table>_cells``, ``<table>_max_abs_diff``)."""
+    keys = {("ViT-L/14", "CLIP-WIT"): "L14wit", ("ViT-L/14", "LAION-2B"): "L14laion", ("ViT-H/14", "LAION-2B"): "H14laion"}
+    values: dict[str, float] = {}
+    for r in table01_comparison(rows).itertuples(index=False):
+        values[f"t1_{r.metric}_{keys.get((r.model, r.pretraining_data), r.model)}"] = float(r.ours)
+    summary = grid_summary(rows)
+    for r in summary.itertuples(index=False):
+        values[f"{r.table}_cells"] = float(r.cells)
+        values[f"{r.table}_exact"] = float(r.exact)
+        values[f"{r.table}_max_abs_diff"] = float(r.max_abs_difference)
+    values["grid_cells"] = float(summary["cells"].sum())
+    values["grid_exact"] = float(summary["exact"].sum())
+    return values
