@@ -87,3 +87,13 @@ def test_learning_curve_explorer_dropdowns(curves):
     by_step = axes.buttons[[b.label for b in axes.buttons].index("x = optimiser step")].args
     assert max(max(x) for x in by_step[0]["x"]) == curves["step"].max()
     assert by_step[1]["xaxis.title.text"] == "Optimiser step"
+
+
+def test_scaling_explorer_on_other_results_without_openai_models(paper_rows):
+    # results shaped like the mini study's: other upstream names, no CLIP-WIT models
+    rows = paper_rows[paper_rows["upstream_dataset"] != "CLIP-WIT"].replace(
+        {"upstream_dataset": {"LAION-80M": "mini-2k", "LAION-400M": "mini-20k", "LAION-2B": "mini-200k"}})
+    fig = scaling_explorer(rows, ["imagenet1k", "mscoco_captions"])
+    assert len(fig.data) == 2 * (3 + 2)
+    assert fig.data[3].name.startswith("OpenCLIP fit: E = ") and fig.data[4].name == "OpenAI fit: none"
+    assert fig.layout.title.text.startswith("imagenet1k: OpenCLIP α = -0.1")
