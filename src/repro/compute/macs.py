@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -222,7 +222,8 @@ def count_gmacs(model: str | Mapping[str, Any] | Path, *, image_size: int | None
         raise SpecError(f"model config {name!r}: open_clip's CLIP() rejects it ({err})") from err
 
 
-def compare_with_arch(arch: pd.DataFrame | None = None, *, tolerance: float = ARCH_TOLERANCE) -> pd.DataFrame:
+def compare_with_arch(arch: pd.DataFrame | None = None, *, tolerance: float = ARCH_TOLERANCE,
+                      models: Iterable[str] | None = None) -> pd.DataFrame:
     """Counted GMACs per sample beside ARCH for every ARCH architecture open_clip can build.
 
     Parameters
@@ -231,6 +232,8 @@ def compare_with_arch(arch: pd.DataFrame | None = None, *, tolerance: float = AR
         ARCH (``repro.data.load_arch()``, the default).
     tolerance : float
         Relative tolerance of the agreement (0.01 = 1%, DESIGN.md "Compute accounting").
+    models : iterable of str, optional
+        Only these ARCH architectures (all by default).
 
     Returns
     -------
@@ -249,6 +252,12 @@ def compare_with_arch(arch: pd.DataFrame | None = None, *, tolerance: float = AR
         from repro.data import load_arch
 
         arch = load_arch()
+    if models is not None:
+        wanted = set(models)
+        unknown = wanted - set(arch["model"])
+        if unknown:
+            raise SpecError(f"models {sorted(unknown)} are not in ARCH; known: {', '.join(arch['model'])}")
+        arch = arch[arch["model"].isin(wanted)]
     records = []
     for row in arch.itertuples(index=False):
         defined = open_clip.get_model_config(row.model) is not None
