@@ -33,8 +33,8 @@ def shell_join(command: list[str]) -> str:
     quoted word, so closing the quote, inserting ``"$DATA_DIR"`` and reopening it keeps the
     word one argument whatever the folder's name.
     """
-    joined = shlex.join(command)
-    return joined.replace(DATA_DIR_TOKEN, "'\"$DATA_DIR\"'")
+    joined = shlex.join(command).replace(DATA_DIR_TOKEN, "'\"$DATA_DIR\"'")
+    return joined.replace("''\"$DATA_DIR\"", "\"$DATA_DIR\"")  # drop the empty quotes before a leading $DATA_DIR
 
 
 def resolve_train_data(spec: RunSpec, *, data_dir: str | Path | None = None,

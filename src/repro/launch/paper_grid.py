@@ -175,3 +175,60 @@ def table(specs: Sequence[RunSpec]) -> pd.DataFrame:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def resources_table(specs: Sequence[RunSpec] | None = None) -> pd.DataFrame:
+    """The 29 runs with hours and GPU-hours recomputed from INFO's recorded throughput.
+
+    hours = samples_seen / samples_per_sec / 3600 (samples_per_sec: INFO's measured throughput
+    of the whole job), gpu_hours = hours x GPUs; Table 18's printed values beside them.
+    """
+    specs = paper_specs() if specs is None else list(specs)
+    info = load_models_info()
+    info = info.set_index(info["name"].str.removesuffix(".pt"))
+    table18 = load_reported("table18")
+    frame = table(specs)
+    frame["samples_per_sec"] = [float(info.loc[s.name, "samples_per_sec"]) for s in specs]
+    frame["hours"] = frame["samples_seen"] / frame["samples_per_sec"] / 3600
+    frame["gpu_hours"] = frame["hours"] * frame["gpus"]
+    frame["paper_global_batch"] = table18["global_batch"].to_numpy()
+    frame["paper_hours"] = table18["hours"].to_numpy()
+    frame["paper_gpu_hours"] = table18["gpu_hours"].to_numpy()
+    return frame
+
+
+def resources_report_rows(resources: pd.DataFrame):
+    """Reproduction-report rows: each launch spec's global batch, hours and GPU-hours vs Table 18.
+
+    Quantities are prefixed ``launch_`` (the "setup" section reports the same columns recomputed
+    from INFO alone, :func:`repro.paper.resources.table18_report_rows`); these check the specs
+    that ``repro train`` launches.
+    """
+    from repro.book.report import compare
+
+    explanation = ("hours recomputed from INFO's average samples/s assume a constant throughput; "
+                   "Table 18 rounds to whole hours")
+    rows = []
+    for run in resources.itertuples(index=False):
+        rows.append(compare("table18", f"launch_global_batch_{run.name}", run.global_batch_size, run.paper_global_batch,
+                            decimals=0))
+        for quantity in ("hours", "gpu_hours"):
+            ours, paper = getattr(run, quantity), getattr(run, f"paper_{quantity}")
+            rows.append(compare("table18", f"launch_{quantity}_{run.name}", ours, paper, decimals=0,
+                                explanation=explanation if abs(round(ours) - paper) > 1 else ""))
+    return rows
+
+
+def commands_table(specs: Sequence[RunSpec] | None = None, *, out_dir: str | Path = "OUT") -> pd.DataFrame:
+    """Each run's exact open_clip_train command (one process; ``$DATA_DIR`` left for the shell)."""
+    from repro.launch.argv import DATA_DIR_TOKEN, shell_join
+    from repro.launch.local import train_command
+    from repro.launch.rundir import RunDir
+
+    specs = paper_specs() if specs is None else list(specs)
+    out = Path(out_dir)
+    commands = []
+    for spec in specs:
+        run_dir = RunDir(out, spec)  # not resolved: the command reads as written for OUT
+        commands.append(shell_join(train_command(spec, run_dir, data_dir=DATA_DIR_TOKEN)))
+    return pd.DataFrame({"name": [s.name for s in specs], "command": commands})
