@@ -19,3 +19,24 @@ def paper_rows():
     from repro.data import load_results
 
     return load_results()
+
+
+class BuiltBook:
+    def __init__(self, preparation, exit_code, log_tail, html):
+        self.preparation, self.exit_code, self.log_tail, self.html = preparation, exit_code, log_tail, html
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Every notebook executed with the smoke profile (stale ones only), then the strict build."""
+    import subprocess
+    import sys
+
+    from repro.book.build import prepare
+    from repro.book.sections import book_dir
+
+    preparation = prepare("smoke")
+    book = book_dir()
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(book), "-W", "-n", "--keep-going"]
+    done = subprocess.run(command, env={**os.environ, "REPRO_PROFILE": "smoke"}, capture_output=True, text=True)
+    return BuiltBook(preparation, done.returncode, (done.stdout + done.stderr)[-5000:], book / "_build" / "html")

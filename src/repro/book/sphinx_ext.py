@@ -28,15 +28,58 @@ def _prepare(app, config) -> None:
         raise ExtensionError(str(err)) from err
     log.info("repro: profile '%s': executed %d section(s) %s, reused %d, in %.1f s; report: %s", profile,
              len(done.executed), done.executed, len(done.executions) - len(done.executed), done.seconds, done.report)
-    static = book / "_static"
+    _ship_javascript(book / "_vendor", config)
+
+
+def _ship_javascript(static: Path, config) -> None:
+    """Copy plotly.js and MathJax into a static folder of the site, so no page needs a CDN.
+
+    Not into ``book/_static``: Jupyter Book adds every ``.js`` file found there to every page."""
     static.mkdir(exist_ok=True)
+    if str(static) not in config.html_static_path:
+        config.html_static_path = [*config.html_static_path, str(static)]
     target = static / "plotly.min.js"
     source = plotly_js_path()
     if not target.is_file() or target.stat().st_size != source.stat().st_size:
         shutil.copyfile(source, target)
+    mathjax = mathjax_es5_dir()
+    if not (static / "mathjax" / "tex-mml-chtml.js").is_file():
+        shutil.copytree(mathjax, static / "mathjax", dirs_exist_ok=True)
+    config.mathjax_path = "mathjax/tex-mml-chtml.js"
+
+
+def mathjax_es5_dir() -> Path:
+    """MathJax 3's es5 folder from the django-static-mathjax wheel (files only, no Django needed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise ExtensionError("MathJax files not found: install django-static-mathjax (pip install -e '.[book]')")
+    folder = Path(list(spec.submodule_search_locations)[0]) / "static" / "mathjax" / "es5"
+    if not (folder / "tex-mml-chtml.js").is_file():
+        raise ExtensionError(f"{folder}: MathJax's tex-mml-chtml.js is missing")
+    return folder
+
+
+def _dedupe_inline_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated inline scripts from a page.
+
+    Sphinx 7.4 registers an inline script added after the builder started twice (once with
+    filename None, once with ''), and sphinx-thebe adds ``const THEBE_JS_URL = ...`` that way:
+    the second copy is a console SyntaxError ("Identifier 'THEBE_JS_URL' has already been
+    declared") on every page."""
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script) or "", str(getattr(script, "attributes", {}).get("body", "")))
+        if key[0] == "" and key in seen:
+            continue
+        seen.add(key)
+        kept.append(script)
+    context["script_files"] = kept
 
 
 def setup(app):
     app.connect("config-inited", _prepare, priority=100)
+    app.connect("html-page-context", _dedupe_inline_scripts, priority=900)
     app.add_js_file("plotly.min.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,3 +2,30 @@
 
 from repro.figures.plotly_html import show_plotly
 from repro.figures.zeroshot import compute_vs_error
+
+
+def _register_ipython_display() -> None:
+    """Show a bare ``matplotlib.figure.Figure`` as PNG in IPython / papermill kernels.
+
+    Figure functions build figures without pyplot (no global state), so the inline backend's
+    formatter, which pyplot installs, is absent; this registers the same kind of formatter."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import io
+
+    from matplotlib.figure import Figure
+
+    def to_png(fig: Figure) -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        return buffer.getvalue()
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, to_png)
+
+
+_register_ipython_display()
