@@ -104,7 +104,10 @@ def execute_notebook(section: Section, params: dict, output: Path, *, report_dir
     output.parent.mkdir(parents=True, exist_ok=True)
     report_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with _environment(**{REPORT_DIR_ENV: str(report_dir.resolve()), "MPLBACKEND": "Agg"}):
+    from repro.book.sections import BOOK_DIR_ENV
+
+    env = {REPORT_DIR_ENV: str(report_dir.resolve()), "MPLBACKEND": "Agg", BOOK_DIR_ENV: str(section.book.resolve())}
+    with _environment(**env):
         try:
             papermill.execute_notebook(section.read(), str(output), parameters=params, kernel_name=KERNEL,
                                        cwd=str(cwd or output.parent), progress_bar=False, log_output=False)
