@@ -134,3 +134,14 @@ def test_prepare_runs_summary_after_content_and_gathers_report(tiny_book, monkey
     assert done.executed == ["good"]
     assert "x,n,2.0" in done.report.read_text()
     assert book_build.prepare("smoke", book=tiny_book).executed == []
+
+
+def test_toc_lists_every_section_and_only_sections():
+    import yaml
+
+    from repro.book.sections import book_dir
+
+    toc = yaml.safe_load((book_dir() / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert len(files) == len(set(files)), "a chapter is listed twice"
+    assert sorted(f.removeprefix("executed/") for f in files) == sorted(s.name for s in sections())
