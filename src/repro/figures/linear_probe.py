@@ -19,7 +19,7 @@ _EXTRA_COLORS = {"ViT-B-16-plus-240": "#e377c2"}
 #: legend order: by GMACs per sample (ARCH)
 _ARCH_ORDER = ("ViT-B-32", "ViT-B-16", "ViT-B-16-plus-240", "ViT-L-14", "ViT-H-14", "ViT-g-14", "ViT-G-14")
 #: candidate y ticks (percent) of the log error axis, picked inside each panel's range
-_ERROR_TICKS = np.array([1, 2, 3, 5, 7, 10, 12, 15, 20, 25, 30, 35, 40, 50, 60, 70, 80, 90])
+_ERROR_TICKS = np.array([0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 4, 5, 7, 10, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70, 80, 90])
 
 _DATASET_TITLES = {"imagenet1k-unverified": "ImageNet", "cifar100": "CIFAR-100", "vtab": "VTAB (19 tasks)"}
 
@@ -28,7 +28,8 @@ def _color(arch: str):
     return _EXTRA_COLORS.get(arch) or style.arch_color(arch)
 
 
-def _error_ticks(ax) -> None:
+def error_ticks(ax) -> None:
+    """Percent ticks of a log error axis, chosen from a fixed list inside the axis range."""
     low, high = ax.get_ylim()
     ticks = _ERROR_TICKS[(_ERROR_TICKS >= low) & (_ERROR_TICKS <= high)]
     ax.yaxis.set_major_locator(FixedLocator(ticks))
@@ -81,7 +82,7 @@ def probe_vs_compute(scores: pd.DataFrame, panels: Sequence[tuple[str, int]], *,
                         label=style.law_label(fit.beta, fit.alpha, who="OpenCLIP" if who == "openclip" else "OpenAI"))
             ax.set_xscale("log")
             ax.set_yscale("log")
-            _error_ticks(ax)
+            error_ticks(ax)
             ax.set_xlabel("Compute (GMACs)")
             ax.set_ylabel("Linear-probe error rate %")
             ax.set_title(panel_title(dataset, k))
