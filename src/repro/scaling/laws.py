@@ -255,7 +255,7 @@ class LawForm:
         return chosen, x0
 
     def fit(self, log10_compute: np.ndarray, log10_error: np.ndarray, *, loss: str = "soft_l1",
-            f_scale: float = ROBUST_F_SCALE, n_starts: int = 4,
+            f_scale: float = ROBUST_F_SCALE, n_starts: int = 4, max_nfev: int = 2000,
             on_failure: Literal["raise", "flag"] = "raise") -> LawFit:
         """Fit the form to points (log10 compute, log10 error).
 
@@ -268,6 +268,8 @@ class LawForm:
             ``"cauchy"`` or ``"linear"`` (plain least squares).
         f_scale : float
             Residual scale of the robust loss, in log10 units.
+        max_nfev : int
+            Evaluation budget of each ``least_squares`` run; hitting it is non-convergence.
         n_starts : int
             Number of best grid points to polish (multi-start); the best polished fit wins.
         on_failure : {"raise", "flag"}
@@ -300,7 +302,7 @@ class LawForm:
             try:
                 result = optimize.least_squares(lambda t: self.model(t, x, x0) - y, start, bounds=(lower, upper),
                                                 loss=loss, f_scale=f_scale, x_scale="jac", method="trf",
-                                                ftol=1e-12, xtol=1e-12, gtol=1e-12, max_nfev=2000)
+                                                ftol=1e-12, xtol=1e-12, gtol=1e-12, max_nfev=max_nfev)
             except (ValueError, FloatingPointError) as err:
                 logger.debug("form %s: start %s failed: %s", self.name, start, err)
                 continue
