@@ -27,7 +27,9 @@ from open_clip_train.data import CsvDataset
 from repro.launch import RunSpec, run_local
 from repro.launch.toydata import write_caption_csv
 
-TINY_CONFIG = Path(__file__).resolve().parents[1] / "tests" / "data" / "tiny_vit_clip.json"
+# the miniature study's smallest tower (repro.mini owns the configs)
+TINY_CONFIG = (Path(__file__).resolve().parents[1] / "src" / "repro" / "mini" / "model_configs"
+               / "mini-ViT-XS.json")
 
 
 def plain_loop(csv: Path, model_dir: Path, *, batch: int, epochs: int, lr: float) -> float:

@@ -19,7 +19,9 @@ from repro.launch.cli import main
 from repro.launch.throughput import run_throughput
 from repro.launch.toydata import write_caption_csv
 
-TINY_CONFIG = Path(__file__).parent / "data" / "tiny_vit_clip.json"
+# the miniature study's smallest tower (repro.mini owns the configs)
+TINY_CONFIG = (Path(__file__).resolve().parents[1] / "src" / "repro" / "mini" / "model_configs"
+               / "mini-ViT-XS.json")
 
 
 def _wait_for(predicate, timeout_s: float, what: str) -> None:

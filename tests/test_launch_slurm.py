@@ -21,7 +21,9 @@ from repro.launch.rundir import RunDir
 from repro.launch.slurm import SlurmOptions, sbatch_script, submit_submitit
 from repro.launch.toydata import write_caption_csv
 
-TINY_CONFIG = Path(__file__).parent / "data" / "tiny_vit_clip.json"
+# the miniature study's smallest tower (repro.mini owns the configs)
+TINY_CONFIG = (Path(__file__).resolve().parents[1] / "src" / "repro" / "mini" / "model_configs"
+               / "mini-ViT-XS.json")
 LABEL_RANGES_B = {"3B": (2.44, 2.56), "13B": (12.2, 13.2), "34B": (32.0, 34.7)}
 
 
