@@ -112,3 +112,27 @@ def full_report(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None = 
     seconds = time.perf_counter() - start
     logger.info("fit report: %d fits, %d backtest cells in %.1f s", len(coefficients), len(summary), seconds)
     return FitReport(coefficients, summary, selection, seconds)
+
+
+def chapter_report_rows(backtest_summary: pd.DataFrame, interval_summary: pd.DataFrame, seconds: float,
+                        recovery: pd.DataFrame | None = None) -> list:
+    """Reproduction-report rows of the chapter: the paper-fit backtest beside the issue's numbers
+    (decimals 2), the best calibration's coverage and sharpness, the report time."""
+    from repro.book import report
+    from repro.scaling.backtest import target_table
+
+    issue = {2: (0.10, 0.13, 0.37, 0.42, 0.10), 5: (0.77, 0.87, 0.55, 0.70, 0.61)}
+    table = target_table(backtest_summary)
+    rows = []
+    for k, values in issue.items():
+        for name, paper in zip(table.columns, values):
+            rows.append(report.compare("uncertainty", f"backtest_paperfit_k{k}_{name}", float(table.loc[k, name]), paper,
+                                       decimals=2))
+    for _, r in interval_summary.iterrows():
+        rows.append(report.compare("uncertainty", f"coverage_{r['method']}", float(r["coverage"])))
+        rows.append(report.compare("uncertainty", f"sharpness_{r['method']}", float(r["sharpness"])))
+    rows.append(report.compare("uncertainty", "fit_report_seconds", float(seconds)))
+    if recovery is not None:
+        for _, r in recovery.iterrows():
+            rows.append(report.compare("uncertainty", f"recovery_{r['form']}_{r['noise_sd']}_coverage", float(r["coverage"])))
+    return rows
