@@ -20,7 +20,7 @@ from repro.scaling.paper_fit import (
     plain_line_fit,
     select,
 )
-from repro.scaling.backtest import backtest, paper_backtest, summarise, target_table
+from repro.scaling.backtest import paper_backtest, summarise, target_table
 from repro.scaling.frontiers import FrontierSpec, pareto_mask, select_frontier
 from repro.scaling.laws import FORMS, LawFit, error_ceiling, get_form
 from repro.scaling.uncertainty import bootstrap_fits, interval_scores, interval_study
