@@ -79,3 +79,19 @@ def test_figures_have_one_panel_per_probe(scores):
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 6 and visible[0].get_title() == "ImageNet, 10-shot"
     assert all(len(ax.lines) == 2 for ax in visible)
+
+
+def test_probe_runs_from_a_json_file(tmp_path, runs):
+    import json
+
+    path = tmp_path / "probes.json"
+    subset = runs[runs["model"] == "ViT-B-32"]
+    path.write_text(json.dumps(subset.to_dict(orient="records")))
+    again = lp.read_probe_runs(path)
+    assert len(again) == len(subset)
+    assert lp.best_over_sweep(again)["lp_acc1"].max() == lp.best_over_sweep(subset)["lp_acc1"].max()
+    (tmp_path / "bad.json").write_text(json.dumps([{"model": "x"}]))
+    with pytest.raises(SchemaError, match="bad.json: missing column"):
+        lp.read_probe_runs(tmp_path / "bad.json")
+    with pytest.raises(FileNotFoundError, match="nothing.json"):
+        lp.read_probe_runs(tmp_path / "nothing.json")
