@@ -1,0 +1,193 @@
+"""Fits and phenomena of the miniature study, from its results in the paper's schema.
+
+The frontier fit is the paper's own (:func:`repro.scaling.fit_paper_law`, pooling the mini
+upstream datasets as the paper pools LAION-80M/400M/2B). The three phenomena the study must
+show (issue 7) are measured here, each as numbers:
+
+* a power-law frontier: log-log R^2 of the binned-frontier line, and the decades of compute;
+* larger models and more data win at high compute: the best run at the largest budget;
+* a data bottleneck: the error drop from the middle to the largest samples-seen budget, on the
+  smallest and on the largest pre-training set (paper: LAION-80M saturates, PAPER.md Fig. 1/Table 16).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from repro.data.loaders import read_results
+from repro.data.schema import error_of
+from repro.errors import DataNotFoundError, FitError
+from repro.scaling.paper_fit import PowerLawFit, fit_paper_law
+
+#: The committed results live in the repository's runs/mini/<profile>/ (src/repro/mini -> repo root).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+#: Which paper quantity each mini task stands in for (PAPER.md; reported in text_exponents.csv).
+PAPER_ANALOGUE = {"mini_shape_colour": "imagenet1k", "mini_shape_sketch": "imagenet_robustness",
+                  "mini_retrieval": "mscoco_captions"}
+#: The task the headline numbers (R^2, bottleneck, winners) are computed on.
+HEADLINE_TASK = "mini_shape_colour"
+
+
+def load_results(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:
+    """The committed results of one mini profile (``runs/mini/<profile>/results.csv``), validated.
+
+    This is the loader figure notebooks call for ``results_source="mini"``.
+    """
+    path = Path(root or REPO_ROOT / "runs" / "mini") / profile / "results.csv"
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: no mini results for profile '{profile}'; produce them with "
+                                f"'repro mini --profile {profile}'")
+    return read_results(path)
+
+
+def upstreams(rows: pd.DataFrame) -> tuple[str, ...]:
+    """The mini pre-training sets in the rows, smallest first (``mini-2k``, ``mini-8k``, ...)."""
+    names = rows["upstream_dataset"].unique()
+    return tuple(sorted(names, key=_n_pairs))
+
+
+def _n_pairs(name: str) -> float:
+    label = name.removeprefix("mini-")
+    return float(label[:-1]) * 1000 if label.endswith("k") else float(label)
+
+
+def fit(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, n_bins: int = 5) -> PowerLawFit:
+    """The paper's binned-frontier fit on one mini task, pooling every mini upstream dataset."""
+    return fit_paper_law(rows, task, n_bins=n_bins, upstreams=upstreams(rows))
+
+
+def r_squared(power_law: PowerLawFit) -> float:
+    """Coefficient of determination of the fitted line at the points it went through (log-log)."""
+    x, y = np.asarray(power_law.x), np.asarray(power_law.y)
+    predicted = power_law.alpha * x + power_law.intercept
+    total = float(np.sum((y - y.mean()) ** 2))
+    if total == 0:
+        raise FitError("R^2 is undefined: every frontier point has the same error")
+    return 1.0 - float(np.sum((y - predicted) ** 2)) / total
+
+
+def compute_decades(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> float:
+    """log10 of (largest / smallest total compute) over the runs of one task."""
+    compute = rows.loc[rows["downstream_dataset"] == task, "gmacs_total"]
+    return float(np.log10(compute.max() / compute.min()))
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """Error drop from the middle to the largest samples-seen budget, on two pre-training sets."""
+
+    arch: str
+    budgets: tuple[float, float]        # (middle, largest) samples seen
+    small_dataset: str
+    large_dataset: str
+    gain_small: float                   # error(middle) - error(largest) on the smallest set
+    gain_large: float                   # the same on the largest set
+
+    @property
+    def ratio(self) -> float:
+        """gain_small / gain_large: well below 1 where the small set is the bottleneck."""
+        return self.gain_small / self.gain_large if self.gain_large else float("nan")
+
+
+def bottleneck(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, arch: str | None = None) -> Bottleneck:
+    """The data bottleneck of the largest model (or ``arch``) on one task."""
+    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    arch = arch or chosen.loc[chosen["gmacs"].idxmax(), "arch"]
+    chosen = chosen[chosen["arch"] == arch]
+    budgets = sorted(chosen["samples_seen"].unique())
+    if len(budgets) < 2:
+        raise FitError(f"bottleneck needs >= 2 samples-seen budgets for {arch} on {task}, got {budgets}")
+    middle, largest = budgets[-2], budgets[-1]
+    sets = upstreams(chosen)
+    table = chosen.pivot_table(index="upstream_dataset", columns="samples_seen", values="error")
+    gain = table[middle] - table[largest]
+    return Bottleneck(str(arch), (float(middle), float(largest)), sets[0], sets[-1], float(gain[sets[0]]),
+                      float(gain[sets[-1]]))
+
+
+@dataclass(frozen=True)
+class Winners:
+    """At the largest samples-seen budget: errors by model (largest set) and by set (largest model)."""
+
+    error_by_arch: dict[str, float]     # on the largest pre-training set, smallest model first
+    error_by_dataset: dict[str, float]  # with the largest model, smallest set first
+
+    @property
+    def larger_model_wins(self) -> bool:
+        errors = list(self.error_by_arch.values())
+        return errors[-1] == min(errors)
+
+    @property
+    def more_data_wins(self) -> bool:
+        errors = list(self.error_by_dataset.values())
+        return errors[-1] == min(errors)
+
+
+def winners(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> Winners:
+    """Who wins at high compute on one task (largest budget)."""
+    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    top = chosen[chosen["samples_seen"] == chosen["samples_seen"].max()]
+    sets = upstreams(top)
+    archs = top.sort_values("gmacs")["arch"].unique()
+    by_arch = top[top["upstream_dataset"] == sets[-1]].set_index("arch")["error"]
+    by_set = top[top["arch"] == archs[-1]].set_index("upstream_dataset")["error"]
+    return Winners({a: float(by_arch[a]) for a in archs}, {s: float(by_set[s]) for s in sets})
+
+
+def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per task: the frontier fit (alpha, beta), its R^2, points and decades of compute."""
+    out = []
+    for task in sorted(rows["downstream_dataset"].unique()):
+        power_law = fit(rows, task)
+        out.append({"downstream_dataset": task, "alpha": power_law.alpha, "beta": power_law.beta,
+                    "r_squared": r_squared(power_law), "n_points": power_law.n_points,
+                    "decades": compute_decades(rows, task),
+                    "paper_analogue": PAPER_ANALOGUE.get(task, "")})
+    return pd.DataFrame(out)
+
+
+def exponents_beside_paper(rows: pd.DataFrame) -> pd.DataFrame:
+    """The mini exponents next to the paper's OpenCLIP exponents of the analogous quantity."""
+    from repro.data.reported import load_reported
+
+    paper = load_reported("text_exponents").set_index("downstream_dataset")
+    table = summary_table(rows)
+    table = table[table["paper_analogue"] != ""]
+    return table.assign(alpha_paper=[float(paper.loc[a, "alpha_openclip"]) for a in table["paper_analogue"]])[
+        ["downstream_dataset", "paper_analogue", "alpha", "alpha_paper", "r_squared", "decades"]]
+
+
+def report_rows(rows: pd.DataFrame) -> list:
+    """Reproduction-report rows of the mini study: R^2, decades, bottleneck, exponents.
+
+    None of these has a paper value to equal (the paper fits LAION, not synthetic scenes), so
+    every row is ``reproduced``; the exponents carry the paper's analogue in their explanation.
+    """
+    from repro.book.report import compare
+
+    headline = fit(rows)
+    neck = bottleneck(rows)
+    win = winners(rows)
+    out = [
+        compare("mini", f"r2_frontier_{HEADLINE_TASK}", r_squared(headline),
+                explanation="log-log R^2 of the binned-frontier line (required >= 0.9)"),
+        compare("mini", f"compute_decades_{HEADLINE_TASK}", compute_decades(rows),
+                explanation="log10(max/min total GMACs) of the grid (required >= 1.5)"),
+        compare("mini", f"bottleneck_gain_{neck.small_dataset}", neck.gain_small,
+                explanation=f"{neck.arch}: error drop from {neck.budgets[0]:.0f} to {neck.budgets[1]:.0f} samples seen"),
+        compare("mini", f"bottleneck_gain_{neck.large_dataset}", neck.gain_large,
+                explanation=f"{neck.arch}: error drop from {neck.budgets[0]:.0f} to {neck.budgets[1]:.0f} samples seen"),
+        compare("mini", "larger_model_wins", float(win.larger_model_wins),
+                explanation="1 if the largest model has the lowest error at the largest budget, largest set"),
+        compare("mini", "more_data_wins", float(win.more_data_wins),
+                explanation="1 if the largest set gives the lowest error at the largest budget, largest model"),
+    ]
+    for row in exponents_beside_paper(rows).itertuples():
+        out.append(compare("mini", f"alpha_{row.downstream_dataset}", row.alpha,
+                           explanation=f"synthetic-scene exponent; the paper's {row.paper_analogue} "
+                                       f"OpenCLIP exponent is {row.alpha_paper:.2f}"))
+    return out

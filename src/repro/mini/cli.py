@@ -1,0 +1,38 @@
+"""``repro mini``: run the miniature study of one profile and print its fit.
+
+    repro mini                      # the laptop profile (<= 30 min on 2 CPU cores)
+    repro mini --profile smoke      # CI: the whole loop in <= 3 min
+    repro mini --profile gpu        # a larger grid for one GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from repro.mini.profiles import PROFILES
+from repro.mini.study import RESULTS_ROOT, WORK_ROOT, run_study
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; ``argv[0]`` is the subcommand name ``mini`` (as :mod:`repro.cli` passes it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "mini":
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(prog="repro mini", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="laptop",
+                        help="grid size: smoke (CI), laptop (default), gpu")
+    parser.add_argument("--results-root", type=Path, default=RESULTS_ROOT,
+                        help="results.csv, provenance.json and loss_curves.csv go to RESULTS_ROOT/PROFILE/")
+    parser.add_argument("--work-root", type=Path, default=WORK_ROOT,
+                        help="datasets, task shards and checkpoints (keep it git-ignored)")
+    args = parser.parse_args(argv)
+    result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root)
+    print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
+          f"skipped in {result.wall_s:.0f} s -> {result.results_path}")
+    from repro.mini.analysis import summary_table
+
+    print(summary_table(result.rows).to_string(index=False))
+    return 0

@@ -1,0 +1,79 @@
+"""Grid profiles of the miniature study: which models, dataset sizes and samples-seen budgets.
+
+========  =========================================  ==================================
+profile   grid                                       budget
+========  =========================================  ==================================
+smoke     2 models x 2 sizes x 2 budgets, tiny       whole loop <= 3 min on 2 CPU cores
+laptop    3 models x 3 sizes x 3 budgets (default)   whole loop <= 30 min on 2 CPU cores
+gpu       4 models x 4 sizes x 4 budgets             one GPU
+========  =========================================  ==================================
+
+Like the paper's grid (PAPER.md, "The grid": ViT-B/32 .. ViT-H/14 x LAION-80M/400M/2B x
+3B/13B/34B samples seen), every axis grows geometrically by 4x, so the grid spans about as many
+decades of compute as it can for its cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from repro.errors import SpecError
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One grid of the miniature study."""
+
+    name: str
+    models: tuple[str, ...]            # model config names, smallest first
+    dataset_sizes: tuple[int, ...]     # unique pairs per pre-training set, each >= 4x the last
+    samples_seen: tuple[int, ...]      # total training samples per run (one cosine schedule each)
+    batch_size: int                    # global batch (one process)
+    lr: float                          # peak learning rate
+    test_size: int                     # images per downstream test set
+    probe_train_size: int              # images in the linear-probe train split
+    device: str = "cpu"
+    seed: int = 0
+    threads: int = 1                   # torch intra-op threads on CPU (see below)
+
+    def __post_init__(self) -> None:
+        for axis in ("models", "dataset_sizes", "samples_seen"):
+            if len(getattr(self, axis)) < 2:
+                raise SpecError(f"profile '{self.name}': '{axis}' needs at least 2 values")
+        bad = [s for s in self.samples_seen if s % self.batch_size]
+        if bad:
+            raise SpecError(f"profile '{self.name}': samples_seen {bad} are not multiples of the batch "
+                            f"size {self.batch_size}")
+
+    # Why one thread: on a CPU shared with other processes, two OpenMP threads that spin-wait on
+    # each other made a training step of mini-ViT-M 3.5x slower than one thread (2.27 s vs
+    # 0.65 s per batch of 128, measured with 7 processes on 2 cores).
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.models) * len(self.dataset_sizes) * len(self.samples_seen)
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(100, 400),
+                     samples_seen=(256, 1024), batch_size=64, lr=5e-3, test_size=100, probe_train_size=100),
+    # Sized from throughput measured on 2 cores shared with other jobs (1 thread): mini-ViT-M
+    # trains at ~145 samples/s, XS at ~300 (data loading bound); the 27 runs see 580k samples,
+    # about 16 min of training, plus ~7 s of evaluation per run. Batch 64 and lr 5e-3 because
+    # at these budgets the number of optimizer steps limits learning more than the batch size.
+    "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M"),
+                      dataset_sizes=(500, 2_000, 8_000), samples_seen=(1_024, 4_096, 16_384),
+                      batch_size=64, lr=5e-3, test_size=500, probe_train_size=1000),
+    "gpu": Profile("gpu", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L"),
+                   dataset_sizes=(2_000, 8_000, 32_000, 128_000),
+                   samples_seen=(20_480, 81_920, 327_680, 1_310_720), batch_size=256, lr=2e-3,
+                   test_size=2000, probe_train_size=5000, device="cuda"),
+}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise SpecError(f"unknown mini profile {name!r}; known: {', '.join(PROFILES)}") from None

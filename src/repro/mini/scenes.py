@@ -1,0 +1,195 @@
+"""Synthetic image-caption pairs: compositional scenes of shapes on backgrounds, with noisy,
+web-like captions, rendered deterministically from a seed (DESIGN.md, "The miniature study").
+
+A scene is 1-3 objects on a background. Each object has a shape, a colour, a size and a
+position (one of five slots); a scene also has a background colour and a noise level. The
+caption names what is there the way alt-text does: in varied templates, sometimes leaving an
+attribute out, sometimes with filler words, and sometimes (``p_wrong``) about another scene
+entirely, so the pairs are noisy like LAION's.
+
+Pair ``i`` of a stream depends only on ``(seed, i)``: a dataset of ``n`` unique pairs is the
+first ``n`` pairs of its stream, so the small datasets are nested in the large ones, like
+LAION-80M in LAION-400M in LAION-2B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+IMAGE_SIZE = 32  # pixels; the tiny ViTs use patch 4 or 8 (DESIGN.md feasibility notes)
+
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "ring", "diamond", "star", "bar")
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (220, 40, 40), "green": (40, 180, 60), "blue": (50, 80, 230), "yellow": (235, 220, 50),
+    "purple": (150, 60, 200), "orange": (245, 140, 30), "white": (245, 245, 245), "black": (20, 20, 20),
+}
+SIZES: tuple[str, ...] = ("small", "large")
+SIZE_PIXELS = {"small": 9, "large": 14}
+POSITIONS: tuple[str, ...] = ("top left", "top right", "bottom left", "bottom right", "center")
+POSITION_CENTRES = {"top left": (8, 8), "top right": (8, 24), "bottom left": (24, 8), "bottom right": (24, 24),
+                    "center": (16, 16)}
+BACKGROUNDS: dict[str, tuple[int, int, int]] = {
+    "grey": (128, 128, 128), "sand": (200, 180, 140), "sky": (150, 190, 230), "grass": (90, 140, 80),
+    "dark": (50, 50, 60),
+}
+COUNT_WORDS = ("one", "two", "three")
+
+Rendering = Literal["photo", "sketch"]
+
+
+@dataclass(frozen=True)
+class SceneObject:
+    shape: str
+    colour: str
+    size: str
+    position: str
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What is in one image; the labels of the downstream tasks are read from it."""
+
+    objects: tuple[SceneObject, ...]
+    background: str
+
+    @property
+    def main(self) -> SceneObject:
+        """The first (largest-listed) object: the one the classification tasks ask about."""
+        return self.objects[0]
+
+
+def _mask(shape: str, size_px: int) -> np.ndarray:
+    """Boolean mask of a shape inside a ``size_px`` square."""
+    r = (size_px - 1) / 2
+    yy, xx = np.mgrid[0:size_px, 0:size_px] - r
+    ax, ay = np.abs(xx), np.abs(yy)
+    if shape == "circle":
+        return xx**2 + yy**2 <= r**2
+    if shape == "square":
+        return (ax <= r * 0.85) & (ay <= r * 0.85)
+    if shape == "triangle":
+        return (yy >= -r) & (yy <= r) & (ax <= (yy + r) / 2)
+    if shape == "cross":
+        return ((ax <= r * 0.3) | (ay <= r * 0.3)) & (ax <= r) & (ay <= r)
+    if shape == "ring":
+        d = xx**2 + yy**2
+        return (d <= r**2) & (d >= (r * 0.55) ** 2)
+    if shape == "diamond":
+        return ax + ay <= r
+    if shape == "star":
+        angle = np.arctan2(yy, xx)
+        radius = r * (0.55 + 0.45 * np.cos(5 * angle) ** 2)
+        return np.sqrt(xx**2 + yy**2) <= radius
+    if shape == "bar":
+        return (ax <= r) & (ay <= r * 0.35)
+    raise ValueError(f"unknown shape {shape!r}; known: {SHAPES}")
+
+
+def _outline(mask: np.ndarray) -> np.ndarray:
+    """The border pixels of a mask (the 'sketch' rendering draws only these)."""
+    padded = np.pad(mask, 1)
+    interior = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:] & mask
+    return mask & ~interior
+
+
+_MASKS = {(s, z): _mask(s, SIZE_PIXELS[z]) for s in SHAPES for z in SIZES}
+_OUTLINES = {k: _outline(m) for k, m in _MASKS.items()}
+
+
+def sample_scene(rng: np.random.Generator, *, max_objects: int = 3) -> Scene:
+    """Draw one scene: 1..max_objects objects in distinct position slots, and a background."""
+    n = int(rng.integers(1, max_objects + 1))
+    slots = rng.choice(len(POSITIONS), size=n, replace=False)
+    objects = tuple(
+        SceneObject(SHAPES[rng.integers(len(SHAPES))], tuple(COLOURS)[rng.integers(len(COLOURS))],
+                    SIZES[rng.integers(len(SIZES))], POSITIONS[int(slot)])
+        for slot in slots
+    )
+    return Scene(objects, tuple(BACKGROUNDS)[rng.integers(len(BACKGROUNDS))])
+
+
+def render(scene: Scene, rng: np.random.Generator, *, rendering: Rendering = "photo") -> np.ndarray:
+    """Draw a scene as a ``(32, 32, 3)`` uint8 image.
+
+    ``photo``: filled shapes on a flat background with pixel noise and a random jitter of a few
+    pixels around each slot. ``sketch``: the distribution-shifted rendering used as the
+    robustness set (outlines only, on a striped background, colours desaturated), as
+    ImageNet-Sketch is to ImageNet.
+    """
+    image = np.empty((IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.float32)
+    image[:] = BACKGROUNDS[scene.background]
+    if rendering == "sketch":
+        stripes = (np.arange(IMAGE_SIZE) // 3 % 2).astype(np.float32)[:, None, None] * 40.0
+        image = image * 0.6 + 80.0 + stripes
+    for obj in scene.objects:
+        key = (obj.shape, obj.size)
+        mask = _OUTLINES[key] if rendering == "sketch" else _MASKS[key]
+        size_px = mask.shape[0]
+        cy, cx = POSITION_CENTRES[obj.position]
+        jy, jx = rng.integers(-2, 3, size=2)
+        top = int(np.clip(cy + jy - size_px // 2, 0, IMAGE_SIZE - size_px))
+        left = int(np.clip(cx + jx - size_px // 2, 0, IMAGE_SIZE - size_px))
+        colour = np.asarray(COLOURS[obj.colour], dtype=np.float32) + rng.normal(0, 12, 3)
+        if rendering == "sketch":
+            colour = 0.5 * colour + 0.5 * colour.mean()
+        region = image[top:top + size_px, left:left + size_px]
+        region[mask] = colour
+    image += rng.normal(0, 10, image.shape).astype(np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+_TEMPLATES = (
+    "{objs}", "a {objs}", "a photo of {objs}", "{objs} on a {bg} background", "image of {objs}",
+    "picture: {objs}", "{objs}, {bg} backdrop", "stock photo {objs} isolated", "{objs} - free download",
+    "cute {objs} clipart", "{bg} wallpaper with {objs}", "my drawing of {objs}",
+)
+_FILLER = ("hd", "png", "vector", "2019", "best", "new", "lol", "jpg", "img", "sale", "icon", "art")
+
+
+def _describe(obj: SceneObject, rng: np.random.Generator) -> str:
+    """One object as alt-text would name it: attributes sometimes dropped (web noise)."""
+    words = []
+    if rng.random() < 0.5:
+        words.append(obj.size)
+    if rng.random() < 0.85:
+        words.append(obj.colour)
+    words.append(obj.shape if rng.random() < 0.9 else "shape")
+    if rng.random() < 0.35:
+        words.append(f"in the {obj.position}")
+    return " ".join(words)
+
+
+def caption(scene: Scene, rng: np.random.Generator) -> str:
+    """A noisy, web-like caption of a scene."""
+    order = rng.permutation(len(scene.objects))
+    parts = [_describe(scene.objects[i], rng) for i in order]
+    if len(parts) > 1 and rng.random() < 0.3:
+        objs = f"{COUNT_WORDS[len(parts) - 1]} shapes: " + ", ".join(parts)
+    else:
+        objs = " and ".join(parts)
+    text = _TEMPLATES[rng.integers(len(_TEMPLATES))].format(objs=objs, bg=scene.background)
+    if rng.random() < 0.3:
+        text = f"{text} {_FILLER[rng.integers(len(_FILLER))]}"
+    return text
+
+
+def pair(seed: int, index: int, *, rendering: Rendering = "photo", p_wrong: float = 0.1,
+         max_objects: int = 3) -> tuple[np.ndarray, str, Scene]:
+    """Pair ``index`` of the stream ``seed``: (image, caption, scene).
+
+    With probability ``p_wrong`` the caption describes another random scene (a mismatched web
+    pair); the returned scene is always the one in the image.
+    """
+    rng = np.random.default_rng([seed, index])
+    scene = sample_scene(rng, max_objects=max_objects)
+    image = render(scene, rng, rendering=rendering)
+    described = sample_scene(rng, max_objects=max_objects) if rng.random() < p_wrong else scene
+    return image, caption(described, rng), scene
+
+
+def pairs(seed: int, start: int, stop: int, **kwargs) -> list[tuple[np.ndarray, str, Scene]]:
+    """Pairs ``start .. stop-1`` of the stream ``seed`` (see :func:`pair`)."""
+    return [pair(seed, i, **kwargs) for i in range(start, stop)]

@@ -1,0 +1,277 @@
+"""The miniature study: the paper's grid (model x data size x samples seen) on synthetic scenes,
+trained with the training launcher, evaluated with CLIP_benchmark, written in the results schema.
+
+Outputs (committed, small) under ``runs/mini/<profile>/``:
+
+* ``results.csv``: one row per (run, task), the schema of ``zeroshot_results.csv``;
+* ``provenance.json``: seed, code version, profile, package versions, data generation rate,
+  and per run its wall time and throughput;
+* ``loss_curves.csv``: the training loss of every run (read from open_clip_train's ``out.log``).
+
+Heavy outputs (datasets, task shards, run directories with checkpoints) go to a git-ignored
+work folder (``runs/work/mini/``). Regeneration is idempotent: a run whose rows are all in
+``results.csv`` is skipped, a run whose final checkpoint exists is only evaluated, and a partial
+run resumes (``--resume latest``).
+
+Each run is trained in this process (``open_clip_train.main.main(argv)``, with the argv the
+launcher builds for the spec) rather than through :func:`repro.launch.run_local`'s subprocess:
+a fresh process costs ~10 s of imports, ~5 min over a 27-run grid (DESIGN.md feasibility notes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import re
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from repro.data.schema import RESULTS_COLUMNS
+from repro.errors import SpecError
+from repro.evaluate.registry import merge_results, read_registry
+from repro.launch.argv import TRAIN_MODULE, model_argument, to_argv
+from repro.launch.rundir import RunDir
+from repro.launch.spec import RunSpec
+from repro.mini import datasets, models, scenes, tasks
+from repro.mini.profiles import Profile, get_profile
+
+log = logging.getLogger(__name__)
+
+#: Where results are committed, and where heavy outputs go (git-ignored: runs/work/).
+RESULTS_ROOT = Path("runs/mini")
+WORK_ROOT = Path("runs/work/mini")
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One run of the grid."""
+
+    model: str          # model config name
+    n_pairs: int        # unique pairs of its pre-training set
+    samples_seen: int   # total training samples
+
+    @property
+    def upstream_dataset(self) -> str:
+        return datasets.dataset_name(self.n_pairs)
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}_{self.upstream_dataset}_s{samples_pretty(self.samples_seen)}"
+
+
+def samples_pretty(samples_seen: int) -> str:
+    """``20k`` for 20,480 samples (the ``samples_seen_pretty`` column, like the paper's ``13B``)."""
+    if samples_seen >= 1_000_000:
+        return f"{samples_seen / 1e6:.2g}M"
+    return f"{round(samples_seen / 1000)}k" if samples_seen >= 1000 else str(samples_seen)
+
+
+def grid(profile: Profile) -> list[GridPoint]:
+    """Every run of a profile, cheapest model first (so a stopped study has its small runs)."""
+    return [GridPoint(m, n, s) for m in profile.models for n in profile.dataset_sizes for s in profile.samples_seen]
+
+
+def results_path(profile: str | Profile, *, root: Path = RESULTS_ROOT) -> Path:
+    name = profile if isinstance(profile, str) else profile.name
+    return Path(root) / name / "results.csv"
+
+
+def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
+    """The launcher's spec of one grid point: one open_clip epoch over exactly ``samples_seen`` rows."""
+    steps = point.samples_seen // profile.batch_size
+    return RunSpec(
+        name=point.name, model=str(models.config_path(point.model)), data=point.upstream_dataset,
+        train_data=str(train_csv), samples_per_epoch=point.samples_seen, epochs=1, lr=profile.lr,
+        warmup_steps=max(1, steps // 10),  # 10% warm-up: the paper's runs warm up for a few % of steps
+        batch_size_per_gpu=profile.batch_size, gpus=1, samples_seen_label=samples_pretty(point.samples_seen),
+        precision="fp32" if profile.device == "cpu" else "amp", device=profile.device, dataset_type="csv",
+        csv_separator=",", workers_per_gpu=0 if profile.device == "cpu" else 4, seed=profile.seed,
+        log_every_n_steps=max(1, steps // 16), save_frequency_epochs=1, weight_decay=0.1,
+    )
+
+
+def _train_in_process(spec: RunSpec, out_dir: Path) -> RunDir:
+    """Train one spec with ``open_clip_train.main.main`` in this process (skipped if finished)."""
+    from open_clip_train.main import main as train_main
+
+    run_dir = RunDir.for_spec(spec, out_dir)
+    if run_dir.state() == "finished":
+        return run_dir
+    run_dir.prepare()
+    argv = to_argv(spec, logs_dir=run_dir.out_dir, run_name=run_dir.name, train_data=spec.train_data,
+                   model=model_argument(spec, run_dir.path))
+    run_dir.write_command(["python", "-m", TRAIN_MODULE, *argv])
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    start = time.monotonic()
+    try:
+        returncode = train_main(argv)
+    finally:
+        # open_clip_train adds its own handlers (out.log, stdout) to the root logger on every call;
+        # drop them so the next run's log lines do not land in this run's out.log
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+    state = run_dir.state()
+    run_dir.write_status(state, executor="in-process", returncode=returncode, wall_s=round(time.monotonic() - start, 1))
+    if state != "finished":
+        raise SpecError(f"run {spec.name}: open_clip_train returned {returncode!r} without its final checkpoint; "
+                        f"see {run_dir.log_file}")
+    return run_dir
+
+
+def rows_of(point: GridPoint, metrics: dict[str, dict]) -> pd.DataFrame:
+    """Results-schema rows of one run (one per task)."""
+    gmacs = models.gmacs_per_sample(point.model)
+    rows = []
+    for task_name, values in metrics.items():
+        row = {c: None for c in RESULTS_COLUMNS}
+        row.update(arch=point.model, samples_seen=float(point.samples_seen), gmacs=gmacs,
+                   gmacs_total=gmacs * point.samples_seen, upstream_dataset=point.upstream_dataset,
+                   downstream_dataset=task_name,
+                   task="zeroshot_retrieval" if task_name in tasks.RETRIEVAL_TASKS else "zeroshot_classification",
+                   samples_seen_pretty=samples_pretty(point.samples_seen), name=point.name, **values)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(RESULTS_COLUMNS))
+
+
+_LOSS_LINE = re.compile(r"Train Epoch: \d+ \[\s*(\d+)/(\d+).*?Contrastive_loss: ([0-9.]+)")
+
+
+def loss_curve(log_file: Path) -> pd.DataFrame:
+    """(samples, loss) at every logged step of one run's ``out.log``."""
+    points = [(int(m[1]), float(m[3])) for m in _LOSS_LINE.finditer(Path(log_file).read_text())]
+    return pd.DataFrame(points, columns=["samples", "contrastive_loss"]).drop_duplicates("samples")
+
+
+def code_version() -> str:
+    """``git describe --always --dirty`` of the working tree, or ``unknown`` outside git."""
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {p: version(p) for p in ("torch", "open_clip_torch", "clip_benchmark", "numpy")}
+
+
+def generation_rate(n_pairs: int = 2000, *, seed: int = 0) -> float:
+    """Measured pairs per second of :func:`repro.mini.scenes.pair` (render + caption, no encoding)."""
+    start = time.perf_counter()
+    scenes.pairs(seed, 0, n_pairs)
+    return n_pairs / (time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """What one :func:`run_study` call did."""
+
+    profile: str
+    results_path: Path
+    rows: pd.DataFrame
+    trained: int        # runs trained (or resumed) by this call
+    evaluated: int      # runs evaluated by this call
+    skipped: int        # runs already in results.csv
+    wall_s: float
+
+
+def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
+              work_root: Path = WORK_ROOT) -> StudyResult:
+    """Train, evaluate and record the whole grid of one profile (idempotent).
+
+    Parameters
+    ----------
+    profile : str or Profile
+        ``smoke``, ``laptop`` or ``gpu`` (:mod:`repro.mini.profiles`).
+    results_root : Path
+        ``results.csv``, ``provenance.json`` and ``loss_curves.csv`` go to ``results_root/<profile>/``.
+    work_root : Path
+        Datasets, task shards and run directories (checkpoints) go here; keep it git-ignored.
+    """
+    from repro.mini.evaluation import evaluate_checkpoint
+
+    import torch
+
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    if profile.device == "cpu":
+        torch.set_num_threads(profile.threads)
+    start = time.monotonic()
+    out = Path(results_root) / profile.name
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(work_root)
+    registry = results_path(profile, root=results_root)
+    provenance_file = out / "provenance.json"
+    provenance = json.loads(provenance_file.read_text()) if provenance_file.is_file() else {}
+    provenance.setdefault("runs", {})
+
+    t = time.monotonic()
+    train_sets = {n: datasets.write_train_dataset(n, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
+                  for n in profile.dataset_sizes}
+    task_set = tasks.write_tasks(work / "tasks" / f"test{profile.test_size}-probe{profile.probe_train_size}",
+                                 test_size=profile.test_size, probe_train_size=profile.probe_train_size)
+    data_s = time.monotonic() - t
+
+    done = read_registry(registry)
+    trained = evaluated = skipped = 0
+    curves = []
+    for point in grid(profile):
+        have = set(done.loc[done["name"] == point.name, "downstream_dataset"]) if len(done) else set()
+        run_out = work / "runs" / profile.name
+        if have >= set(task_set.names):
+            skipped += 1
+        else:
+            train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{profile.seed}.csv"
+            if not train_csv.is_file():
+                datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
+            spec = run_spec(point, profile, train_csv.resolve())
+            was_finished = RunDir.for_spec(spec, run_out).state() == "finished"
+            t = time.monotonic()
+            run_dir = _train_in_process(spec, run_out)
+            train_s = time.monotonic() - t
+            trained += not was_finished
+            t = time.monotonic()
+            metrics = evaluate_checkpoint(model_argument(spec, run_dir.path), run_dir.final_checkpoint, task_set)
+            eval_s = time.monotonic() - t
+            evaluated += 1
+            done = merge_results(registry, rows_of(point, metrics), source=f"mini run {point.name}")
+            entry = {"run_dir": str(run_dir.path), "train_s": round(train_s, 1), "eval_s": round(eval_s, 1)}
+            if not was_finished:
+                entry["train_samples_per_s"] = round(point.samples_seen / train_s, 1)
+            provenance["runs"][point.name] = {**provenance["runs"].get(point.name, {}), **entry}
+            log.info("mini %s: %s trained in %.0f s, evaluated in %.0f s", profile.name, point.name, train_s, eval_s)
+        log_file = RunDir.for_spec(run_spec(point, profile, Path("unused")), run_out).log_file
+        if log_file.is_file():
+            curves.append(loss_curve(log_file).assign(name=point.name, arch=point.model,
+                                                      upstream_dataset=point.upstream_dataset,
+                                                      samples_seen=point.samples_seen))
+    if curves:
+        # keep the curves of runs whose work folder is gone (their rows were skipped)
+        curve_file = out / "loss_curves.csv"
+        fresh = pd.concat(curves, ignore_index=True)
+        if curve_file.is_file():
+            old = pd.read_csv(curve_file)
+            fresh = pd.concat([old[~old["name"].isin(set(fresh["name"]))], fresh], ignore_index=True)
+        fresh.to_csv(curve_file, index=False)
+    wall_s = time.monotonic() - start
+    provenance.update(
+        profile=asdict(profile), seed=profile.seed, code_version=code_version(), versions=_versions(),
+        machine=platform.platform(), train_seed=datasets.TRAIN_SEED + profile.seed, task_seeds=tasks.TASK_SEEDS,
+        gmacs_per_sample={m: models.gmacs_per_sample(m) for m in profile.models},
+        generation_pairs_per_s=round(generation_rate(), 1), data_write_s=round(data_s, 1),
+    )
+    if trained or evaluated:
+        provenance["last_call"] = {"wall_s": round(wall_s, 1), "trained": trained, "evaluated": evaluated,
+                                   "skipped": skipped}
+    provenance_file.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    return StudyResult(profile.name, registry, done, trained, evaluated, skipped, wall_s)
