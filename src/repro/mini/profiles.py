@@ -58,8 +58,8 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(100, 400),
                      samples_seen=(256, 1024), batch_size=64, lr=5e-3, test_size=100, probe_train_size=100),
     # Sized from throughput measured on 2 cores shared with other jobs (1 thread): mini-ViT-M
-    # trains at ~145 samples/s, XS at ~300 (data loading bound); the 27 runs see 580k samples,
-    # about 16 min of training, plus ~7 s of evaluation per run. Batch 64 and lr 5e-3 because
+    # trains at ~145 samples/s, XS at ~300 (data loading bound); the 27 runs see 194k samples,
+    # about 15 min of training, plus ~7 s of evaluation per run. Batch 64 and lr 5e-3 because
     # at these budgets the number of optimizer steps limits learning more than the batch size.
     "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M"),
                       dataset_sizes=(500, 2_000, 8_000), samples_seen=(1_024, 4_096, 16_384),
