@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from repro.scaling.backtest import GROUPS, KS, TARGETS, backtest, run_arrays, summarise
+from repro.scaling.backtest import GROUPS, KS, TARGETS, backtest, run_arrays, summarise, target_table
 from repro.scaling.frontiers import STANDARD_FRONTIERS, FrontierSpec, frontier_points_batch
 from repro.scaling.laws import FORMS, get_form
 from repro.scaling.uncertainty import N_BOOTSTRAP, bootstrap_counts
@@ -114,25 +114,123 @@ def full_report(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None = 
     return FitReport(coefficients, summary, selection, seconds)
 
 
-def chapter_report_rows(backtest_summary: pd.DataFrame, interval_summary: pd.DataFrame, seconds: float,
-                        recovery: pd.DataFrame | None = None) -> list:
-    """Reproduction-report rows of the chapter: the paper-fit backtest beside the issue's numbers
-    (decimals 2), the best calibration's coverage and sharpness, the report time."""
+#: Retrieval downstream datasets: where the paper says OpenCLIP scales better (PAPER.md, Sec. 3.1).
+RETRIEVAL = ("mscoco_captions", "flickr30k")
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
+
+
+def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd.DataFrame,
+                bins: pd.DataFrame, recovery: pd.DataFrame | None = None, *,
+                candidate: tuple[str, str] = ("power", "binned5-actual")) -> dict[str, float | str]:
+    """Every number the chapter's prose quotes, as plain floats (strings for names), for ``myst_nb.glue``.
+
+    ``candidate`` is the (form, frontier) found by looking at the five targets; the selected one
+    is the top row of ``report.selection`` (chosen on the other downstream datasets). Headline
+    values are at the largest backtest horizon ``kmax``. The same dictionary feeds
+    :func:`chapter_report_rows`, so every quoted number is in the reproduction report.
+    """
+    from scipy.stats import norm
+
+    values: dict[str, float | str] = {}
+    summary = report.backtest
+    paper = target_table(summary)
+    kmax = int(paper.index.max())
+    values["kmax"] = float(kmax)
+    sel = report.selection.iloc[0]
+    tables = {"paperfit": paper, "candidate": target_table(summary, form=candidate[0], frontier=candidate[1]),
+              "selected": target_table(summary, form=str(sel["form"]), frontier=str(sel["frontier"]))}
+    for prefix, table in tables.items():
+        for k in table.index:
+            for name in table.columns:
+                values[f"{prefix}_k{int(k)}_{_slug(name)}"] = float(table.loc[k, name])
+        for name in table.columns:
+            values[f"{prefix}_kmax_{_slug(name)}"] = float(table.loc[kmax, name])
+    for prefix in ("candidate", "selected"):
+        values[f"{prefix}_beats_paper"] = float((tables[prefix].loc[kmax] < paper.loc[kmax]).sum())
+    values["n_targets"] = float(paper.shape[1])
+    values["selected_form"], values["selected_frontier"] = str(sel["form"]), str(sel["frontier"])
+    values["candidate_form"], values["candidate_frontier"] = candidate
+    ranked = report.selection.reset_index(drop=True)
+    is_cand = (ranked["form"] == candidate[0]) & (ranked["frontier"] == candidate[1])
+    values["candidate_rank"] = float(ranked.index[is_cand][0] + 1) if is_cand.any() else float("nan")
+    values["candidate_heldout_median"] = float(ranked.loc[is_cand, "heldout_median_pp"].iloc[0]) if is_cand.any() else float("nan")
+    values["selected_heldout_median"] = float(sel["heldout_median_pp"])
+    values["n_candidates"] = float(len(ranked))
+    for _, r in ranked.iterrows():
+        values[f"sel_{r['form']}_{_slug(r['frontier'])}_heldout_median"] = float(r["heldout_median_pp"])
+    values["n_selection_datasets"] = float(summary.loc[~summary["downstream_dataset"].isin(list(TARGETS)),
+                                                       "downstream_dataset"].nunique())
+    # Frontier-choice sensitivity of the paper fit (ImageNet, 3..8 bins).
+    values["bins_error_min"], values["bins_error_max"] = (float(bins["mean_abs_error_pp"].min()),
+                                                          float(bins["mean_abs_error_pp"].max()))
+    values["bins_alpha_min"], values["bins_alpha_max"] = (float(bins["alpha_full_data"].min()),
+                                                          float(bins["alpha_full_data"].max()))
+    for _, r in bins.iterrows():
+        values[f"bins{int(r['n_bins'])}_error"] = float(r["mean_abs_error_pp"])
+        values[f"bins{int(r['n_bins'])}_alpha"] = float(r["alpha_full_data"])
+    # Intervals: the textbook interval and the sharpest method with coverage >= 0.85.
+    scores = interval_scores.set_index("method")
+    for method, r in scores.iterrows():
+        values[f"coverage_{method}"] = float(r["coverage"])
+        values[f"sharpness_{method}"] = float(r["sharpness"])
+        values[f"width_{method}"] = float(r["median_width_pp"])
+        values[f"abs_error_{method}"] = float(r["median_abs_error_pp"])
+    best = interval_scores.sort_values("sharpness").query("coverage >= 0.85")
+    best = best.iloc[0] if len(best) else interval_scores.sort_values("coverage").iloc[-1]
+    values["best_method"] = str(best["method"])
+    values["best_coverage"], values["best_sharpness"] = float(best["coverage"]), float(best["sharpness"])
+    # Lower bound on sharpness at 90% coverage for unbiased normal errors: full width 2 z_0.95 sigma
+    # against a median absolute error of z_0.75 sigma.
+    values["z90"], values["z_median"] = float(norm.ppf(0.95)), float(norm.ppf(0.75))
+    values["sharpness_bound"] = 2 * values["z90"] / values["z_median"]
+    # OpenCLIP - OpenAI exponent differences.
+    c = comparison
+    values["n_compared"] = float(len(c))
+    for tag, lo, hi in (("laion", "diff_lo", "diff_hi"), ("both", "diff_both_lo", "diff_both_hi")):
+        values[f"n_openclip_steeper_{tag}"] = float((c[hi] < 0).sum())
+        values[f"n_openai_steeper_{tag}"] = float((c[lo] > 0).sum())
+        values[f"n_undecided_{tag}"] = float(((c[lo] <= 0) & (c[hi] >= 0)).sum())
+    for _, r in c.iterrows():
+        slug = _slug(r["downstream_dataset"])
+        for col in ("diff", "diff_lo", "diff_hi", "diff_both_lo", "diff_both_hi", "log10_cross",
+                    "log10_cross_lo", "log10_cross_hi", "p_openclip_steeper"):
+            values[f"cmp_{slug}_{col}"] = float(r[col])
+    retrieval = c[c["downstream_dataset"].isin(RETRIEVAL)]
+    values["n_retrieval_openclip_steeper_laion"] = float((retrieval["diff_hi"] < 0).sum())
+    values["n_retrieval_openclip_steeper_both"] = float((retrieval["diff_both_hi"] < 0).sum())
+    values["n_retrieval"] = float(len(retrieval))
+    if recovery is not None and len(recovery):
+        values["recovery_coverage_min"] = float(recovery["coverage"].min())
+        values["recovery_coverage_max"] = float(recovery["coverage"].max())
+        values["recovery_bias_over_se_max"] = float(recovery["bias_over_se"].abs().max())
+        values["recovery_n_cells"] = float(len(recovery))
+        for _, r in recovery.iterrows():
+            values[f"recovery_{r['form']}_{r['noise_sd']}_coverage"] = float(r["coverage"])
+            values[f"recovery_{r['form']}_{r['noise_sd']}_bias_over_se"] = float(r["bias_over_se"])
+    values["report_seconds"] = float(report.seconds)
+    return values
+
+
+def chapter_report_rows(values: dict[str, float | str]) -> list:
+    """Reproduction-report rows of the chapter: every numeric value of :func:`glue_values`.
+
+    None of these quantities is printed in the paper (the issue's backtest numbers were
+    measured by a session, not printed), so every row has no paper value and the status
+    "reproduced"; the paper-fit backtest rows name the issue's value in their explanation.
+    """
     from repro.book import report
-    from repro.scaling.backtest import target_table
 
     issue = {2: (0.10, 0.13, 0.37, 0.42, 0.10), 5: (0.77, 0.87, 0.55, 0.70, 0.61)}
-    table = target_table(backtest_summary)
+    issue_values = {f"paperfit_k{k}_{_slug(name)}": v for k, vs in issue.items()
+                    for name, v in zip(TARGETS.values(), vs)}
     rows = []
-    for k, values in issue.items():
-        for name, paper in zip(table.columns, values):
-            rows.append(report.compare("uncertainty", f"backtest_paperfit_k{k}_{name}", float(table.loc[k, name]), paper,
-                                       decimals=2))
-    for _, r in interval_summary.iterrows():
-        rows.append(report.compare("uncertainty", f"coverage_{r['method']}", float(r["coverage"])))
-        rows.append(report.compare("uncertainty", f"sharpness_{r['method']}", float(r["sharpness"])))
-    rows.append(report.compare("uncertainty", "fit_report_seconds", float(seconds)))
-    if recovery is not None:
-        for _, r in recovery.iterrows():
-            rows.append(report.compare("uncertainty", f"recovery_{r['form']}_{r['noise_sd']}_coverage", float(r["coverage"])))
+    for name, value in values.items():
+        if isinstance(value, str) or "_kmax_" in name:
+            continue
+        explanation = (f"issue 4 measured {issue_values[name]:.2f} (not a paper value)"
+                       if name in issue_values else "")
+        rows.append(report.compare("uncertainty", name, float(value), explanation=explanation))
     return rows
