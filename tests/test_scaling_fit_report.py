@@ -22,7 +22,8 @@ def values(paper_rows):
 
 
 def test_glue_values_are_plain_and_match_issue(values):
-    assert all(type(v) in (float, str) for v in values.values())
+    assert all(type(v) in (float, fit_report.Text) for v in values.values())
+    assert repr(values["best_method"]) == str(values["best_method"])
     assert values["paperfit_kmax_ImageNet"] == pytest.approx(0.77, abs=0.01)
     assert values["paperfit_k5_Flickr30K"] == pytest.approx(0.61, abs=0.01)
     assert values["candidate_beats_paper"] == 4.0     # binned5-actual power law, found on the targets

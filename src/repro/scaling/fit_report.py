@@ -118,6 +118,13 @@ def full_report(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None = 
 RETRIEVAL = ("mscoco_captions", "flickr30k")
 
 
+class Text(str):
+    """A string whose repr is itself, so ``{glue:text}`` shows it without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
 
@@ -151,8 +158,8 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
     for prefix in ("candidate", "selected"):
         values[f"{prefix}_beats_paper"] = float((tables[prefix].loc[kmax] < paper.loc[kmax]).sum())
     values["n_targets"] = float(paper.shape[1])
-    values["selected_form"], values["selected_frontier"] = str(sel["form"]), str(sel["frontier"])
-    values["candidate_form"], values["candidate_frontier"] = candidate
+    values["selected_form"], values["selected_frontier"] = Text(sel["form"]), Text(sel["frontier"])
+    values["candidate_form"], values["candidate_frontier"] = Text(candidate[0]), Text(candidate[1])
     ranked = report.selection.reset_index(drop=True)
     is_cand = (ranked["form"] == candidate[0]) & (ranked["frontier"] == candidate[1])
     values["candidate_rank"] = float(ranked.index[is_cand][0] + 1) if is_cand.any() else float("nan")
@@ -180,7 +187,7 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
         values[f"abs_error_{method}"] = float(r["median_abs_error_pp"])
     best = interval_scores.sort_values("sharpness").query("coverage >= 0.85")
     best = best.iloc[0] if len(best) else interval_scores.sort_values("coverage").iloc[-1]
-    values["best_method"] = str(best["method"])
+    values["best_method"] = Text(best["method"])
     values["best_coverage"], values["best_sharpness"] = float(best["coverage"]), float(best["sharpness"])
     # Lower bound on sharpness at 90% coverage for unbiased normal errors: full width 2 z_0.95 sigma
     # against a median absolute error of z_0.75 sigma.
