@@ -191,3 +191,74 @@ def report_rows(rows: pd.DataFrame) -> list:
                            explanation=f"synthetic-scene exponent; the paper's {row.paper_analogue} "
                                        f"OpenCLIP exponent is {row.alpha_paper:.2f}"))
     return out
+
+
+def _profile_dir(profile: str, root: Path | None) -> Path:
+    return Path(root or REPO_ROOT / "runs" / "mini") / profile
+
+
+def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:
+    """The training-loss curves of a profile's runs (``loss_curves.csv``)."""
+    path = _profile_dir(profile, root) / "loss_curves.csv"
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: no loss curves for profile '{profile}'; run 'repro mini --profile {profile}'")
+    return pd.read_csv(path)
+
+
+def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dict:
+    """The provenance of a profile's results (``provenance.json``): seeds, versions, timings."""
+    import json
+
+    path = _profile_dir(profile, root) / "provenance.json"
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: no provenance for profile '{profile}'; run 'repro mini --profile {profile}'")
+    return json.loads(path.read_text())
+
+
+def cost_table(provenance: dict) -> pd.DataFrame:
+    """Measured cost of a study: data generation rate, training and evaluation time, total wall time."""
+    runs = pd.DataFrame.from_dict(provenance["runs"], orient="index")
+    rate = runs.get("train_samples_per_s", pd.Series(dtype=float))
+    return pd.DataFrame([
+        {"quantity": "scene generation (pairs/s)", "value": provenance["generation_pairs_per_s"]},
+        {"quantity": "writing datasets and tasks (s)", "value": provenance["data_write_s"]},
+        {"quantity": "training, all runs (s)", "value": float(runs["train_s"].sum())},
+        {"quantity": "evaluation, all runs (s)", "value": float(runs["eval_s"].sum())},
+        {"quantity": "training throughput, median (samples/s)", "value": float(rate.median())},
+        {"quantity": "whole study, last call (s)", "value": provenance.get("last_call", {}).get("wall_s", float("nan"))},
+    ])
+
+
+def family_table(names: tuple[str, ...]) -> pd.DataFrame:
+    """The tiny models: widths, layers, patch size and GMACs per sample."""
+    from repro.mini import models
+
+    rows = []
+    for name in names:
+        config = models.model_config(name)
+        vision, text = config["vision_cfg"], config["text_cfg"]
+        rows.append({"model": name, "embed_dim": config["embed_dim"], "vision width": vision["width"],
+                     "vision layers": vision["layers"], "patch": vision["patch_size"], "text width": text["width"],
+                     "text layers": text["layers"], "context": text["context_length"],
+                     "GMACs/sample": models.gmacs_per_sample(name)})
+    return pd.DataFrame(rows)
+
+
+def error_table(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> pd.DataFrame:
+    """Error on one task for every run: rows = (model, data), columns = samples seen."""
+    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    table = chosen.pivot_table(index=["arch", "upstream_dataset"], columns="samples_seen", values="error")
+    order = sorted(table.index, key=lambda k: (chosen.loc[chosen["arch"] == k[0], "gmacs"].iloc[0], _n_pairs(k[1])))
+    return table.loc[order].round(3)
+
+
+def glue_values(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> dict[str, float]:
+    """Plain floats for the chapter's prose (``myst_nb.glue``)."""
+    power_law = fit(rows, task)
+    neck = bottleneck(rows, task)
+    win = winners(rows, task)
+    return {"mini_alpha": float(power_law.alpha), "mini_beta": float(power_law.beta),
+            "mini_r2": r_squared(power_law), "mini_decades": compute_decades(rows, task),
+            "mini_gain_small": neck.gain_small, "mini_gain_large": neck.gain_large,
+            "mini_gain_ratio": float(neck.ratio), "mini_larger_model_wins": float(win.larger_model_wins),
+            "mini_more_data_wins": float(win.more_data_wins)}

@@ -57,12 +57,20 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(100, 400),
                      samples_seen=(256, 1024), batch_size=64, lr=5e-3, test_size=100, probe_train_size=100),
-    # Sized from throughput measured on 2 cores shared with other jobs (1 thread): mini-ViT-M
-    # trains at ~145 samples/s, XS at ~300 (data loading bound); the 27 runs see 194k samples,
-    # about 15 min of training, plus ~7 s of evaluation per run. Batch 64 and lr 5e-3 because
-    # at these budgets the number of optimizer steps limits learning more than the batch size.
+    # Sized from throughput measured on 2 shared cores (1 thread, batch 64): mini-ViT-XS ~1,500
+    # samples/s (data loading bound), S ~900, M ~450. The 27 runs see 774k samples: ~17 min of
+    # training, plus ~3 s of evaluation per run.
+    #
+    # Design history (issue 7: change the design, never the measurement). v1 had budgets of
+    # 1k/4k/16k samples on 500/2k/8k pairs, with M = width 64 and XS text width 16: in 8 min
+    # nothing but colour was learned at <= 4k samples (65 steps), shape stayed at chance, and the
+    # frontier fit on mini_shape_colour had R^2 = 0.66 with a weak bottleneck (error drop 0.090 on
+    # 500 pairs vs 0.122 on 8k). v2 moves the budgets up 4x (learning starts after ~4k samples),
+    # the sets to 1k/4k/16k pairs (64 passes over the smallest at the top budget, as LAION-80M is
+    # repeated at 34B), and narrows M to width 48 (and XS's text tower to width 8) so the grid
+    # still fits the laptop budget with 1.56 decades of GMACs per sample.
     "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M"),
-                      dataset_sizes=(500, 2_000, 8_000), samples_seen=(1_024, 4_096, 16_384),
+                      dataset_sizes=(1_000, 4_000, 16_000), samples_seen=(4_096, 16_384, 65_536),
                       batch_size=64, lr=5e-3, test_size=500, probe_train_size=1000),
     "gpu": Profile("gpu", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L"),
                    dataset_sizes=(2_000, 8_000, 32_000, 128_000),

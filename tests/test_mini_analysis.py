@@ -1,0 +1,75 @@
+"""Fits and phenomena of the mini study, on a hand-made results table whose answers are known,
+and on the committed laptop results (the study's claims, checked where they are stored)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from repro.data.schema import RESULTS_COLUMNS, validate_results
+from repro.errors import DataNotFoundError
+from repro.mini import analysis
+from repro.mini.study import samples_pretty
+
+GMACS = {"mini-ViT-XS": 1e-4, "mini-ViT-S": 1e-3, "mini-ViT-M": 1e-2}
+
+
+def _table(error) -> pd.DataFrame:
+    rows = []
+    for arch, gmacs in GMACS.items():
+        for n_pairs in (500, 2000, 8000):
+            for samples in (1024, 4096, 16384):
+                row = dict.fromkeys(RESULTS_COLUMNS)
+                row.update(arch=arch, samples_seen=samples, gmacs=gmacs, gmacs_total=gmacs * samples,
+                           upstream_dataset=f"mini-{n_pairs}" if n_pairs < 1000 else f"mini-{n_pairs // 1000}k",
+                           downstream_dataset="mini_shape_colour", task="zeroshot_classification",
+                           samples_seen_pretty=samples_pretty(samples), name=f"{arch}_{n_pairs}_{samples}",
+                           acc1=1 - error(gmacs * samples, n_pairs, samples))
+                rows.append(row)
+    return validate_results(pd.DataFrame(rows), source="test table")
+
+
+def _power_law_with_bottleneck(compute, n_pairs, samples):
+    # E = 2 C^-0.1, but a set cannot usefully be repeated more than 4 times
+    effective = compute * min(1.0, 4 * n_pairs / samples)
+    return 2 * effective ** -0.1 / 10
+
+
+def test_power_law_is_recovered_with_r2_one():
+    rows = _table(lambda c, n, s: 0.5 * c ** -0.1 / 2)
+    fit = analysis.fit(rows)
+    # bin centres stand in for the runs' compute, so the slope is recovered to ~1e-3, not exactly
+    assert fit.alpha == pytest.approx(-0.1, abs=2e-3)
+    assert analysis.r_squared(fit) > 0.95  # < 1 only through the same bin-centre approximation
+    assert analysis.compute_decades(rows) == pytest.approx(np.log10(1e-2 * 16384 / (1e-4 * 1024)))
+
+
+def test_bottleneck_and_winners():
+    rows = _table(_power_law_with_bottleneck)
+    neck = analysis.bottleneck(rows)
+    assert neck.arch == "mini-ViT-M" and (neck.small_dataset, neck.large_dataset) == ("mini-500", "mini-8k")
+    assert neck.gain_small == pytest.approx(0.0, abs=1e-12)   # 500 pairs x 4 < 4096: no gain from more samples
+    assert neck.gain_large > 0 and neck.ratio == pytest.approx(0.0, abs=1e-9)
+    win = analysis.winners(rows)
+    assert win.larger_model_wins and win.more_data_wins
+    assert list(win.error_by_dataset) == ["mini-500", "mini-2k", "mini-8k"]
+
+
+def test_report_rows_carry_every_number():
+    rows = _table(_power_law_with_bottleneck)
+    quantities = {r.quantity for r in analysis.report_rows(rows)}
+    assert {"r2_frontier_mini_shape_colour", "compute_decades_mini_shape_colour", "bottleneck_gain_mini-500",
+            "bottleneck_gain_mini-8k", "larger_model_wins", "more_data_wins",
+            "alpha_mini_shape_colour"} <= quantities
+
+
+def test_missing_profile_names_the_file_and_the_command(tmp_path):
+    with pytest.raises(DataNotFoundError, match="repro mini --profile nope"):
+        analysis.load_results("nope", root=tmp_path)
+
+
+def test_committed_laptop_results_show_the_papers_phenomena():
+    rows = analysis.load_results("laptop")
+    values = analysis.glue_values(rows)
+    assert values["mini_r2"] >= 0.9 and values["mini_decades"] >= 1.5
+    assert values["mini_larger_model_wins"] == 1.0 and values["mini_more_data_wins"] == 1.0
+    assert values["mini_gain_small"] < 0.5 * values["mini_gain_large"]

@@ -1,0 +1,57 @@
+"""The study loop end to end on a micro grid: real open_clip_train runs through the launcher's
+run directories, real CLIP_benchmark scoring, rows in the results schema, idempotent reruns."""
+
+import json
+
+import pytest
+
+from repro.data.loaders import read_results
+from repro.errors import SpecError
+from repro.mini import cli
+from repro.mini.profiles import Profile, get_profile
+from repro.mini.study import grid, run_study, samples_pretty
+
+MICRO = Profile("micro", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(64, 256), samples_seen=(64, 256),
+                batch_size=32, lr=5e-3, test_size=40, probe_train_size=20)
+
+
+def test_profiles_have_the_required_grids():
+    laptop = get_profile("laptop")
+    assert laptop.n_runs >= 27
+    for axis in (laptop.dataset_sizes, laptop.samples_seen):
+        assert all(b >= 4 * a for a, b in zip(axis, axis[1:]))
+    with pytest.raises(SpecError, match="unknown mini profile 'huge'"):
+        get_profile("huge")
+    with pytest.raises(SpecError, match="multiples of the batch"):
+        Profile("bad", models=("a", "b"), dataset_sizes=(1, 4), samples_seen=(100, 400), batch_size=64, lr=1e-3,
+                test_size=10, probe_train_size=10)
+
+
+def test_samples_pretty():
+    assert [samples_pretty(s) for s in (256, 1024, 16384, 2_621_440)] == ["256", "1k", "16k", "2.6M"]
+
+
+@pytest.mark.slow
+def test_micro_study_end_to_end_and_idempotent(tmp_path):
+    results_root, work_root = tmp_path / "results", tmp_path / "work"
+    first = run_study(MICRO, results_root=results_root, work_root=work_root)
+    assert (first.trained, first.evaluated, first.skipped) == (8, 8, 0)
+    rows = read_results(results_root / "micro" / "results.csv")
+    assert len(rows) == 8 * 5 and set(rows["upstream_dataset"]) == {"mini-64", "mini-256"}
+    assert (rows["gmacs_total"] == rows["gmacs"] * rows["samples_seen"]).all()
+    provenance = json.loads((results_root / "micro" / "provenance.json").read_text())
+    assert provenance["seed"] == 0 and provenance["code_version"] and len(provenance["runs"]) == 8
+    assert (results_root / "micro" / "loss_curves.csv").is_file()
+    second = run_study(MICRO, results_root=results_root, work_root=work_root)
+    assert (second.trained, second.evaluated, second.skipped) == (0, 0, 8)
+    # a run whose rows are lost but whose checkpoint remains is evaluated again, not retrained
+    kept = rows[rows["name"] != grid(MICRO)[0].name]
+    kept.to_csv(results_root / "micro" / "results.csv", index=False)
+    third = run_study(MICRO, results_root=results_root, work_root=work_root)
+    assert (third.trained, third.evaluated, third.skipped) == (0, 1, 7)
+
+
+def test_cli_refuses_unknown_profile(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["mini", "--profile", "huge"])
+    assert "invalid choice" in capsys.readouterr().err
