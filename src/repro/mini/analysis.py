@@ -262,3 +262,17 @@ def glue_values(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> dict[str, floa
             "mini_gain_small": neck.gain_small, "mini_gain_large": neck.gain_large,
             "mini_gain_ratio": float(neck.ratio), "mini_larger_model_wins": float(win.larger_model_wins),
             "mini_more_data_wins": float(win.more_data_wins)}
+
+
+def models_of(rows: pd.DataFrame) -> tuple[str, ...]:
+    """The architectures in the rows, smallest (GMACs per sample) first."""
+    return tuple(rows.sort_values("gmacs")["arch"].unique())
+
+
+def grid_table(provenance: dict) -> pd.DataFrame:
+    """The profile a study ran with, and its provenance, as a two-column table."""
+    profile = provenance["profile"]
+    entries = {**{k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in profile.items()},
+               "seed": provenance["seed"], "code version": provenance["code_version"],
+               **{f"{k} version": v for k, v in provenance["versions"].items()}}
+    return pd.DataFrame({"setting": list(entries), "value": [str(v) for v in entries.values()]})

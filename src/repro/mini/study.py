@@ -29,11 +29,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from repro.data.schema import RESULTS_COLUMNS
+from repro.data.schema import RESULTS_COLUMNS, validate_results
 from repro.errors import SpecError
-from repro.evaluate.registry import merge_results, read_registry
+from repro.evaluate.registry import merge_results, read_registry, write_atomic
 from repro.launch.argv import TRAIN_MODULE, model_argument, to_argv
 from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
@@ -140,6 +141,22 @@ def rows_of(point: GridPoint, metrics: dict[str, dict]) -> pd.DataFrame:
                    samples_seen_pretty=samples_pretty(point.samples_seen), name=point.name, **values)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(RESULTS_COLUMNS))
+
+
+def refresh_compute(registry: Path) -> pd.DataFrame:
+    """Recount ``gmacs`` and ``gmacs_total`` of every row from the model configs with the
+    project's counter, rewriting the registry if they changed (the counter is the one source of
+    compute; an error measured once is never re-measured for it)."""
+    rows = read_registry(registry)
+    if rows.empty:
+        return rows
+    gmacs = rows["arch"].map(models.gmacs_per_sample).astype(float)
+    if np.allclose(gmacs, rows["gmacs"], rtol=1e-9, atol=0):
+        return rows
+    log.info("%s: GMACs per sample recounted with repro.compute", registry)
+    rows = rows.assign(gmacs=gmacs, gmacs_total=gmacs * rows["samples_seen"])
+    write_atomic(validate_results(rows, source=registry), registry)
+    return rows
 
 
 _LOSS_LINE = re.compile(r"Train Epoch: \d+ \[\s*(\d+)/(\d+).*?Contrastive_loss: ([0-9.]+)")
@@ -255,6 +272,7 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
             curves.append(loss_curve(log_file).assign(name=point.name, arch=point.model,
                                                       upstream_dataset=point.upstream_dataset,
                                                       samples_seen=point.samples_seen))
+    done = refresh_compute(registry)
     if curves:
         # keep the curves of runs whose work folder is gone (their rows were skipped)
         curve_file = out / "loss_curves.csv"
