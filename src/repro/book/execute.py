@@ -45,6 +45,18 @@ def _hash_files(digest, paths) -> None:
         digest.update(path.read_bytes())
 
 
+def committed_results(root: Path) -> list[Path]:
+    """The results tables committed under ``runs/`` (the mini study's, for instance). Files that a
+    build or a rerun writes itself are untracked and left out, so a build never makes itself stale."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(["git", "ls-files", "runs"], cwd=root, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return sorted((root / "runs").rglob("results.csv"))
+    return [root / line for line in listed.splitlines() if line.endswith("results.csv") and (root / line).is_file()]
+
+
 def library_fingerprint() -> str:
     """sha256 over the library's source, the data pins and the committed results tables."""
     digest = hashlib.sha256()
@@ -52,7 +64,7 @@ def library_fingerprint() -> str:
     _hash_files(digest, (root / "src" / "repro").rglob("*.py"))
     _hash_files(digest, (root / "src" / "repro").rglob("*.csv"))
     _hash_files(digest, (root / "src" / "repro").rglob("*.json"))
-    _hash_files(digest, (root / "runs").rglob("results.csv"))
+    _hash_files(digest, committed_results(root))
     digest.update(json.dumps(FILES, sort_keys=True).encode())
     return digest.hexdigest()
 
