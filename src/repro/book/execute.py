@@ -129,7 +129,21 @@ def execute_notebook(section: Section, params: dict, output: Path, *, report_dir
                 f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n"
                 f"The partly executed notebook is kept at {output}."
             ) from err
+    if section.is_summary:
+        _hide_injected_parameters(output)
     return time.perf_counter() - start
+
+
+def _hide_injected_parameters(notebook: Path) -> None:
+    """The summary pages receive the report path from the build: not something to show a reader."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, notebook)
 
 
 def execute_if_stale(section: Section, params: dict, *, report_dir: Path, extra_key: str = "",
