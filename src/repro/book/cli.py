@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from repro.book.build import build, gather_report, prepare, report_file
+from repro.book.build import build, gather_report, prepare
 from repro.book.execute import execute_notebook, extract_figures
 from repro.book.sections import get_section, repo_root, sections
 from repro.errors import ReproError

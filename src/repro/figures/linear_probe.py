@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from repro.figures import style
-from repro.scaling.constants import OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit
 
 #: the one probed architecture Figure 1 does not have (its style fallback colour clashes with H/14)
@@ -19,22 +16,11 @@ _EXTRA_COLORS = {"ViT-B-16-plus-240": "#e377c2"}
 #: legend order: by GMACs per sample (ARCH)
 _ARCH_ORDER = ("ViT-B-32", "ViT-B-16", "ViT-B-16-plus-240", "ViT-L-14", "ViT-H-14", "ViT-g-14", "ViT-G-14")
 #: candidate y ticks (percent) of the log error axis, picked inside each panel's range
-_ERROR_TICKS = np.array([0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 4, 5, 7, 10, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70, 80, 90])
-
 _DATASET_TITLES = {"imagenet1k-unverified": "ImageNet", "cifar100": "CIFAR-100", "vtab": "VTAB (19 tasks)"}
 
 
 def _color(arch: str):
     return _EXTRA_COLORS.get(arch) or style.arch_color(arch)
-
-
-def error_ticks(ax) -> None:
-    """Percent ticks of a log error axis, chosen from a fixed list inside the axis range."""
-    low, high = ax.get_ylim()
-    ticks = _ERROR_TICKS[(_ERROR_TICKS >= low) & (_ERROR_TICKS <= high)]
-    ax.yaxis.set_major_locator(FixedLocator(ticks))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def panel_title(dataset: str, fewshot_k: int) -> str:
@@ -71,18 +57,12 @@ def probe_vs_compute(scores: pd.DataFrame, panels: Sequence[tuple[str, int]], *,
         for ax, (dataset, k) in zip(axes, panels):
             points = scores[(scores["dataset"] == dataset) & (scores["fewshot_k"] == k)]
             for row in points.itertuples(index=False):
-                openai = row.upstream_dataset == OPENAI_UPSTREAM
-                ax.scatter(row.gmacs_total, 100 * row.error, color=_color(row.model),
-                           marker=style.upstream_marker(row.upstream_dataset),
-                           s=style.OPENAI_STAR_SIZE if openai else style.samples_seen_size(row.samples_seen_pretty),
-                           edgecolor="black", linewidth=0.5, zorder=3, alpha=0.9)
-            for who, fit in fits.get((dataset, k), {}).items():
-                grid = np.logspace(*fit.x_range, 50)
-                ax.plot(grid, 100 * fit.predict(grid), color=style.FIT_COLORS[who], linewidth=1.6, zorder=2,
-                        label=style.law_label(fit.beta, fit.alpha, who="OpenCLIP" if who == "openclip" else "OpenAI"))
+                style.scatter_runs(ax, row.gmacs_total, 100 * row.error, color=_color(row.model),
+                                   upstream=row.upstream_dataset, samples_seen_pretty=row.samples_seen_pretty)
+            style.draw_fits(ax, fits.get((dataset, k), {}))
             ax.set_xscale("log")
             ax.set_yscale("log")
-            error_ticks(ax)
+            style.error_ticks(ax)
             ax.set_xlabel("Compute (GMACs)")
             ax.set_ylabel("Linear-probe error rate %")
             ax.set_title(panel_title(dataset, k))

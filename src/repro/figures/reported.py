@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from repro.figures import style
-from repro.figures.linear_probe import error_ticks
-from repro.scaling.constants import OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit
 
 TASK_TITLES = {"IN": "ImageNet", "robustness": "Robustness (V2, A, R, Sketch)"}
@@ -44,18 +41,12 @@ def reported_vs_compute(rows: pd.DataFrame, tasks: Sequence[str], *,
         for ax, task in zip(axes, tasks):
             panel = rows[rows["task"] == task]
             for row in panel.itertuples(index=False):
-                openai = row.upstream_dataset == OPENAI_UPSTREAM
-                ax.scatter(row.gmacs_total, 100 * row.error, color=style.arch_color(row.arch),
-                           marker=style.upstream_marker(row.upstream_dataset),
-                           s=style.OPENAI_STAR_SIZE if openai else style.samples_seen_size(row.samples_seen_pretty),
-                           edgecolor="black", linewidth=0.5, zorder=3, alpha=0.9)
-            for who, fit in fits.get(task, {}).items():
-                grid = np.logspace(*fit.x_range, 50)
-                ax.plot(grid, 100 * fit.predict(grid), color=style.FIT_COLORS[who], linewidth=1.6, zorder=2,
-                        label=style.law_label(fit.beta, fit.alpha, who="OpenCLIP" if who == "openclip" else "OpenAI"))
+                style.scatter_runs(ax, row.gmacs_total, 100 * row.error, color=style.arch_color(row.arch),
+                                   upstream=row.upstream_dataset, samples_seen_pretty=row.samples_seen_pretty)
+            style.draw_fits(ax, fits.get(task, {}))
             ax.set_xscale("log")
             ax.set_yscale("log")
-            error_ticks(ax)
+            style.error_ticks(ax)
             ax.set_xlabel("Pre-training compute (GMACs)")
             ax.set_ylabel(ylabel)
             ax.set_title(TASK_TITLES.get(task, task))

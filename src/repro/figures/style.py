@@ -5,7 +5,11 @@ functions take their look from here and never set fonts or spines themselves."""
 from __future__ import annotations
 
 import matplotlib as mpl
+import numpy as np
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from matplotlib.figure import Figure
+
+from repro.scaling.constants import OPENAI_UPSTREAM
 
 #: colour per architecture (ViT family by size, ResNets in browns, unknown archs cycle through tab20)
 ARCH_COLORS = {
@@ -89,3 +93,33 @@ def law_label(beta: float, alpha: float, *, who: str = "") -> str:
     """The paper's legend label ``E = β·C^α`` with the fitted values (mathtext)."""
     prefix = f"{who}: " if who else ""
     return prefix + rf"$E = {beta:.2f}\cdot C^{{{alpha:.3f}}}$"
+
+
+#: percent ticks of log error axes, picked inside each axis's range
+_ERROR_TICKS = np.array([0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 4, 5, 7, 10, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70, 80, 90])
+
+
+def error_ticks(ax) -> None:
+    """Percent ticks of a log error axis, chosen from a fixed list inside the axis range."""
+    low, high = ax.get_ylim()
+    ticks = _ERROR_TICKS[(_ERROR_TICKS >= low) & (_ERROR_TICKS <= high)]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def scatter_runs(ax, gmacs_total, error_percent, *, color, upstream: str, samples_seen_pretty: str) -> None:
+    """Runs as the paper draws them: marker = upstream dataset, size = samples seen, OpenAI as stars."""
+    openai = upstream == OPENAI_UPSTREAM
+    ax.scatter(gmacs_total, error_percent, color=color, marker=upstream_marker(upstream),
+               s=OPENAI_STAR_SIZE if openai else samples_seen_size(samples_seen_pretty),
+               edgecolor="black", linewidth=0.5, zorder=3, alpha=0.9)
+
+
+def draw_fits(ax, fits) -> None:
+    """Fitted laws ``{"openclip" | "openai": PowerLawFit}`` as lines over their fitted compute range,
+    labelled ``E = β·C^α``."""
+    for who, fit in fits.items():
+        grid = np.logspace(*fit.x_range, 50)
+        ax.plot(grid, 100 * fit.predict(grid), color=FIT_COLORS[who], linewidth=1.6, zorder=2,
+                label=law_label(fit.beta, fit.alpha, who="OpenCLIP" if who == "openclip" else "OpenAI"))

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from repro.data.schema import error_of
 from repro.figures import style
-from repro.scaling.constants import OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit
 
 #: the paper's axis titles per downstream dataset
@@ -58,34 +56,19 @@ def compute_vs_error(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
             panel = rows[rows["downstream_dataset"] == dataset]
             error_percent = 100 * error_of(panel)
             for (arch, upstream, pretty), group in panel.groupby(["arch", "upstream_dataset", "samples_seen_pretty"]):
-                openai = upstream == OPENAI_UPSTREAM
-                ax.scatter(group["gmacs_total"], error_percent[group.index], color=style.arch_color(arch),
-                           marker=style.upstream_marker(upstream),
-                           s=style.OPENAI_STAR_SIZE if openai else style.samples_seen_size(pretty),
-                           edgecolor="black", linewidth=0.5, zorder=3, alpha=0.9)
-            for who, fit in fits.get(dataset, {}).items():
-                grid = np.logspace(*fit.x_range, 50)
-                ax.plot(grid, 100 * fit.predict(grid), color=style.FIT_COLORS[who], linewidth=1.6, zorder=2,
-                        label=style.law_label(fit.beta, fit.alpha, who="OpenCLIP" if who == "openclip" else "OpenAI"))
+                style.scatter_runs(ax, group["gmacs_total"], error_percent[group.index], color=style.arch_color(arch),
+                                   upstream=upstream, samples_seen_pretty=pretty)
+            style.draw_fits(ax, fits.get(dataset, {}))
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("Compute (GMACs)")
             ax.set_ylabel(_ylabel(dataset, panel))
             ax.set_title(titles.get(dataset, dataset))
-            _tick_percent(ax)
+            style.error_ticks(ax)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(loc="lower left")
         fig.legend(_key_handles(rows), _key_labels(rows), loc="outside lower center", ncols=8, frameon=False)
     return fig
-
-
-def _tick_percent(ax) -> None:
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
-    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=np.arange(1, 10)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _archs_by_size(rows: pd.DataFrame) -> list[str]:
