@@ -18,13 +18,18 @@ def _table(error) -> pd.DataFrame:
     for arch, gmacs in GMACS.items():
         for n_pairs in (500, 2000, 8000):
             for samples in (1024, 4096, 16384):
-                row = dict.fromkeys(RESULTS_COLUMNS)
-                row.update(arch=arch, samples_seen=samples, gmacs=gmacs, gmacs_total=gmacs * samples,
-                           upstream_dataset=f"mini-{n_pairs}" if n_pairs < 1000 else f"mini-{n_pairs // 1000}k",
-                           downstream_dataset="mini_shape_colour", task="zeroshot_classification",
-                           samples_seen_pretty=samples_pretty(samples), name=f"{arch}_{n_pairs}_{samples}",
-                           acc1=1 - error(gmacs * samples, n_pairs, samples))
-                rows.append(row)
+                for task in ("mini_shape_colour", "mini_retrieval"):
+                    row = dict.fromkeys(RESULTS_COLUMNS)
+                    score = 1 - error(gmacs * samples, n_pairs, samples)
+                    row.update(arch=arch, samples_seen=samples, gmacs=gmacs, gmacs_total=gmacs * samples,
+                               upstream_dataset=f"mini-{n_pairs}" if n_pairs < 1000 else f"mini-{n_pairs // 1000}k",
+                               downstream_dataset=task, samples_seen_pretty=samples_pretty(samples),
+                               name=f"{arch}_{n_pairs}_{samples}")
+                    if task == "mini_retrieval":
+                        row.update(task="zeroshot_retrieval", **{"image_retrieval_recall@5": score})
+                    else:
+                        row.update(task="zeroshot_classification", acc1=score)
+                    rows.append(row)
     return validate_results(pd.DataFrame(rows), source="test table")
 
 
@@ -57,9 +62,9 @@ def test_bottleneck_and_winners():
 def test_report_rows_carry_every_number():
     rows = _table(_power_law_with_bottleneck)
     quantities = {r.quantity for r in analysis.report_rows(rows)}
-    assert {"r2_frontier_mini_shape_colour", "compute_decades_mini_shape_colour", "bottleneck_gain_mini-500",
+    assert {"r2_frontier_mini_shape_colour", "compute_decades_mini_retrieval", "bottleneck_gain_mini-500",
             "bottleneck_gain_mini-8k", "larger_model_wins", "more_data_wins",
-            "alpha_mini_shape_colour"} <= quantities
+            "alpha_mini_shape_colour", "alpha_mini_retrieval"} <= quantities
 
 
 def test_missing_profile_names_the_file_and_the_command(tmp_path):

@@ -1,4 +1,4 @@
-"""The study loop end to end on a micro grid: real open_clip_train runs through the launcher's
+"""The study loop end to end with the smoke profile: real open_clip_train runs through the launcher's
 run directories, real CLIP_benchmark scoring, rows in the results schema, idempotent reruns."""
 
 import json
@@ -11,8 +11,6 @@ from repro.mini import cli
 from repro.mini.profiles import Profile, get_profile
 from repro.mini.study import grid, run_study, samples_pretty
 
-MICRO = Profile("micro", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(64, 256), samples_seen=(64, 256),
-                batch_size=32, lr=5e-3, test_size=40, probe_train_size=20)
 
 
 def test_profiles_have_the_required_grids():
@@ -32,22 +30,24 @@ def test_samples_pretty():
 
 
 @pytest.mark.slow
-def test_micro_study_end_to_end_and_idempotent(tmp_path):
+def test_smoke_study_end_to_end_and_idempotent(tmp_path):
+    """The smoke profile (CI's run of the whole loop), then two reruns."""
+    smoke = get_profile("smoke")
     results_root, work_root = tmp_path / "results", tmp_path / "work"
-    first = run_study(MICRO, results_root=results_root, work_root=work_root)
+    first = run_study(smoke, results_root=results_root, work_root=work_root)
     assert (first.trained, first.evaluated, first.skipped) == (8, 8, 0)
-    rows = read_results(results_root / "micro" / "results.csv")
-    assert len(rows) == 8 * 5 and set(rows["upstream_dataset"]) == {"mini-64", "mini-256"}
+    rows = read_results(results_root / "smoke" / "results.csv")
+    assert len(rows) == 8 * 5 and set(rows["upstream_dataset"]) == {"mini-100", "mini-400"}
     assert (rows["gmacs_total"] == rows["gmacs"] * rows["samples_seen"]).all()
-    provenance = json.loads((results_root / "micro" / "provenance.json").read_text())
+    provenance = json.loads((results_root / "smoke" / "provenance.json").read_text())
     assert provenance["seed"] == 0 and provenance["code_version"] and len(provenance["runs"]) == 8
-    assert (results_root / "micro" / "loss_curves.csv").is_file()
-    second = run_study(MICRO, results_root=results_root, work_root=work_root)
+    assert (results_root / "smoke" / "loss_curves.csv").is_file()
+    second = run_study(smoke, results_root=results_root, work_root=work_root)
     assert (second.trained, second.evaluated, second.skipped) == (0, 0, 8)
     # a run whose rows are lost but whose checkpoint remains is evaluated again, not retrained
-    kept = rows[rows["name"] != grid(MICRO)[0].name]
-    kept.to_csv(results_root / "micro" / "results.csv", index=False)
-    third = run_study(MICRO, results_root=results_root, work_root=work_root)
+    kept = rows[rows["name"] != grid(smoke)[0].name]
+    kept.to_csv(results_root / "smoke" / "results.csv", index=False)
+    third = run_study(smoke, results_root=results_root, work_root=work_root)
     assert (third.trained, third.evaluated, third.skipped) == (0, 1, 7)
 
 

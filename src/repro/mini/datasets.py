@@ -73,7 +73,8 @@ def write_train_dataset(n_pairs: int, root: Path, *, seed: int = TRAIN_SEED) -> 
     name = dataset_name(n_pairs)
     folder = (Path(root) / name).resolve()
     dataset = TrainDataset(name, n_pairs, folder, seed)
-    manifest = {"name": name, "n_pairs": n_pairs, "seed": seed, "format": "csv+png"}
+    manifest = {"name": name, "n_pairs": n_pairs, "seed": seed, "format": "csv+png",
+                "scenes_version": scenes.SCENES_VERSION}
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file() and json.loads(manifest_path.read_text()) == manifest:
         return dataset

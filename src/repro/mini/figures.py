@@ -65,7 +65,8 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
         fig, axes = style.new_figure(1, len(archs))
         for ax, arch in zip(np.atleast_1d(axes), archs):
             for upstream in sets:
-                run = chosen[(chosen["arch"] == arch) & (chosen["upstream_dataset"] == upstream)].sort_values("samples_seen")
+                run = chosen[(chosen["arch"] == arch) & (chosen["upstream_dataset"] == upstream)]
+                run = run.sort_values("samples_seen")
                 ax.plot(run["samples_seen"], run["error"], marker=style.upstream_marker(upstream), label=upstream,
                         color=style.arch_color(arch), alpha=0.35 + 0.65 * sets.index(upstream) / max(1, len(sets) - 1))
             ax.set_xscale("log")

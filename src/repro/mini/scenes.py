@@ -20,6 +20,9 @@ from typing import Literal
 import numpy as np
 
 IMAGE_SIZE = 32  # pixels; the tiny ViTs use patch 4 or 8 (DESIGN.md feasibility notes)
+#: Bump whenever rendering or captions change: written datasets and tasks carry it, so stale
+#: ones are rewritten instead of reused.
+SCENES_VERSION = 2
 
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "ring", "diamond", "star", "bar")
 COLOURS: dict[str, tuple[int, int, int]] = {

@@ -224,6 +224,7 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
     if profile.device == "cpu":
         torch.set_num_threads(profile.threads)
     start = time.monotonic()
+    version = code_version()  # the code that trains this call's runs (read before it can change)
     out = Path(results_root) / profile.name
     out.mkdir(parents=True, exist_ok=True)
     work = Path(work_root)
@@ -235,7 +236,8 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
     t = time.monotonic()
     train_sets = {n: datasets.write_train_dataset(n, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
                   for n in profile.dataset_sizes}
-    task_set = tasks.write_tasks(work / "tasks" / f"test{profile.test_size}-probe{profile.probe_train_size}",
+    task_folder = f"v{scenes.SCENES_VERSION}-test{profile.test_size}-probe{profile.probe_train_size}"
+    task_set = tasks.write_tasks(work / "tasks" / task_folder,
                                  test_size=profile.test_size, probe_train_size=profile.probe_train_size)
     data_s = time.monotonic() - t
 
@@ -264,7 +266,7 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
             done = merge_results(registry, rows_of(point, metrics), source=f"mini run {point.name}")
             entry = {"run_dir": str(run_dir.path), "train_s": round(train_s, 1), "eval_s": round(eval_s, 1)}
             if not was_finished:
-                entry["train_samples_per_s"] = round(point.samples_seen / train_s, 1)
+                entry.update(train_samples_per_s=round(point.samples_seen / train_s, 1), code_version=version)
             provenance["runs"][point.name] = {**provenance["runs"].get(point.name, {}), **entry}
             log.info("mini %s: %s trained in %.0f s, evaluated in %.0f s", profile.name, point.name, train_s, eval_s)
         log_file = RunDir.for_spec(run_spec(point, profile, Path("unused")), run_out).log_file
@@ -283,7 +285,8 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         fresh.to_csv(curve_file, index=False)
     wall_s = time.monotonic() - start
     provenance.update(
-        profile=asdict(profile), seed=profile.seed, code_version=code_version(), versions=_versions(),
+        profile=asdict(profile), scenes_version=scenes.SCENES_VERSION, seed=profile.seed, code_version=version,
+        versions=_versions(),
         machine=platform.platform(), train_seed=datasets.TRAIN_SEED + profile.seed, task_seeds=tasks.TASK_SEEDS,
         gmacs_per_sample={m: models.gmacs_per_sample(m) for m in profile.models},
         generation_pairs_per_s=round(generation_rate(), 1), data_write_s=round(data_s, 1),
