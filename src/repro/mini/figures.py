@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from repro.data.schema import error_of
 from repro.figures import style
@@ -70,6 +71,9 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
                 ax.plot(run["samples_seen"], run["error"], marker=style.upstream_marker(upstream), label=upstream,
                         color=style.arch_color(arch), alpha=0.35 + 0.65 * sets.index(upstream) / max(1, len(sets) - 1))
             ax.set_xscale("log")
+            budgets = sorted(chosen["samples_seen"].unique())
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(budgets, labels=[f"{b / 1000:.0f}k" for b in budgets])
             ax.set_title(style.pretty_arch(arch))
             ax.set_xlabel("samples seen")
             ax.set_ylabel(f"error on {downstream_dataset} (%)")
