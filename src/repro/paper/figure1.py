@@ -16,6 +16,7 @@ from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
 
 #: the panels of Figure 1: item -> downstream datasets, left to right
 PANELS = {"fig1a": ("imagenet1k", "imagenet_robustness"), "fig1b": ("mscoco_captions", "flickr30k")}
+ALL_PANELS = (*PANELS["fig1a"], *PANELS["fig1b"])
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,39 @@ def fit_panels(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, n_bins
         openai = fit_openai_law(rows, dataset) if has_openai else None
         fits[dataset] = PanelFits(dataset, openclip, openai)
     return fits
+
+
+def stand_ins(rows: pd.DataFrame) -> dict[str, str]:
+    """For each of Figure 1's four datasets, the dataset drawn in its place: itself where present,
+    otherwise the one standing in for it (the miniature study's tasks, ``repro.mini.PAPER_ANALOGUE``).
+    A dataset with neither is left out."""
+    present = set(rows["downstream_dataset"])
+    chosen = {d: d for d in ALL_PANELS if d in present}
+    if len(chosen) < len(ALL_PANELS):
+        from repro.mini import PAPER_ANALOGUE
+
+        chosen.update({paper: ours for ours, paper in PAPER_ANALOGUE.items() if ours in present and paper not in chosen})
+    if not chosen:
+        raise FitError(f"none of Figure 1's datasets ({', '.join(ALL_PANELS)}) nor stand-ins for them are in the results")
+    return chosen
+
+
+def panels_for(rows: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Figure 1's panels (item -> datasets drawn, left to right) for these results."""
+    drawn = stand_ins(rows)
+    panels = {item: tuple(drawn[d] for d in datasets if d in drawn) for item, datasets in PANELS.items()}
+    return {item: datasets for item, datasets in panels.items() if datasets}
+
+
+def resolve_target(rows: pd.DataFrame, target: str) -> str:
+    """The ``target`` parameter: a downstream dataset of the results (empty: VTAB+ if present,
+    else the first dataset); an unknown name is refused with the list of known ones."""
+    present = list(dict.fromkeys(rows["downstream_dataset"]))
+    if not target:
+        return "vtab+" if "vtab+" in present else present[0]
+    if target not in present:
+        raise FitError(f"target={target!r}: not a downstream dataset of these results; known: {', '.join(sorted(present))}")
+    return target
 
 
 def exponents_table(fits: dict[str, PanelFits]) -> pd.DataFrame:
@@ -81,8 +115,6 @@ def report_rows(fits: dict[str, PanelFits], *, compare_with_paper: bool = True) 
     return rows
 
 
-ALL_PANELS = (*PANELS["fig1a"], *PANELS["fig1b"])
-
 
 def is_paper_setting(results_source: str, extra_results: str, n_bins: int) -> bool:
     """Whether a notebook's parameters are the paper's, so that its values compare with the paper's."""
@@ -94,11 +126,15 @@ def fits_for_figure(fits: dict[str, PanelFits]) -> dict[str, dict[str, PowerLawF
     return {dataset: panel.as_dict() for dataset, panel in fits.items()}
 
 
-def glue_values(exponents: pd.DataFrame) -> dict[str, float]:
-    """``alpha_<who>_<dataset>`` -> plain float, for ``myst_nb.glue`` (NaN where a fit is absent)."""
+def glue_values(rows: pd.DataFrame, exponents: pd.DataFrame) -> dict[str, float]:
+    """``alpha_<who>_<paper dataset>`` -> plain float, for ``myst_nb.glue``: one value for each of
+    the paper's four datasets, from the dataset drawn in its place (NaN where there is no fit)."""
+    by_dataset = exponents.set_index("downstream_dataset")
+    drawn = stand_ins(rows)
     values = {}
-    for record in exponents.to_dict("records"):
+    for paper_name in ALL_PANELS:
         for who in ("openclip", "openai"):
-            value = record[f"alpha_{who}"]
-            values[f"alpha_{who}_{record['downstream_dataset']}"] = float("nan") if value is None else float(value)
+            ours = drawn.get(paper_name)
+            value = by_dataset.loc[ours, f"alpha_{who}"] if ours in by_dataset.index else None
+            values[f"alpha_{who}_{paper_name}"] = float("nan") if value is None or pd.isna(value) else float(value)
     return values
