@@ -42,3 +42,32 @@ def write_caption_csv(folder: str | Path, *, n_samples: int, image_size: int = 3
     csv = folder / "train.csv"
     csv.write_text("\n".join(lines) + "\n")
     return csv
+
+
+def write_caption_shards(folder: str | Path, *, n_samples: int, samples_per_shard: int = 64, image_size: int = 32,
+                         seed: int = 0) -> str:
+    """The same pairs as :func:`write_caption_csv`, as webdataset tar shards (``<key>.png`` +
+    ``<key>.txt``, img2dataset's layout, as the paper's LAION shards).
+
+    Returns
+    -------
+    str
+        The brace pattern of the shards (``.../{00000..0000N}.tar``), to pass as ``train_data``
+        with ``dataset_type="webdataset"``.
+    """
+    import io
+    import tarfile
+
+    folder = Path(folder)
+    csv = write_caption_csv(folder / "source", n_samples=n_samples, image_size=image_size, seed=seed)
+    pairs = [line.split("\t") for line in csv.read_text().splitlines()[1:]]
+    n_shards = -(-len(pairs) // samples_per_shard)
+    for shard in range(n_shards):
+        with tarfile.open(folder / f"{shard:05d}.tar", "w") as tar:
+            for i, (image_path, caption) in enumerate(pairs[shard * samples_per_shard:(shard + 1) * samples_per_shard]):
+                key = f"{shard:05d}{i:04d}"
+                for suffix, payload in ((".png", Path(image_path).read_bytes()), (".txt", caption.encode())):
+                    info = tarfile.TarInfo(key + suffix)
+                    info.size = len(payload)
+                    tar.addfile(info, io.BytesIO(payload))
+    return str(folder / f"{{00000..{n_shards - 1:05d}}}.tar")
