@@ -34,6 +34,7 @@ def _usage() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("torch").setLevel(logging.WARNING)  # torch logs cache statistics at INFO on exit
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0

@@ -73,6 +73,7 @@ def _run(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("torch").setLevel(logging.WARNING)  # torch logs cache statistics at INFO on exit
     try:
         if args.command == "build":
             if args.execute_only:
