@@ -92,6 +92,20 @@ class AggregateCheck:
         """Whether every model's recomputed ``aggregate`` equals the published value within ``tolerance``."""
         return self.max_abs_difference[aggregate] <= tolerance
 
+    def glue_values(self) -> dict[str, float]:
+        """Plain values for the prose of the evaluation page (``repro.book.glue_all``).
+
+        Returns
+        -------
+        dict
+            ``agg_max_<aggregate>`` (``+`` spelt ``_plus``, e.g. ``agg_max_vtab_plus``) -> largest
+            absolute difference, and ``agg_models`` -> number of models compared.
+        """
+        values = {f"agg_max_{name.replace('+', '_plus')}": float(worst)
+                  for name, worst in self.max_abs_difference.items()}
+        values["agg_models"] = float(self.n_models)
+        return values
+
     def summary(self, tolerance: float = CHECK_TOLERANCE) -> pd.DataFrame:
         """One row per aggregate: components' count is implicit; models compared, largest
         absolute difference over models and metrics, and whether it is within ``tolerance``."""
