@@ -219,6 +219,31 @@ def resources_report_rows(resources: pd.DataFrame):
     return rows
 
 
+def glue_values(resources: pd.DataFrame, rows: Sequence) -> dict[str, float]:
+    """Plain values for the prose of the training page (``repro.book.glue_all``).
+
+    Parameters
+    ----------
+    resources : DataFrame
+        :func:`resources_table` of the grid (one row per run).
+    rows : sequence of ReportRow
+        :func:`resources_report_rows` of ``resources``.
+
+    Returns
+    -------
+    dict
+        ``n_runs``, ``n_rows`` (report rows), ``n_exact`` (rows "exact" or "within rounding"),
+        ``total_gpu_hours`` (ours) and ``paper_total_gpu_hours`` (Table 18's), all floats.
+    """
+    return {
+        "n_runs": float(len(resources)),
+        "n_exact": float(sum(r.status in ("exact", "within rounding") for r in rows)),
+        "n_rows": float(len(rows)),
+        "total_gpu_hours": float(resources["gpu_hours"].sum()),
+        "paper_total_gpu_hours": float(resources["paper_gpu_hours"].sum()),
+    }
+
+
 def commands_table(specs: Sequence[RunSpec] | None = None, *, out_dir: str | Path = "OUT") -> pd.DataFrame:
     """Each run's exact open_clip_train command (one process; ``$DATA_DIR`` left for the shell)."""
     from repro.launch.argv import DATA_DIR_TOKEN, shell_join
