@@ -54,3 +54,22 @@ def test_table25_counts_match_the_print():
 @pytest.mark.parametrize("printed, expected", [("151M", (151.0, 0)), ("1.37B", (1370.0, -1)), ("2.54B", (2540.0, -1))])
 def test_printed_parameter_counts_are_parsed_with_their_precision(printed, expected):
     assert _millions(printed) == pytest.approx(expected)
+
+
+def test_setup_glue_values_name_the_worst_model():
+    import pytest
+
+    from repro.compute import compare_with_arch
+    from repro.errors import SpecError
+    from repro.paper.architectures import glue_values, models_to_compare
+
+    assert models_to_compare("all") is None and len(models_to_compare("table25")) == 6
+    with pytest.raises(SpecError, match="compare_models"):
+        models_to_compare("some")
+    macs = compare_with_arch(models=["ViT-B-32", "ViT-B-16"])
+    values = glue_values(macs)
+    assert values["n_arch"] == 2.0 and values["n_within"] <= 2.0
+    worst = macs.loc[macs["rel_diff_total"].abs().idxmax(), "model"]
+    assert values["worst_model"].data == f"`{worst}`"
+    assert values["worst_total_pct"] == pytest.approx(100 * macs["rel_diff_total"].abs().max())
+    assert values["worst_tower_pct"] >= 0

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from repro.book.report import ReportRow, compare
-from repro.compute import count_gmacs, load_model_config
+from repro.compute import count_gmacs, load_model_config, worst_case
 from repro.data import load_arch, load_reported
+from repro.errors import SpecError
 
 #: Table 25's model names -> ARCH / open_clip names (G/14 is ViT-bigG-14 in open_clip 3.3.0)
 TABLE25_ARCHS = {"B/32": "ViT-B-32", "B/16": "ViT-B-16", "L/14": "ViT-L-14", "H/14": "ViT-H-14",
@@ -79,3 +80,50 @@ def table25_report_rows(table: pd.DataFrame) -> list[ReportRow]:
                                       ("text_depth", r["text_depth"], text_depth)):
             rows.append(compare("table25", f"{quantity} {model}", ours, paper, decimals=0))
     return rows
+
+
+def models_to_compare(which: str) -> tuple[str, ...] | None:
+    """The ``models`` argument of :func:`repro.compute.compare_with_arch` for the setup page.
+
+    Parameters
+    ----------
+    which : {"all", "table25"}
+        "all": every architecture of ARCH (returns None); "table25": Table 25's six models.
+    """
+    if which == "all":
+        return None
+    if which == "table25":
+        return tuple(TABLE25_ARCHS.values())
+    raise SpecError(f"compare_models={which!r}: expected 'all' or 'table25'")
+
+
+def glue_values(macs: pd.DataFrame) -> dict[str, object]:
+    """Plain values for the prose of the setup page (``repro.book.glue_all``).
+
+    Parameters
+    ----------
+    macs : DataFrame
+        :func:`repro.compute.compare_with_arch`'s comparison of our MAC counts with ARCH.
+
+    Returns
+    -------
+    dict
+        ``n_arch`` (architectures compared), ``n_within`` (within tolerance), ``n_derived`` (configs
+        not taken from open_clip), ``worst_total_pct`` (largest |relative difference| of the total,
+        in percent), ``worst_tower_pct`` (largest over the image and text towers) as floats, and
+        ``worst_model`` / ``worst_tower_model`` (the models, as inline-code Markdown).
+    """
+    from IPython.display import Markdown
+
+    worst = worst_case(macs)
+    towers = macs.assign(rel_diff_tower=macs[["rel_diff_image", "rel_diff_text"]].abs().max(axis=1))
+    worst_tower = worst_case(towers, column="rel_diff_tower")
+    return {
+        "n_arch": float(len(macs)),
+        "n_within": float(macs["within_tolerance"].sum()),
+        "n_derived": float((macs["config"] != "open_clip").sum()),
+        "worst_total_pct": float(100 * abs(worst["rel_diff_total"])),
+        "worst_tower_pct": float(100 * worst_tower["rel_diff_tower"]),
+        "worst_model": Markdown(f"`{worst['model']}`"),
+        "worst_tower_model": Markdown(f"`{worst_tower['model']}`"),
+    }
