@@ -61,3 +61,12 @@ def test_reported_figure_has_one_panel_per_task():
     fig = reported_vs_compute(rows, list(rv.NINE_TASKS), fits={t: rv.fit_groups(rows, t) for t in rv.NINE_TASKS})
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 9 and all(len(ax.lines) == 2 for ax in visible)
+
+
+def test_chapter_fits_glue_the_figure4_and_5_exponents():
+    chapter = rv.chapter_fits()
+    assert set(chapter.fits9) == set(rv.NINE_TASKS) and set(chapter.fits10) == set(rv.EIGHT_TASKS)
+    values = chapter.glue_values()
+    assert set(values) == {f"alpha_{who}_{n}" for who in ("openclip", "openai") for n in ("fig4_in", "fig4_rob", "fig5")}
+    assert values["alpha_openai_fig4_in"] == float(rv.fit_groups(rv.fig4_points(), "IN")["openai"].alpha) < 0
+    assert len(chapter.report_rows()) == 6

@@ -9,6 +9,8 @@ log10 C - log10 E per group (OpenCLIP, OpenAI), since 3-5 points per group leave
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -130,6 +132,59 @@ def fit_report_rows(item: str, rows: pd.DataFrame, tasks: list[str] | tuple[str,
     return [compare(item, f"alpha_{who}_{task.replace(' ', '_')}", fit.alpha,
                     explanation="fit by this project on the paper's printed accuracies")
             for task in tasks for who, fit in fit_groups(rows, task).items()]
+
+
+@dataclass(frozen=True)
+class ChapterFits:
+    """The printed fine-tuning points of the chapter and the plain lines fitted through them.
+
+    Attributes
+    ----------
+    zeroshot, joint, patched, imagenet_ft : DataFrame
+        :func:`points` of Tables 6, 7, 8 and 9.
+    fig4 : DataFrame
+        :func:`fig4_points` (Table 9's 224 px ImageNet fine-tuning without IN-12k).
+    fits4, fits5, fits9, fits10, fits11 : dict
+        Task -> :func:`fit_groups` for Figure 4 (IN, robustness), Figure 5 (mean of 8 tasks),
+        Figure 9 (Table 6, nine tasks), Figure 10 (Table 7, eight tasks), Figure 11 (Table 8, nine tasks).
+    """
+
+    zeroshot: pd.DataFrame
+    joint: pd.DataFrame
+    patched: pd.DataFrame
+    imagenet_ft: pd.DataFrame
+    fig4: pd.DataFrame
+    fits4: dict[str, dict[str, PowerLawFit]]
+    fits5: dict[str, dict[str, PowerLawFit]]
+    fits9: dict[str, dict[str, PowerLawFit]]
+    fits10: dict[str, dict[str, PowerLawFit]]
+    fits11: dict[str, dict[str, PowerLawFit]]
+
+    def report_rows(self) -> list[ReportRow]:
+        """Reproduction-report rows: the exponents of Figures 4 and 5 (status ``reproduced``)."""
+        return (fit_report_rows("fig4", self.fig4, ["IN", "robustness"])
+                + fit_report_rows("fig5", self.joint, ["mean of 8 tasks"]))
+
+    def glue_values(self) -> dict[str, float]:
+        """``alpha_<openclip|openai>_<fig4_in|fig4_rob|fig5>`` -> exponent, for ``repro.book.glue_all``."""
+        named = {"fig4_in": self.fits4["IN"], "fig4_rob": self.fits4["robustness"],
+                 "fig5": self.fits5["mean of 8 tasks"]}
+        return {f"alpha_{who}_{name}": float(fit[who].alpha)
+                for name, fit in named.items() for who in ("openclip", "openai")}
+
+
+def chapter_fits() -> ChapterFits:
+    """Points and fits of the fine-tuning chapter (Figures 4, 5, 9-11; Tables 6-9)."""
+    zeroshot, joint, patched = points("table06"), points("table07"), points("table08")
+    fig4 = fig4_points()
+    return ChapterFits(
+        zeroshot=zeroshot, joint=joint, patched=patched, imagenet_ft=points("table09"), fig4=fig4,
+        fits4={t: fit_groups(fig4, t) for t in ("IN", "robustness")},
+        fits5={"mean of 8 tasks": fit_groups(joint, "mean of 8 tasks")},
+        fits9={t: fit_groups(zeroshot, t) for t in NINE_TASKS},
+        fits10={t: fit_groups(joint, t) for t in EIGHT_TASKS},
+        fits11={t: fit_groups(patched, t) for t in NINE_TASKS},
+    )
 
 
 def wide(rows: pd.DataFrame) -> pd.DataFrame:
