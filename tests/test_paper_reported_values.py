@@ -70,3 +70,12 @@ def test_chapter_fits_glue_the_figure4_and_5_exponents():
     assert set(values) == {f"alpha_{who}_{n}" for who in ("openclip", "openai") for n in ("fig4_in", "fig4_rob", "fig5")}
     assert values["alpha_openai_fig4_in"] == float(rv.fit_groups(rv.fig4_points(), "IN")["openai"].alpha) < 0
     assert len(chapter.report_rows()) == 6
+
+
+def test_controls_glue_values_summarise_tables_12_and_14():
+    batch, repeat = rv.table12(), rv.control("table14")
+    values = rv.controls_glue_values(batch, repeat)
+    assert values["batch_gain_min"] <= values["batch_gain_max"]
+    assert values["batch_gain_max"] == float(batch["gain"].max())
+    assert values["repeat_gap"] == float(repeat["difference"].abs().max()) >= 0
+    assert all(type(v) is float for v in values.values())

@@ -219,3 +219,26 @@ def control(table: str) -> pd.DataFrame:
     if chosen.empty:
         raise SchemaError(f"no control table {table!r}; known: {', '.join(rows['table'].unique())}")
     return chosen.drop(columns="table").reset_index(drop=True)
+
+
+def controls_glue_values(batch: pd.DataFrame, repeat: pd.DataFrame) -> dict[str, float]:
+    """Plain values for the prose of the controls page (``repro.book.glue_all``).
+
+    Parameters
+    ----------
+    batch : DataFrame
+        :func:`table12` (large vs small global batch).
+    repeat : DataFrame
+        ``control("table14")`` (repeated runs).
+
+    Returns
+    -------
+    dict
+        ``batch_gain_min`` / ``batch_gain_max`` (smallest and largest ImageNet top-1 gain of the
+        larger batch, points) and ``repeat_gap`` (largest |difference| between repeats, points).
+    """
+    return {
+        "batch_gain_min": float(batch["gain"].min()),
+        "batch_gain_max": float(batch["gain"].max()),
+        "repeat_gap": float(repeat["difference"].abs().max()),
+    }
