@@ -48,6 +48,16 @@ def test_power_law_is_recovered_with_r2_one():
     assert analysis.compute_decades(rows) == pytest.approx(np.log10(1e-2 * 16384 / (1e-4 * 1024)))
 
 
+def test_panel_fits_fit_every_panel_of_the_headline_figure():
+    rows = _table(lambda c, n, s: 0.5 * c ** -0.1 / 2)
+    panels = analysis.headline_panels("mini_retrieval")
+    assert panels == ["mini_retrieval", "mini_shape_colour"]
+    fits = analysis.panel_fits(rows, panels, n_bins=5)
+    assert list(fits) == panels and all(list(f) == ["openclip"] for f in fits.values())
+    assert fits["mini_retrieval"]["openclip"].alpha == analysis.fit(rows, "mini_retrieval").alpha
+    assert fits["mini_shape_colour"]["openclip"].alpha == pytest.approx(-0.1, abs=2e-3)
+
+
 def test_bottleneck_and_winners():
     rows = _table(_power_law_with_bottleneck)
     neck = analysis.bottleneck(rows)

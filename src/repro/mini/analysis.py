@@ -63,6 +63,18 @@ def fit(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, n_bins: int = 5) -> Po
     return fit_paper_law(rows, task, n_bins=n_bins, upstreams=upstreams(rows))
 
 
+def headline_panels(task: str = HEADLINE_TASK) -> list[str]:
+    """The panels of the mini page's compute-vs-error figure: ``task`` beside mini_shape_colour
+    (the stand-in for ImageNet, whose frontier plateaus; see :data:`HEADLINE_TASK`)."""
+    return [task, "mini_shape_colour"]
+
+
+def panel_fits(rows: pd.DataFrame, tasks: list[str], *, n_bins: int = 5) -> dict[str, dict[str, PowerLawFit]]:
+    """Task -> ``{"openclip": fit(rows, task, n_bins=n_bins)}``, the ``fits`` argument of
+    :func:`repro.figures.compute_vs_error` (every mini upstream is drawn as OpenCLIP)."""
+    return {task: {"openclip": fit(rows, task, n_bins=n_bins)} for task in tasks}
+
+
 def r_squared(power_law: PowerLawFit) -> float:
     """Coefficient of determination of the fitted line at the points it went through (log-log)."""
     x, y = np.asarray(power_law.x), np.asarray(power_law.y)
