@@ -38,3 +38,12 @@ def test_report_rows_have_no_fake_paper_values(values):
     names = {r.quantity for r in rows}
     assert "paperfit_k5_ImageNet" in names and "best_coverage" in names and "selected_form" not in names
     assert "issue 4 measured 0.77" in next(r.explanation for r in rows if r.quantity == "paperfit_k5_ImageNet")
+
+
+def test_chapter_computes_the_same_values_as_the_steps(paper_rows, values):
+    warnings.simplefilter("ignore", RuntimeWarning)
+    chapter = fit_report.chapter(paper_rows, DATASETS, n_resamples=30, ks=[5], n_replications=5)
+    shared = {k for k in values if k != "report_seconds"}
+    assert {k: chapter.values[k] for k in shared} == {k: values[k] for k in shared}
+    assert chapter.values["recovery_n_cells"] == float(len(chapter.recovery)) > 0
+    assert len(chapter.report_rows()) > 0

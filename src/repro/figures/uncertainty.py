@@ -15,6 +15,10 @@ from repro.scaling.paper_fit import binned_line_fit
 from repro.scaling.uncertainty import bootstrap_fits
 
 
+#: The panels of the chapter's band figure: Figure 1's four datasets (PAPER.md, Figure 1).
+BAND_DATASETS = ("imagenet1k", "imagenet_robustness", "mscoco_captions", "flickr30k")
+
+
 def compute_vs_error_bands(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, n_resamples: int = 1000,
                            seed: int = 0, extend_to_log10: float = 13.6) -> Figure:
     """Figure 1 panels: LAION runs, the paper fit and its 95% bootstrap band, extended to ``extend_to_log10``

@@ -221,6 +221,73 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
     return values
 
 
+@dataclass(frozen=True)
+class Chapter:
+    """Everything the uncertainty chapter shows, computed once.
+
+    Attributes
+    ----------
+    report : FitReport
+        :func:`full_report` (coefficients, backtests, form selection).
+    bins : DataFrame
+        :func:`repro.scaling.backtest.bins_sensitivity` of the LAION ImageNet runs.
+    scores : DataFrame
+        :func:`repro.scaling.uncertainty.interval_scores` of the binned (actual-x) frontier's intervals.
+    comparison : DataFrame
+        :func:`repro.scaling.compare.compare_openclip_openai`.
+    recovery : DataFrame
+        :func:`repro.scaling.recovery.recovery_table` at the LAION ImageNet compute values.
+    values : dict
+        :func:`glue_values` of the above: the numbers the prose quotes.
+    """
+
+    report: FitReport = field(repr=False)
+    bins: pd.DataFrame = field(repr=False)
+    scores: pd.DataFrame = field(repr=False)
+    comparison: pd.DataFrame = field(repr=False)
+    recovery: pd.DataFrame = field(repr=False)
+    values: dict = field(repr=False)
+
+    def report_rows(self) -> list:
+        """:func:`chapter_report_rows` of :attr:`values`."""
+        return chapter_report_rows(self.values)
+
+
+def chapter(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None = None, *,
+            n_resamples: int = N_BOOTSTRAP, ks: Sequence[int] = KS, n_replications: int = 200) -> Chapter:
+    """Compute the uncertainty chapter: fit report, bins sensitivity, interval scores,
+    OpenCLIP-vs-OpenAI comparison and the recovery study, and their :func:`glue_values`.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Results in the schema of ``repro.data.load_results()``.
+    downstream_datasets : sequence of str, optional
+        Datasets fitted; default every downstream dataset of ``rows``, sorted.
+    n_resamples : int
+        Bootstrap resamples of every interval.
+    ks : sequence of int
+        Backtest horizons (number of largest distinct compute values held out).
+    n_replications : int
+        Replications of the recovery study.
+    """
+    from repro.scaling import backtest as bt
+    from repro.scaling import compare, frontiers, recovery, uncertainty
+
+    if downstream_datasets is None:
+        downstream_datasets = sorted(rows["downstream_dataset"].unique())
+    report = full_report(rows, downstream_datasets, n_resamples=n_resamples, ks=ks)
+    x, y = bt.run_arrays(rows, "imagenet1k", bt.GROUPS["LAION"])
+    bins = bt.bins_sensitivity(x, y)
+    study = uncertainty.interval_study(rows, downstream_datasets, frontier=frontiers.FrontierSpec("binned", x_at="actual"),
+                                       n_resamples=n_resamples, ks=ks)
+    scores = uncertainty.interval_scores(study)
+    comparison = compare.compare_openclip_openai(rows, downstream_datasets, n_resamples=n_resamples)
+    rec = recovery.recovery_table(x, n_replications=n_replications)
+    values = glue_values(report, scores, comparison, bins, rec)
+    return Chapter(report, bins, scores, comparison, rec, values)
+
+
 def chapter_report_rows(values: dict[str, float | str]) -> list:
     """Reproduction-report rows of the chapter: every numeric value of :func:`glue_values`.
 
