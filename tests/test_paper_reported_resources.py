@@ -73,3 +73,15 @@ def test_setup_glue_values_name_the_worst_model():
     assert values["worst_model"].data == f"`{worst}`"
     assert values["worst_total_pct"] == pytest.approx(100 * macs["rel_diff_total"].abs().max())
     assert values["worst_tower_pct"] >= 0
+
+
+def test_setup_display_views_keep_the_named_columns(table):
+    from repro.compute import compare_with_arch
+    from repro.paper.architectures import MACS_DISPLAY_COLUMNS, macs_display
+    from repro.paper.resources import TABLE18_DISPLAY_COLUMNS, table18_display
+
+    view = table18_display(table)
+    assert tuple(view.columns) == TABLE18_DISPLAY_COLUMNS and len(view) == len(table)
+    assert view["hours"].equals(table["hours"].round(2))
+    macs = compare_with_arch(models=["ViT-B-32"])
+    assert tuple(macs_display(macs).columns) == MACS_DISPLAY_COLUMNS

@@ -127,3 +127,15 @@ def glue_values(macs: pd.DataFrame) -> dict[str, object]:
         "worst_model": Markdown(f"`{worst['model']}`"),
         "worst_tower_model": Markdown(f"`{worst_tower['model']}`"),
     }
+
+
+#: Columns of the MAC comparison shown on the setup page, in display order.
+MACS_DISPLAY_COLUMNS = ("model", "config", "image_size", "image_gmacs", "arch_image_gmacs", "text_gmacs",
+                        "arch_text_gmacs", "gmacs_per_sample", "arch_gmacs", "rel_diff_total", "mparams",
+                        "arch_mparams", "agrees_as_printed")
+
+
+def macs_display(macs: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
+    """The setup page's view of :func:`repro.compute.compare_with_arch`: :data:`MACS_DISPLAY_COLUMNS`,
+    rounded to ``decimals``."""
+    return macs[list(MACS_DISPLAY_COLUMNS)].round(decimals)

@@ -139,3 +139,14 @@ def table18_report_rows(table: pd.DataFrame) -> list[ReportRow]:
 def _explain_hours(row: pd.Series, column: str) -> str:
     return (f"ours = samples seen / the run table's one recorded throughput ({row['samples_per_sec']:,.0f} samples/s); "
             f"the printed value ({row['paper_' + column]:,.0f}) implies another throughput or duration for this run")
+
+
+#: Columns of Table 18 shown on the setup page, in display order.
+TABLE18_DISPLAY_COLUMNS = ("model", "pretraining_data", "samples_seen_pretty", "gpus", "local_batch", "global_batch",
+                           "paper_global_batch", "samples_seen", "samples_per_sec", "hours", "paper_hours",
+                           "gpu_hours", "paper_gpu_hours", "paper_mwh", "implied_kw_per_gpu")
+
+
+def table18_display(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """The setup page's view of :func:`table18`: :data:`TABLE18_DISPLAY_COLUMNS`, rounded to ``decimals``."""
+    return table[list(TABLE18_DISPLAY_COLUMNS)].round(decimals)
