@@ -129,6 +129,15 @@ def test_fig12_adds_resnets_and_refits(paper_rows, tmp_path):
     assert "--gmacs 81.55" in commands[-1]
 
 
+def test_fig12_figure_draws_one_panel_per_dataset(paper_rows, tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = resnets.fig12_figure(paper_rows, load_arch(), _resnet_rows(tmp_path))
+    assert isinstance(fig, Figure)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(titled) == len(resnets.FIG12_DATASETS)
+
+
 def test_fig12_refuses_wrong_compute(paper_rows, tmp_path):
     with pytest.raises(SchemaError, match="column 'gmacs'"):
         resnets.with_resnets(paper_rows, _resnet_rows(tmp_path, gmacs_scale=1.1), load_arch())

@@ -91,3 +91,17 @@ def fig12_fits(rows: pd.DataFrame) -> dict[str, dict[str, PowerLawFit]]:
     through every CLIP-WIT model in ``rows``: the three ViTs, plus the ResNets when present)."""
     return {d: {"openclip": fit_paper_law(rows, d, upstreams=LAION_UPSTREAMS), "openai": fit_openai_law(rows, d)}
             for d in FIG12_DATASETS}
+
+
+def fig12_figure(rows: pd.DataFrame, arch_table: pd.DataFrame, resnet_results: str | Path = ""):
+    """Figure 12: :func:`repro.figures.compute_vs_error` of :data:`FIG12_DATASETS` on
+    :func:`fig12_rows` (the ResNet rows of ``resnet_results`` added, if any) with :func:`fig12_fits`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from repro.figures import compute_vs_error  # figures import the paper modules, not the reverse
+
+    joined = fig12_rows(rows, arch_table, resnet_results)
+    return compute_vs_error(joined, FIG12_DATASETS, fits=fig12_fits(joined))
