@@ -39,6 +39,11 @@ def test_table04_report_rows_and_the_known_typo(grid):
     assert typo["paper"] == 75.10 and typo["status"] == "differs, explained" and "typo" in typo["explanation"]
 
 
+def test_table04_differences_are_the_non_exact_rows(grid):
+    differences = extrapolation.table04_differences(grid)
+    assert list(differences["item"]) == ["fig8"] and differences["status"].iloc[0] == "differs, explained"
+
+
 def test_fit_is_the_paper_fit_on_vit_runs_only(paper_rows):
     fits = extrapolation.extrapolation_fits(paper_rows)
     direct = fit_paper_law(paper_rows, "imagenet1k", arch_prefix="ViT")

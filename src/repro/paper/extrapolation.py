@@ -174,6 +174,14 @@ def table04_report_rows(grid: pd.DataFrame) -> list[ReportRow]:
     return report
 
 
+def table04_differences(grid: pd.DataFrame) -> pd.DataFrame:
+    """The report rows of :func:`table04_report_rows` whose status is not "exact", as a frame
+    (``repro.book.report.rows_frame``): the differences the predictions page explains."""
+    from repro.book.report import rows_frame
+
+    return rows_frame(table04_report_rows(grid)).query("status != 'exact'")
+
+
 def measured_vs_predicted(grid: pd.DataFrame) -> pd.DataFrame:
     """The cells with a measured LAION-2B run: measured beside the law's prediction (percent)."""
     measured = grid.dropna(subset=["measured"])
