@@ -30,28 +30,30 @@ def _long(rows: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _gains(rows: pd.DataFrame, measures: Sequence[str], *, held: str, varied: str, order: Sequence[str],
+           steps: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """Performance (%) per value of ``varied`` (columns, in ``order``) for each (measure, model,
+    ``held``), and a ``gain <name>`` column (to - from, percentage points) per step."""
+    wide = _long(rows, measures).pivot_table(index=["measure", "model", held], columns=varied, values="ours",
+                                             sort=False)
+    wide = wide[[v for v in order if v in wide.columns]].dropna()
+    for name, start, end in steps:
+        wide[f"gain {name}"] = wide[end] - wide[start]
+    return wide
+
+
 def data_scaling_gains(rows: pd.DataFrame, measures: Sequence[str] = tuple(MEASURES)) -> pd.DataFrame:
     """Performance (%) on LAION-80M / 400M / 2B per (measure, model, samples seen), and the gains
     ``400M->2B`` and ``80M->400M`` in percentage points; runs with one dataset only are dropped."""
-    grid = _long(rows, measures)
-    wide = grid.pivot_table(index=["measure", "model", "samples_seen"], columns="pretraining_data", values="ours",
-                            sort=False)
-    wide = wide[[u for u in UPSTREAM_ORDER if u in wide.columns]].dropna()
-    wide["gain 80M->400M"] = wide["LAION-400M"] - wide["LAION-80M"]
-    wide["gain 400M->2B"] = wide["LAION-2B"] - wide["LAION-400M"]
-    return wide
+    return _gains(rows, measures, held="samples_seen", varied="pretraining_data", order=UPSTREAM_ORDER,
+                  steps=(("80M->400M", "LAION-80M", "LAION-400M"), ("400M->2B", "LAION-400M", "LAION-2B")))
 
 
 def samples_scaling_gains(rows: pd.DataFrame, measures: Sequence[str] = tuple(MEASURES)) -> pd.DataFrame:
     """Performance (%) at 3B / 13B / 34B samples seen per (measure, model, pretraining data), and
     the gains ``3B->13B`` and ``13B->34B`` in percentage points."""
-    grid = _long(rows, measures)
-    wide = grid.pivot_table(index=["measure", "model", "pretraining_data"], columns="samples_seen", values="ours",
-                            sort=False)
-    wide = wide[[s for s in SAMPLES_ORDER if s in wide.columns]].dropna()
-    wide["gain 3B->13B"] = wide["13B"] - wide["3B"]
-    wide["gain 13B->34B"] = wide["34B"] - wide["13B"]
-    return wide
+    return _gains(rows, measures, held="pretraining_data", varied="samples_seen", order=SAMPLES_ORDER,
+                  steps=(("3B->13B", "3B", "13B"), ("13B->34B", "13B", "34B")))
 
 
 def bottleneck_claims(rows: pd.DataFrame, measures: Sequence[str] = tuple(MEASURES)) -> pd.DataFrame:
