@@ -46,7 +46,7 @@ def tiny_book(tmp_path):
         ```
 
         ```{code-cell} ipython3
-        from repro.book import report
+        from repro import report
         report.save_rows("good", [report.compare("x", "n", n)])
         n * 2
         ```

@@ -6,7 +6,7 @@ import pytest
 from repro.data import load_arch, load_reported
 from repro.errors import FitError, SchemaError
 from repro.paper import reported_values as rv
-from repro.scaling.constants import OPENAI_SAMPLES_SEEN
+from repro.constants import OPENAI_SAMPLES_SEEN
 
 
 def test_points_carry_the_printed_accuracies_and_our_compute():

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repro.book.report import rows_frame
+from repro.report import rows_frame
 from repro.data import load_arch, load_learning_curves, load_models_info
 from repro.errors import SchemaError
 from repro.paper import extrapolation, learning_curves, resnets
-from repro.scaling.constants import EXTRAPOLATION_SAMPLES_SEEN
+from repro.constants import EXTRAPOLATION_SAMPLES_SEEN
 from repro.scaling.paper_fit import fit_paper_law, select
 
 HALF_UNIT_2DP = 0.005 + 1e-9

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repro.book.report import rows_frame
+from repro.report import rows_frame
 from repro.errors import SchemaError
 from repro.paper import bottleneck, tables
 

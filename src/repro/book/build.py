@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from repro.book.execute import Execution, execute_if_stale, library_fingerprint
-from repro.book.report import REPORT_COLUMNS, gather
+from repro.report import REPORT_COLUMNS, gather
 from repro.book.sections import book_dir, profile_overrides, repo_root, sections
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from repro.book.report import REPORT_DIR_ENV
+from repro.report import REPORT_DIR_ENV
 from repro.book.sections import Section, repo_root
 from repro.data.registry import FILES
 from repro.errors import NotebookExecutionError

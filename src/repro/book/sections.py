@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from repro.constants import REPO_ROOT
 from repro.errors import UnknownSectionError
 
 BOOK_DIR_ENV = "REPRO_BOOK_DIR"
@@ -27,8 +28,8 @@ PROFILES = ("paper", "smoke")
 
 
 def repo_root() -> Path:
-    """The checkout this package runs from (src/repro/book/sections.py -> repo root)."""
-    return Path(__file__).resolve().parents[3]
+    """The checkout this package runs from."""
+    return REPO_ROOT
 
 
 def book_dir() -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from repro.book.report import REPORT_COLUMNS, STATUSES
+from repro.report import REPORT_COLUMNS, STATUSES
 
 
 def load_report(report_file: str | Path = "") -> pd.DataFrame:

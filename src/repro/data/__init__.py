@@ -12,11 +12,11 @@ from repro.data.loaders import (
 )
 from repro.data.registry import DATA_DIR_ENV, FILES, fetch, upstream_url, verify
 from repro.data.reported import REPORTED, load_reported
-from repro.data.sources import SOURCES, load_source
+from repro.data.sources import SOURCES, load_mini_results, load_source
 from repro.data.schema import RESULTS_COLUMNS, error_of, model_id, validate_results
 
 __all__ = [
-    "DATA_DIR_ENV", "FILES", "REPORTED", "SOURCES", "load_source", "RESULTS_COLUMNS", "error_of", "fetch", "load_arch",
+    "DATA_DIR_ENV", "FILES", "REPORTED", "SOURCES", "load_mini_results", "load_source", "RESULTS_COLUMNS", "error_of", "fetch", "load_arch",
     "load_learning_curves", "load_linear_probe", "load_linear_probe_vtab", "load_models_info",
     "load_openclip_results", "load_reported", "load_results", "model_id", "read_results",
     "upstream_url", "validate_results", "verify",

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from repro.constants import OPENAI_UPSTREAM
+
 from repro.errors import SchemaError
 
 #: Column order of zeroshot_results.csv; kept exactly (STYLE.md §9).
@@ -26,7 +28,6 @@ STRING_COLUMNS: tuple[str, ...] = (
 )
 TASKS: tuple[str, ...] = ("zeroshot_classification", "zeroshot_retrieval")
 RETRIEVAL_DATASETS: tuple[str, ...] = ("mscoco_captions", "flickr30k")
-OPENAI_UPSTREAM = "CLIP-WIT"
 #: The paper's grid: 29 OpenCLIP runs + 3 OpenAI models, 41 downstream entries (MANIFEST.md).
 PAPER_N_MODELS = 32
 PAPER_N_DOWNSTREAM = 41

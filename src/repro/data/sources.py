@@ -7,11 +7,30 @@ from pathlib import Path
 
 import pandas as pd
 
+from repro.constants import MINI_RESULTS_DIR
 from repro.data.loaders import load_results, read_results
 from repro.data.schema import validate_results
+from repro.errors import DataNotFoundError
 
 #: the named sources a notebook's ``results_source`` parameter accepts (or a path to a CSV)
 SOURCES = ("paper", "mini")
+
+
+def load_mini_results(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:
+    """The committed results of one miniature-study profile (``runs/mini/<profile>/results.csv``), validated.
+
+    Parameters
+    ----------
+    profile : str
+        The mini profile whose results to read (``laptop``, ``smoke``, ...).
+    root : Path, optional
+        Folder holding one subfolder per profile; default ``runs/mini`` of the repository.
+    """
+    path = Path(root or MINI_RESULTS_DIR) / profile / "results.csv"
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: no mini results for profile '{profile}'; produce them with "
+                                f"'repro mini --profile {profile}'")
+    return read_results(path)
 
 
 def load_source(results_source: str = "paper", extra_results: str | Path = "") -> pd.DataFrame:
@@ -30,10 +49,7 @@ def load_source(results_source: str = "paper", extra_results: str | Path = "") -
     if results_source == "paper":
         rows = load_results()
     elif results_source == "mini" or results_source.startswith("mini:"):
-        from repro.mini import load_results as load_mini
-
-        profile = results_source.partition(":")[2] or "laptop"
-        rows = load_mini(profile=profile)
+        rows = load_mini_results(results_source.partition(":")[2] or "laptop")
     else:
         path = Path(results_source)
         if not path.is_file():

@@ -93,7 +93,7 @@ class AggregateCheck:
         return self.max_abs_difference[aggregate] <= tolerance
 
     def glue_values(self) -> dict[str, float]:
-        """Plain values for the prose of the evaluation page (``repro.book.glue_all``).
+        """Plain values for the prose of the evaluation page (``repro.report_all``).
 
         Returns
         -------
@@ -176,10 +176,10 @@ def vtab_alternatives(rows: pd.DataFrame, suite: Suite | None = None) -> pd.Data
 
 
 def aggregate_report_rows(rows: pd.DataFrame, suite: Suite | None = None) -> list:
-    """Reproduction-report rows (``repro.book.report``) of the aggregate check: for each aggregate,
+    """Reproduction-report rows (``repro.report``) of the aggregate check: for each aggregate,
     the largest absolute difference between recomputed and published values over all models and
     metrics, in points (the published table is the comparison; 0 means reproduced exactly)."""
-    from repro.book import report
+    from repro import report
 
     check = check_published_aggregates(rows, suite)
     out = []

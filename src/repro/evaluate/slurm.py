@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from repro.data import load_models_info, load_results
-from repro.data.schema import OPENAI_UPSTREAM
+from repro.constants import OPENAI_UPSTREAM
 from repro.errors import SpecError
 from repro.evaluate.run import Checkpoint, ModelMetadata
 from repro.evaluate.suite import Suite

@@ -17,11 +17,10 @@ from typing import Any
 import yaml
 
 from repro.data.schema import METRIC_COLUMNS, TASKS
+from repro.constants import RUNS_DIR
 from repro.errors import SpecError
 
-#: Repository root (the package is installed editable from ``src/``).
-REPO_ROOT = Path(__file__).resolve().parents[3]
-PAPER_SUITE = REPO_ROOT / "runs" / "paper" / "eval_suite.yaml"
+PAPER_SUITE = RUNS_DIR / "paper" / "eval_suite.yaml"
 #: The metric each task can report (CLIP_benchmark's output keys, = result columns).
 TASK_METRICS = {
     "zeroshot_classification": ("acc1", "acc5", "mean_per_class_recall", "mean_average_precision"),

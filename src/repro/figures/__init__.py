@@ -4,11 +4,12 @@ from repro.figures.plotly_html import show_plotly
 from repro.figures.zeroshot import compute_vs_error
 
 
-def _register_ipython_display() -> None:
+def install_display_hook() -> None:
     """Show a bare ``matplotlib.figure.Figure`` as PNG in IPython / papermill kernels.
 
     Figure functions build figures without pyplot (no global state), so the inline backend's
-    formatter, which pyplot installs, is absent; this registers the same kind of formatter."""
+    formatter, which pyplot installs, is absent; this registers the same kind of formatter. Importing
+    this package changes nothing: the book's kernel setup (:func:`repro.book.kernel.setup`) calls it."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -27,5 +28,3 @@ def _register_ipython_display() -> None:
 
     shell.display_formatter.formatters["image/png"].for_type(Figure, to_png)
 
-
-_register_ipython_display()

@@ -15,9 +15,10 @@ import plotly.graph_objects as go
 
 from repro.data.schema import error_of
 from repro.errors import FitError
+from repro.constants import display_name
 from repro.figures import style
 from repro.paper.learning_curves import X_AXES, run_label
-from repro.scaling.constants import EXTRAPOLATION_ARCHS, OPENAI_UPSTREAM
+from repro.constants import EXTRAPOLATION_ARCHS, OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
 
 _DASH = {"80M": "dot", "400M": "dash", "2B": "solid"}
@@ -84,7 +85,7 @@ def scaling_explorer(rows: pd.DataFrame, downstream_datasets: Sequence[str] | No
                 marker={"color": [_color(a) for a in group["arch"]], "size": 13 if upstream == OPENAI_UPSTREAM else 9,
                         "symbol": _PLOTLY_MARKERS.get(style.upstream_marker(upstream), "circle"),
                         "line": {"width": 0.5, "color": "black"}},
-                text=[f"{style.pretty_arch(a)}, {u}, {s} samples" for a, u, s in
+                text=[f"{display_name(a)}, {u}, {s} samples" for a, u, s in
                       zip(group["arch"], group["upstream_dataset"], group["samples_seen_pretty"])],
                 hovertemplate="%{text}<br>compute %{x:.3g} GMACs<br>error %{y:.2f} %<extra></extra>"))
         openclip = _fit_or_none(fit_paper_law, rows, dataset, upstreams=laion) if laion else None

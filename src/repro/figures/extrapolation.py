@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from repro.constants import display_name
 from repro.figures import style
 from repro.paper.extrapolation import ExtrapolationFit
 
@@ -69,7 +70,7 @@ def extrapolation_figure(grid: pd.DataFrame, fits: Mapping[str, ExtrapolationFit
             ax.set_xticks(ticks["samples_seen"], ticks["samples_seen_pretty"])
             ax.minorticks_off()
             handles = [Line2D([], [], color=style.arch_color(a), linewidth=1.6) for a in archs]
-            labels = [style.pretty_arch(a) for a in archs]
+            labels = [display_name(a) for a in archs]
             handles += [Line2D([], [], color="grey", linestyle="-"), Line2D([], [], color="grey", linestyle="--"),
                         Line2D([], [], marker="*", linestyle="", color="grey", markeredgecolor="black", markersize=10)]
             labels += ["inside the fitted compute range", "extrapolated", "measured (LAION-2B)"]

@@ -8,7 +8,7 @@ from matplotlib.lines import Line2D
 
 from repro.figures import style
 from repro.paper.learning_curves import X_AXES
-from repro.scaling.constants import EXTRAPOLATION_ARCHS
+from repro.constants import EXTRAPOLATION_ARCHS
 
 #: colour per pretraining set (the authors' notebook colours upstream data blue / orange / green)
 DATA_COLORS = {"80M": "#1f77b4", "400M": "#ff7f0e", "2B": "#2ca02c"}

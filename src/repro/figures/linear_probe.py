@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from repro.constants import display_name
 from repro.figures import style
 from repro.scaling.paper_fit import PowerLawFit
 
@@ -75,6 +76,6 @@ def probe_vs_compute(scores: pd.DataFrame, panels: Sequence[tuple[str, int]], *,
         handles = [Line2D([], [], marker="o", linestyle="", color=_color(a), markersize=6) for a in archs]
         handles += [Line2D([], [], marker=style.upstream_marker(u), linestyle="", color="grey", markersize=7)
                     for u in upstreams]
-        fig.legend(handles, [style.pretty_arch(a) for a in archs] + upstreams, loc="outside lower center",
+        fig.legend(handles, [display_name(a) for a in archs] + upstreams, loc="outside lower center",
                    ncols=min(len(handles), 3 * min(n_cols, len(panels))), frameon=False)
     return fig

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from repro.constants import display_name
 from repro.figures import style
 from repro.scaling.paper_fit import PowerLawFit
 
@@ -60,6 +61,6 @@ def reported_vs_compute(rows: pd.DataFrame, tasks: Sequence[str], *,
         handles = [Line2D([], [], marker="o", linestyle="", color=style.arch_color(a), markersize=6) for a in archs]
         handles += [Line2D([], [], marker=style.upstream_marker(u), linestyle="", color="grey", markersize=7)
                     for u in upstreams]
-        fig.legend(handles, [style.pretty_arch(a) for a in archs] + upstreams, loc="outside lower center",
+        fig.legend(handles, [display_name(a) for a in archs] + upstreams, loc="outside lower center",
                    ncols=min(len(handles), 3 * n_cols), frameon=False)
     return fig

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from matplotlib.figure import Figure
 
-from repro.scaling.constants import OPENAI_UPSTREAM
+from repro.constants import OPENAI_UPSTREAM
 
 #: colour per architecture (ViT family by size, ResNets in browns, unknown archs cycle through tab20)
 ARCH_COLORS = {
@@ -82,11 +82,6 @@ def upstream_marker(upstream: str) -> str:
 def samples_seen_size(samples_seen_pretty: str) -> float:
     return SAMPLES_SEEN_SIZES.get(samples_seen_pretty, 60)
 
-
-def pretty_arch(arch: str) -> str:
-    """``ViT-B-32`` -> ``ViT-B/32`` (the paper's spelling)."""
-    head, _, patch = arch.rpartition("-")
-    return f"{head}/{patch}" if head.startswith("ViT") and patch.isdigit() else arch
 
 
 def law_label(beta: float, alpha: float, *, who: str = "") -> str:

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from repro.data.schema import error_of
+from repro.constants import display_name
 from repro.figures import style
 from repro.scaling.paper_fit import PowerLawFit
 
@@ -85,4 +86,4 @@ def _key_handles(rows: pd.DataFrame) -> list:
 
 
 def _key_labels(rows: pd.DataFrame) -> list[str]:
-    return [style.pretty_arch(a) for a in _archs_by_size(rows)] + list(dict.fromkeys(rows["upstream_dataset"]))
+    return [display_name(a) for a in _archs_by_size(rows)] + list(dict.fromkeys(rows["upstream_dataset"]))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from repro.constants import RUNS_DIR
 from repro.errors import SpecError
 from repro.launch.spec import RunSpec, spec_from_mapping
 
@@ -33,8 +34,7 @@ def runs_dir() -> Path:
     env = os.environ.get(RUNS_DIR_ENV)
     if env:
         return Path(env)
-    # src/repro/launch/grid.py -> repository root (editable install, as in DESIGN.md's layout)
-    return Path(__file__).resolve().parents[3] / "runs"
+    return RUNS_DIR
 
 
 def grid_path(grid: str | Path) -> Path:

@@ -19,12 +19,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from repro.constants import DATA_LABELS
 from repro.data import load_models_info, load_reported
 from repro.errors import SchemaError
 from repro.launch.spec import RunSpec, derived_comment
-
-#: INFO's data column -> the paper's dataset label.
-DATA_LABELS = {"80M": "LAION-80M", "400M": "LAION-400M", "2B": "LAION-2B"}
 
 #: Unique samples per dataset, to write a default shard pattern. 80M and 400M: the largest
 #: samples_per_epoch INFO gives for a run without resampling; 2B: LAION-2B-en (2.32 B pairs).
@@ -204,7 +202,7 @@ def resources_report_rows(resources: pd.DataFrame):
     from INFO alone, :func:`repro.paper.resources.table18_report_rows`); these check the specs
     that ``repro train`` launches.
     """
-    from repro.book.report import compare
+    from repro.report import compare
 
     explanation = ("hours recomputed from INFO's average samples/s assume a constant throughput; "
                    "Table 18 rounds to whole hours")
@@ -220,7 +218,7 @@ def resources_report_rows(resources: pd.DataFrame):
 
 
 def glue_values(resources: pd.DataFrame, rows: Sequence) -> dict[str, float]:
-    """Plain values for the prose of the training page (``repro.book.glue_all``).
+    """Plain values for the prose of the training page (``repro.report_all``).
 
     Parameters
     ----------

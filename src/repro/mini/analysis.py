@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from repro.constants import MINI_RESULTS_DIR
 from repro.data.loaders import read_results
+from repro.data.sources import load_mini_results as load_results
 from repro.data.schema import error_of
 from repro.errors import DataNotFoundError, FitError
 from repro.scaling.paper_fit import PowerLawFit, fit_paper_law
 
-#: The committed results live in the repository's runs/mini/<profile>/ (src/repro/mini -> repo root).
-REPO_ROOT = Path(__file__).resolve().parents[3]
 #: Which paper quantity each mini task stands in for (PAPER.md; reported in text_exponents.csv).
 PAPER_ANALOGUE = {"mini_shape_colour": "imagenet1k", "mini_shape_sketch": "imagenet_robustness",
                   "mini_retrieval": "mscoco_captions"}
@@ -33,18 +33,6 @@ PAPER_ANALOGUE = {"mini_shape_colour": "imagenet1k", "mini_shape_sketch": "image
 #: chance), so that task plateaus at the colour-only error (~7/8) and its frontier is not a line
 #: (R^2 0.75): retrieval, the task closest to the training objective, carries the phenomena.
 HEADLINE_TASK = "mini_retrieval"
-
-
-def load_results(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:
-    """The committed results of one mini profile (``runs/mini/<profile>/results.csv``), validated.
-
-    This is the loader figure notebooks call for ``results_source="mini"``.
-    """
-    path = Path(root or REPO_ROOT / "runs" / "mini") / profile / "results.csv"
-    if not path.is_file():
-        raise DataNotFoundError(f"{path}: no mini results for profile '{profile}'; produce them with "
-                                f"'repro mini --profile {profile}'")
-    return read_results(path)
 
 
 def upstreams(rows: pd.DataFrame) -> tuple[str, ...]:
@@ -182,7 +170,7 @@ def report_rows(rows: pd.DataFrame) -> list:
     None of these has a paper value to equal (the paper fits LAION, not synthetic scenes), so
     every row is ``reproduced``; the exponents carry the paper's analogue in their explanation.
     """
-    from repro.book.report import compare
+    from repro.report import compare
 
     neck = bottleneck(rows)
     win = winners(rows)
@@ -213,7 +201,7 @@ def report_rows(rows: pd.DataFrame) -> list:
 
 
 def _profile_dir(profile: str, root: Path | None) -> Path:
-    return Path(root or REPO_ROOT / "runs" / "mini") / profile
+    return Path(root or MINI_RESULTS_DIR) / profile
 
 
 def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:

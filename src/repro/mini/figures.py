@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from repro.data.schema import error_of
+from repro.constants import display_name
 from repro.figures import style
 from repro.mini import datasets, scenes
 
@@ -44,7 +45,7 @@ def loss_curves(curves: pd.DataFrame) -> Figure:
                 ax.plot(run["samples"], run["contrastive_loss"], color=style.arch_color(arch), alpha=shade,
                         label=f"{upstream}, {budget:,}")
             ax.set_xscale("log")
-            ax.set_title(style.pretty_arch(arch))
+            ax.set_title(display_name(arch))
             ax.set_xlabel("samples")
             ax.set_ylabel("contrastive loss")
         np.atleast_1d(axes)[-1].legend(fontsize=6, title="data, samples seen", title_fontsize=6)
@@ -74,7 +75,7 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
             budgets = sorted(chosen["samples_seen"].unique())
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_xticks(budgets, labels=[f"{b / 1000:.0f}k" for b in budgets])
-            ax.set_title(style.pretty_arch(arch))
+            ax.set_title(display_name(arch))
             ax.set_xlabel("samples seen")
             ax.set_ylabel(f"error on {downstream_dataset} (%)")
         np.atleast_1d(axes)[-1].legend(fontsize=7)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.report import ReportRow, compare
 from repro.compute import count_gmacs, load_model_config, worst_case
 from repro.data import load_arch, load_reported
 from repro.errors import SpecError
@@ -21,7 +21,7 @@ TABLE25_ARCHS = {"B/32": "ViT-B-32", "B/16": "ViT-B-16", "L/14": "ViT-L-14", "H/
 
 def _millions(printed: str) -> tuple[float, int]:
     """``"151M"`` -> (151, 0); ``"1.37B"`` -> (1370, -1): the value in millions and its printed
-    precision as ``decimals`` of :func:`repro.book.report.compare`."""
+    precision as ``decimals`` of :func:`repro.report.compare`."""
     value, unit = float(printed[:-1]), printed[-1]
     if unit == "M":
         return value, 0 if "." not in printed else len(printed.split(".")[1]) - 1
@@ -98,7 +98,7 @@ def models_to_compare(which: str) -> tuple[str, ...] | None:
 
 
 def glue_values(macs: pd.DataFrame) -> dict[str, object]:
-    """Plain values for the prose of the setup page (``repro.book.glue_all``).
+    """Plain values for the prose of the setup page (``repro.report_all``).
 
     Parameters
     ----------

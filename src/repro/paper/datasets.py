@@ -24,7 +24,7 @@ def table03(*, sort_by_overlap: bool = False) -> pd.DataFrame:
 
 
 def suite_glue_values(suite: pd.DataFrame) -> dict[str, float]:
-    """Plain values for the prose of the datasets page (``repro.book.glue_all``).
+    """Plain values for the prose of the datasets page (``repro.report_all``).
 
     Parameters
     ----------

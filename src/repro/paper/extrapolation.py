@@ -3,7 +3,7 @@ for larger models and longer training (PAPER.md, fit step 6).
 
 The law is the paper's binned-frontier fit over the OpenCLIP ViT runs only (``arch_prefix="ViT"``,
 LAION-80M/400M/2B pooled); the grid is the paper's samples-seen grid
-(:data:`~repro.scaling.constants.EXTRAPOLATION_SAMPLES_SEEN`) times the GMACs per sample that ARCH
+(:data:`~repro.constants.EXTRAPOLATION_SAMPLES_SEEN`) times the GMACs per sample that ARCH
 lists for each architecture; prediction = 100 * (1 - beta * C^alpha).
 """
 
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.report import ReportRow, compare
 from repro.data import load_reported
 from repro.errors import SchemaError
-from repro.paper.tables import pretty_model
-from repro.scaling.constants import EXTRAPOLATION_ARCHS, EXTRAPOLATION_SAMPLES_SEEN, LAION_UPSTREAMS
+from repro.constants import display_name
+from repro.constants import EXTRAPOLATION_ARCHS, EXTRAPOLATION_SAMPLES_SEEN, LAION_UPSTREAMS
 from repro.scaling.paper_fit import PowerLawFit, fit_paper_law, select
 
 #: The two targets of Figure 8 / Table 4: downstream dataset -> Table 4 column
@@ -107,7 +107,7 @@ def extrapolation_grid(rows: pd.DataFrame, arch_table: pd.DataFrame, *,
             for label, samples in samples_seen.items():
                 total = per_sample[arch] * samples
                 hit = measured_rows[(measured_rows["arch"] == arch) & (measured_rows["samples_seen_pretty"] == label)]
-                records.append({"downstream_dataset": dataset, "arch": arch, "model": pretty_model(arch),
+                records.append({"downstream_dataset": dataset, "arch": arch, "model": display_name(arch),
                                 "samples_seen_pretty": label, "samples_seen": float(samples),
                                 "gmacs_per_sample": per_sample[arch], "gmacs_total": total,
                                 "predicted": float(law.predict_percent(total)),
@@ -176,8 +176,8 @@ def table04_report_rows(grid: pd.DataFrame) -> list[ReportRow]:
 
 def table04_differences(grid: pd.DataFrame) -> pd.DataFrame:
     """The report rows of :func:`table04_report_rows` whose status is not "exact", as a frame
-    (``repro.book.report.rows_frame``): the differences the predictions page explains."""
-    from repro.book.report import rows_frame
+    (``repro.report.rows_frame``): the differences the predictions page explains."""
+    from repro.report import rows_frame
 
     return rows_frame(table04_report_rows(grid)).query("status != 'exact'")
 

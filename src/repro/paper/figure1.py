@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.report import ReportRow, compare
 from repro.data import load_reported
 from repro.errors import FitError
-from repro.scaling.constants import N_BINS, OPENAI_UPSTREAM
+from repro.constants import N_BINS, OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
 
 #: the panels of Figure 1: item -> downstream datasets, left to right

@@ -13,9 +13,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.report import ReportRow, compare
 from repro.errors import SchemaError
-from repro.paper.tables import pretty_model
+from repro.constants import display_name
 
 X_AXES = ("epoch", "samples_seen", "step")
 XAxis = Literal["epoch", "samples_seen", "step"]
@@ -47,7 +47,7 @@ def learning_curves(curves: pd.DataFrame, models_info: pd.DataFrame) -> pd.DataF
     global_batch = joined["local_bs"] * joined["gpus"]
     samples_seen = joined["epoch"] * joined["samples_per_epoch"]
     out = pd.DataFrame({
-        "name": joined["name"], "arch": joined["arch"], "model": joined["arch"].map(pretty_model),
+        "name": joined["name"], "arch": joined["arch"], "model": joined["arch"].map(display_name),
         "data": joined["data"], "samples_seen_pretty": joined["samples_seen_pretty"],
         "epoch": joined["epoch"].astype(int), "epochs": joined["epochs"].astype(int),
         "samples_seen": samples_seen.astype(float), "step": (samples_seen / global_batch).round().astype(np.int64),

@@ -20,10 +20,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.report import ReportRow, compare
 from repro.data import load_linear_probe, load_reported
 from repro.errors import FitError, SchemaError
-from repro.scaling.constants import OPENAI_UPSTREAM
+from repro.constants import OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit, plain_line_fit
 
 #: the 19 VTAB tasks of the probe study, as the raw file names them (``vtab_svhn`` has an

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.report import ReportRow, compare
 from repro.data import load_arch, load_models_info, load_reported
 from repro.errors import FitError, SchemaError
-from repro.scaling.constants import OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
+from repro.constants import OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit, plain_line_fit
 
 #: the eight tasks of the joint fine-tuning study (Tables 6-8), in the paper's column order
@@ -166,7 +166,7 @@ class ChapterFits:
                 + fit_report_rows("fig5", self.joint, ["mean of 8 tasks"]))
 
     def glue_values(self) -> dict[str, float]:
-        """``alpha_<openclip|openai>_<fig4_in|fig4_rob|fig5>`` -> exponent, for ``repro.book.glue_all``."""
+        """``alpha_<openclip|openai>_<fig4_in|fig4_rob|fig5>`` -> exponent, for ``repro.report_all``."""
         named = {"fig4_in": self.fits4["IN"], "fig4_rob": self.fits4["robustness"],
                  "fig5": self.fits5["mean of 8 tasks"]}
         return {f"alpha_{who}_{name}": float(fit[who].alpha)
@@ -222,7 +222,7 @@ def control(table: str) -> pd.DataFrame:
 
 
 def controls_glue_values(batch: pd.DataFrame, repeat: pd.DataFrame) -> dict[str, float]:
-    """Plain values for the prose of the controls page (``repro.book.glue_all``).
+    """Plain values for the prose of the controls page (``repro.report_all``).
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ import pandas as pd
 from repro.data import read_results
 from repro.errors import SchemaError
 from repro.paper.extrapolation import gmacs_per_sample
-from repro.scaling.constants import LAION_UPSTREAMS, OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
+from repro.constants import LAION_UPSTREAMS, OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
 from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
 
 #: The OpenAI ResNet CLIP models of Figure 12 (open_clip names; pretrained tag "openai")

@@ -20,19 +20,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.constants import DATA_LABELS, display_name
+from repro.report import ReportRow, compare
 from repro.data import load_models_info, load_reported
 from repro.errors import SchemaError
 
 #: INFO's ``data`` -> Table 18's ``pretraining_data``
-_DATA = {"80M": "LAION-80M", "400M": "LAION-400M", "2B": "LAION-2B"}
 #: Table 18 prints "3B / 13B / 34B", nominal labels; the runs' true totals differ (PAPER.md,
 #: "Training recipe": 2.44-2.56 B, 12.2-13.2 B, 32.0-34.7 B)
 _NOMINAL_SAMPLES_SEEN = {"3B": 3e9, "13B": 13e9, "34B": 34e9}
-
-
-def _pretty_arch(arch: str) -> str:
-    return arch.rsplit("-", 1)[0] + "/" + arch.rsplit("-", 1)[1]
 
 
 def table18(info: pd.DataFrame | None = None, reported: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -71,8 +67,8 @@ def table18(info: pd.DataFrame | None = None, reported: pd.DataFrame | None = No
         raise SchemaError(f"run table: row {bad + 2}, column 'samples_per_sec': must be > 0, "
                           f"got {info.loc[bad, 'samples_per_sec']!r}")
     ours = pd.DataFrame({
-        "model": info["arch"].map(_pretty_arch),
-        "pretraining_data": info["data"].map(lambda d: _DATA.get(d, d)),
+        "model": info["arch"].map(display_name),
+        "pretraining_data": info["data"].map(lambda d: DATA_LABELS.get(d, d)),
         "samples_seen_pretty": info["samples_seen_pretty"],
         "gpus": info["gpus"].astype(int),
         "local_batch": info["local_bs"].astype(int),

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from repro.book.report import ReportRow, compare
+from repro.constants import display_name
+from repro.report import ReportRow, compare
 from repro.data import load_reported
-from repro.data.schema import OPENAI_UPSTREAM
+from repro.constants import OPENAI_UPSTREAM
 from repro.errors import SchemaError
 
 #: decimals the paper prints in Tables 16, 19-24 (zero-shot grids) and Table 1
@@ -73,14 +74,9 @@ UPSTREAM_ORDER = ("LAION-80M", "LAION-400M", "LAION-2B")
 SAMPLES_ORDER = ("3B", "13B", "34B")
 
 
-def pretty_model(arch: str) -> str:
-    """``ViT-B-32`` -> ``ViT-B/32``, the spelling of the paper and of its reported CSVs."""
-    head, _, patch = arch.rpartition("-")
-    return f"{head}/{patch}" if head.startswith("ViT") and patch.isdigit() else arch
-
 
 def _cell(rows: pd.DataFrame, model: str, samples_seen: str, upstream: str, downstream: str, metric: str) -> float:
-    chosen = rows[(rows["arch"].map(pretty_model) == model) & (rows["samples_seen_pretty"] == samples_seen)
+    chosen = rows[(rows["arch"].map(display_name) == model) & (rows["samples_seen_pretty"] == samples_seen)
                   & (rows["upstream_dataset"] == upstream) & (rows["downstream_dataset"] == downstream)]
     if len(chosen) != 1:
         raise SchemaError(f"zero-shot results: expected one row for {model} / {samples_seen} / {upstream} / "
@@ -109,7 +105,7 @@ def zeroshot_grid(rows: pd.DataFrame, table: str) -> pd.DataFrame:
     if chosen.empty:
         raise SchemaError(f"{table}: no OpenCLIP rows for downstream dataset '{spec.downstream_dataset}'")
     frame = pd.DataFrame({
-        "model": chosen["arch"].map(pretty_model).to_numpy(),
+        "model": chosen["arch"].map(display_name).to_numpy(),
         "samples_seen": chosen["samples_seen_pretty"].to_numpy(),
         "pretraining_data": chosen["upstream_dataset"].to_numpy(),
         "ours": 100.0 * chosen[spec.metric].to_numpy(dtype=float),
@@ -258,7 +254,7 @@ def table17(rows: pd.DataFrame, *, upstream_dataset: str = "LAION-2B") -> pd.Dat
     chosen = rows[(rows["upstream_dataset"] == upstream_dataset) & rows["downstream_dataset"].isin(VTAB_PLUS_TASKS)]
     if chosen.empty:
         raise SchemaError(f"table17: no rows of the 35 VTAB+ tasks for upstream dataset '{upstream_dataset}'")
-    chosen = chosen.assign(column=chosen["arch"].map(pretty_model) + " " + chosen["samples_seen_pretty"],
+    chosen = chosen.assign(column=chosen["arch"].map(display_name) + " " + chosen["samples_seen_pretty"],
                            acc1_percent=100.0 * chosen["acc1"])
     wide = chosen.pivot(index="downstream_dataset", columns="column", values="acc1_percent")
     missing = [t for t in VTAB_PLUS_TASKS if t not in wide.index]

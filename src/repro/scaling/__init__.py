@@ -1,6 +1,6 @@
 """Frontiers, law forms and fits: the paper's exact method and the fits beyond it."""
 
-from repro.scaling.constants import (
+from repro.constants import (
     EXTRAPOLATION_ARCHS,
     EXTRAPOLATION_SAMPLES_SEEN,
     LAION_UPSTREAMS,

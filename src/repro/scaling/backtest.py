@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from repro.errors import FitError
-from repro.scaling.constants import LAION_UPSTREAMS
+from repro.constants import LAION_UPSTREAMS
 from repro.scaling.frontiers import PAPER_FRONTIER, STANDARD_FRONTIERS, FrontierSpec, frontier_points_batch, pareto_mask
 from repro.scaling.laws import FORMS, get_form
 from repro.scaling.paper_fit import binned_line_fit, select

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from repro.scaling.backtest import GROUPS, run_arrays
-from repro.scaling.constants import OPENAI_UPSTREAM
+from repro.constants import OPENAI_UPSTREAM
 from repro.scaling.frontiers import PAPER_FRONTIER
 from repro.scaling.paper_fit import binned_line_fit
 from repro.scaling.uncertainty import N_BOOTSTRAP, bootstrap_fits

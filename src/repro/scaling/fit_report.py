@@ -295,7 +295,7 @@ def chapter_report_rows(values: dict[str, float | str]) -> list:
     measured by a session, not printed), so every row has no paper value and the status
     "reproduced"; the paper-fit backtest rows name the issue's value in their explanation.
     """
-    from repro.book import report
+    from repro import report
 
     issue = {2: (0.10, 0.13, 0.37, 0.42, 0.10), 5: (0.77, 0.87, 0.55, 0.70, 0.61)}
     issue_values = {f"paperfit_k{k}_{_slug(name)}": v for k, vs in issue.items()

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from repro.errors import FitError
-from repro.scaling.constants import N_BINS, UPPER_EDGE_PAD_LOG10
+from repro.constants import N_BINS, UPPER_EDGE_PAD_LOG10
 
 FrontierKind = Literal["binned", "geometric", "pareto", "hull"]
 #: Width of a geometric bin: one doubling of compute, in log10 units.

@@ -14,7 +14,7 @@ import pandas as pd
 
 from repro.data.schema import error_of
 from repro.errors import FitError
-from repro.scaling.constants import LAION_UPSTREAMS, N_BINS, OPENAI_UPSTREAM, UPPER_EDGE_PAD_LOG10
+from repro.constants import LAION_UPSTREAMS, N_BINS, OPENAI_UPSTREAM, UPPER_EDGE_PAD_LOG10
 
 
 @dataclass(frozen=True)

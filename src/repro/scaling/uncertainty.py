@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from repro.scaling.backtest import KS, holdout_mask, run_arrays
-from repro.scaling.constants import LAION_UPSTREAMS
+from repro.constants import LAION_UPSTREAMS
 from repro.scaling.frontiers import PAPER_FRONTIER, FrontierSpec, frontier_points_batch, pareto_mask, select_frontier
 from repro.scaling.laws import LawForm, get_form
 

@@ -1,4 +1,6 @@
-"""The reproduction report: one row per reproduced quantity, beside the paper's printed value.
+"""The reproduction report and the numbers of the prose: the primitives every chapter uses.
+
+One row per reproduced quantity, beside the paper's printed value.
 
 Each notebook builds its rows with :func:`compare` and saves them with :func:`save_rows` under
 its section name; the build gathers every section's rows into one CSV
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section")
@@ -104,3 +108,21 @@ def gather(folder: Path) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=list(REPORT_COLUMNS))
     return pd.concat(parts, ignore_index=True)[list(REPORT_COLUMNS)]
+
+
+def plain(value):
+    """A value ``glue`` renders as the prose expects: NumPy scalars become Python floats/ints."""
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+def glue_all(values: Mapping[str, object]) -> None:
+    """``myst_nb.glue(name, value, display=False)`` for every entry, values made plain first.
+
+    Numbers in the prose of a page come from here, never typed (myst-nb renders plain Python
+    values; NumPy scalars would print with their type)."""
+    from myst_nb import glue  # third-party, needed only inside a notebook kernel
+
+    for name, value in values.items():
+        glue(name, plain(value), display=False)

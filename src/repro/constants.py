@@ -1,0 +1,63 @@
+"""Facts with one home: where the repository is, the paper's method as named constants (each with
+its source in the paper), and the names and axis titles every chapter and figure uses.
+
+This is the bottom layer of the library with :mod:`repro.errors`: it imports nothing of ``repro``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The repository root (``src/repro/constants.py`` -> two levels up from the package).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Run specs and committed results (``runs/paper``, ``runs/mini/<profile>``).
+RUNS_DIR = REPO_ROOT / "runs"
+#: The miniature study's committed results, one folder per profile.
+MINI_RESULTS_DIR = RUNS_DIR / "mini"
+
+#: Number of equal-width compute bins of the frontier fit (Sec. 4 and the authors' ``binned_line_fit``).
+N_BINS = 5
+#: Pad the upper bin edge by 0.1 (log10 units) so the largest run falls inside the last bin
+#: (the authors' ``binned_line_fit(..., eps=0.1)``).
+UPPER_EDGE_PAD_LOG10 = 0.1
+#: OpenAI CLIP models count 12.8B samples seen (Sec. 4.1: the samples seen of CLIP's WIT-400M training).
+OPENAI_SAMPLES_SEEN = 12.8e9
+#: Samples-seen grid of the extrapolation in Fig 8 / Table 4 (Fig. 8 and Table 4; epochs x samples per epoch of LAION-80M/400M).
+EXTRAPOLATION_SAMPLES_SEEN = {
+    "1B": 1e9,
+    "3B": 80_000_415 * 32,
+    "13B": 407_332_084 * 32,
+    "34B": 407_332_084 * 84,
+    "68B": 2 * 407_332_084 * 84,
+}
+#: Architectures of the extrapolation grid (Fig. 8 and Table 4; epochs x samples per epoch of LAION-80M/400M).
+EXTRAPOLATION_ARCHS = ("ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-H-14", "ViT-g-14", "ViT-G-14")
+#: The upstream datasets of the OpenCLIP runs, pooled by the paper fit (Sec. 4: the fits pool LAION-80M, LAION-400M and LAION-2B).
+LAION_UPSTREAMS = ("LAION-80M", "LAION-400M", "LAION-2B")
+OPENAI_UPSTREAM = "CLIP-WIT"
+
+#: INFO's short data names (``trained_models_info.csv``, column ``data``) -> the paper's labels.
+DATA_LABELS = {"80M": "LAION-80M", "400M": "LAION-400M", "2B": "LAION-2B"}
+#: The paper's name for a samples-seen budget (Tables 16-24 columns); a name, not a measurement:
+#: "3B" is 2.44-2.56 B samples in reality, "13B" 12.2-13.2 B, "34B" 32.0-34.7 B (Table 18).
+BUDGET_LABELS = ("3B", "13B", "34B")
+
+#: Axis titles shared by the figures.
+COMPUTE_AXIS_TITLE = "Compute (GMACs)"
+SAMPLES_SEEN_AXIS_TITLE = "Samples seen"
+
+
+def display_name(architecture: str) -> str:
+    """``ViT-B-32`` -> ``ViT-B/32``: open_clip's architecture name in the paper's spelling.
+
+    Examples
+    --------
+    >>> display_name("ViT-H-14")
+    'ViT-H/14'
+    >>> display_name("RN50")
+    'RN50'
+    """
+    head, sep, patch = architecture.rpartition("-")
+    if sep and head.startswith("ViT-") and patch.isdigit():
+        return f"{head}/{patch}"
+    return architecture
