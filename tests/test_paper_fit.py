@@ -1,23 +1,10 @@
-"""The paper's fit: exponents of Figure 1 against the paper's text, and the method's edge cases."""
+"""The paper's fit: the binned frontier on the published runs, and the method's edge cases."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from repro.data import load_reported
 from repro.errors import FitError
-from repro.paper import figure1
 from repro.scaling import binned_frontier, binned_line_fit, fit_paper_law
-
-
-def test_figure1_exponents_match_the_text_to_two_decimals(paper_rows):
-    fits = figure1.fit_panels(paper_rows, figure1.ALL_PANELS)
-    stated = load_reported("text_exponents").set_index("downstream_dataset")
-    for dataset, panel in fits.items():
-        assert round(panel.openclip.alpha, 2) == stated.loc[dataset, "alpha_openclip"], dataset
-        assert round(panel.openai.alpha, 2) == stated.loc[dataset, "alpha_openai"], dataset
-    rows = figure1.report_rows(fits)
-    assert {r.status for r in rows if r.paper is not None} == {"exact"}
 
 
 def test_frontier_uses_29_openclip_runs_and_5_bins(paper_rows):

@@ -1,4 +1,4 @@
-"""The bottleneck claims of Sec. 4 drawn from the zero-shot grid (PAPER.md, "Bottleneck claims")."""
+"""The bottleneck claims of Sec. 4 drawn from the gains of the zero-shot grids (Tables 16, 19-24)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from repro.constants import LAION_UPSTREAMS, SAMPLES_SEEN_AXIS_TITLE
 from repro.figures import style
 from repro.figures.learning_curves import DATA_COLORS
 
@@ -17,7 +18,7 @@ def data_gain_figure(gains: pd.DataFrame) -> Figure:
     Parameters
     ----------
     gains : DataFrame
-        :func:`repro.paper.bottleneck.data_scaling_gains` (index measure, model, samples seen).
+        :func:`repro.chapters.zeroshot.data_scaling_gains` (index measure, model, samples seen).
     """
     table = gains["gain 400M->2B"].reset_index()
     measures = list(dict.fromkeys(table["measure"]))
@@ -36,7 +37,7 @@ def data_gain_figure(gains: pd.DataFrame) -> Figure:
             ax.axhline(0, color="black", linewidth=0.8)
             ax.set_xticks(range(len(budgets)), budgets)
             ax.set_title(measure)
-            ax.set_xlabel("Samples seen")
+            ax.set_xlabel(SAMPLES_SEEN_AXIS_TITLE)
         for ax in axes[::n_cols]:
             ax.set_ylabel("400M → 2B gain (points)")
         axes[0].legend(loc="upper left")
@@ -50,14 +51,14 @@ def samples_gain_figure(gains: pd.DataFrame, *, model: str = "ViT-L/14") -> Figu
     Parameters
     ----------
     gains : DataFrame
-        :func:`repro.paper.bottleneck.samples_scaling_gains` (index measure, model, pretraining data).
+        :func:`repro.chapters.zeroshot.samples_scaling_gains` (index measure, model, pretraining data).
     """
     table = gains["gain 13B->34B"].reset_index()
     table = table[table["model"] == model]
     if table.empty:
         raise ValueError(f"samples_gain_figure: no 13B and 34B runs of {model!r} in the gains table")
     measures = list(dict.fromkeys(table["measure"]))
-    upstreams = [u for u in ("LAION-80M", "LAION-400M", "LAION-2B") if u in set(table["pretraining_data"])]
+    upstreams = [u for u in LAION_UPSTREAMS if u in set(table["pretraining_data"])]
     width = 0.8 / len(upstreams)
     with style.context():
         fig, (ax,) = style.new_figure(1, 1, panel_size=(7.5, 3.0))

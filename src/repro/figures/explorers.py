@@ -1,31 +1,30 @@
 """The authors' interactive widgets as plotly figures that work in the static book (no kernel, no
-ipywidgets): a per-dataset scaling explorer and a learning-curve explorer (PAPER.md, issue 3).
+ipywidgets): a per-dataset scaling explorer and a learning-curve explorer.
 
-Both return a ``plotly.graph_objects.Figure``; show it with :func:`repro.figures.show_plotly`,
-which relies on the page-level, locally shipped plotly.js (no CDN).
+Both return a ``plotly.graph_objects.Figure`` drawn from computed inputs (results rows, fits,
+joined curves); show it with :func:`repro.figures.show_plotly`, which relies on the page-level,
+locally shipped plotly.js (no CDN).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from repro.constants import COMPUTE_AXIS_TITLE, EXTRAPOLATION_ARCHS, OPENAI_UPSTREAM, display_name
+from repro.data.learning_curves import X_AXES, run_label
 from repro.data.schema import error_of
-from repro.errors import FitError
-from repro.constants import display_name
 from repro.figures import style
-from repro.paper.learning_curves import X_AXES, run_label
-from repro.constants import EXTRAPOLATION_ARCHS, OPENAI_UPSTREAM
-from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
+from repro.figures.learning_curves import X_AXIS_TITLES
+from repro.scaling.paper_fit import PowerLawFit
 
 _DASH = {"80M": "dot", "400M": "dash", "2B": "solid"}
 _PLOTLY_MARKERS = {"v": "triangle-down", "o": "circle", "s": "square", "*": "star", "D": "diamond",
                    "^": "triangle-up", "P": "cross", "X": "x", "h": "hexagon", "<": "triangle-left",
                    ">": "triangle-right"}
-_X_TITLES = {"epoch": "Epoch", "samples_seen": "Samples seen", "step": "Optimiser step"}
 
 
 def _color(arch: str) -> str:
@@ -36,25 +35,18 @@ def _color(arch: str) -> str:
     return f"rgb({r},{g},{b})"
 
 
-def _fit_or_none(fit_function, *args, **kwargs) -> PowerLawFit | None:
-    try:
-        return fit_function(*args, **kwargs)
-    except FitError:
-        return None
-
-
-def scaling_explorer(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None = None, *,
+def scaling_explorer(rows: pd.DataFrame, fits: Mapping[str, Mapping[str, PowerLawFit | None]], *,
                      initial: str = "imagenet1k") -> go.Figure:
-    """Compute vs zero-shot error for every downstream dataset, chosen from a dropdown, with the
-    paper's OpenCLIP fit (binned frontier over all non-OpenAI runs pooled) and OpenAI fit (plain
-    line through the CLIP-WIT models).
+    """Compute vs zero-shot error for every downstream dataset of ``fits``, chosen from a dropdown,
+    with the OpenCLIP and OpenAI fits given for it.
 
     Parameters
     ----------
     rows : DataFrame
         Rows of the results schema (the paper's 41 downstream datasets, or the mini study's).
-    downstream_datasets : sequence of str, optional
-        Entries of the dropdown; default: every downstream dataset in ``rows``, sorted.
+    fits : mapping
+        Downstream dataset -> ``{"openclip": PowerLawFit | None, "openai": PowerLawFit | None}``,
+        in the dropdown's order; a fit that is None (or absent) is drawn as an empty line.
     initial : str
         The dataset shown first (falls back to the first entry).
 
@@ -63,12 +55,11 @@ def scaling_explorer(rows: pd.DataFrame, downstream_datasets: Sequence[str] | No
     Every dataset contributes the same number of traces (one per upstream dataset, then the two
     fit lines, absent fits drawn empty), so a dropdown entry only switches trace visibility.
     """
-    datasets = list(downstream_datasets) if downstream_datasets is not None else sorted(rows["downstream_dataset"].unique())
+    datasets = list(fits)
     unknown = [d for d in datasets if d not in set(rows["downstream_dataset"])]
     if unknown:
         raise ValueError(f"scaling_explorer: downstream dataset(s) {', '.join(unknown)} not in the results")
     upstreams = list(dict.fromkeys(rows["upstream_dataset"]))
-    laion = tuple(u for u in upstreams if u != OPENAI_UPSTREAM)
     fig = go.Figure()
     traces_per_dataset = len(upstreams) + 2
     titles = []
@@ -88,11 +79,8 @@ def scaling_explorer(rows: pd.DataFrame, downstream_datasets: Sequence[str] | No
                 text=[f"{display_name(a)}, {u}, {s} samples" for a, u, s in
                       zip(group["arch"], group["upstream_dataset"], group["samples_seen_pretty"])],
                 hovertemplate="%{text}<br>compute %{x:.3g} GMACs<br>error %{y:.2f} %<extra></extra>"))
-        openclip = _fit_or_none(fit_paper_law, rows, dataset, upstreams=laion) if laion else None
-        has_openai = (panel["upstream_dataset"] == OPENAI_UPSTREAM).sum() >= 2
-        openai = _fit_or_none(fit_openai_law, rows, dataset) if has_openai else None
         label = []
-        for who, fit in (("OpenCLIP", openclip), ("OpenAI", openai)):
+        for who, fit in (("OpenCLIP", fits[dataset].get("openclip")), ("OpenAI", fits[dataset].get("openai"))):
             x = np.logspace(*fit.x_range, 40) if fit is not None else []
             y = 100.0 * fit.predict(x) if fit is not None else []
             name = f"{who} fit: E = {fit.beta:.2f}·C^{fit.alpha:.3f}" if fit is not None else f"{who} fit: none"
@@ -110,7 +98,7 @@ def scaling_explorer(rows: pd.DataFrame, downstream_datasets: Sequence[str] | No
                         "args": [{"visible": visibility}, {"title.text": titles[i]}]})
     fig.update_layout(
         title={"text": titles[first]}, height=520,
-        xaxis={"type": "log", "title": {"text": "Compute (GMACs)"}},
+        xaxis={"type": "log", "title": {"text": COMPUTE_AXIS_TITLE}},
         yaxis={"type": "log", "title": {"text": "Error rate % (100 - top-1, or 100 - image R@5 for retrieval)"}},
         updatemenus=[{"buttons": buttons, "active": first, "direction": "down", "x": 1.0, "xanchor": "right",
                       "y": 1.15, "yanchor": "top"}],
@@ -127,7 +115,7 @@ def learning_curve_explorer(curves: pd.DataFrame, *, x_axis: str = "samples_seen
     Parameters
     ----------
     curves : DataFrame
-        :func:`repro.paper.learning_curves.learning_curves`.
+        :func:`repro.data.learning_curves.learning_curves`.
     x_axis : {"epoch", "samples_seen", "step"}
         The x axis shown first.
     """
@@ -163,12 +151,12 @@ def learning_curve_explorer(curves: pd.DataFrame, *, x_axis: str = "samples_seen
     axis_buttons = []
     for axis in X_AXES:
         xs = [runs.loc[runs["name"] == h["name"], axis].tolist() for h in groups]
-        axis_buttons.append({"label": f"x = {_X_TITLES[axis].lower()}", "method": "update",
-                             "args": [{"x": xs}, {"xaxis.title.text": _X_TITLES[axis],
+        axis_buttons.append({"label": f"x = {X_AXIS_TITLES[axis].lower()}", "method": "update",
+                             "args": [{"x": xs}, {"xaxis.title.text": X_AXIS_TITLES[axis],
                                                   "xaxis.type": "linear" if axis == "epoch" else "log"}]})
     fig.update_layout(
         height=560, title={"text": "ImageNet zero-shot top-1 during training"},
-        xaxis={"title": {"text": _X_TITLES[x_axis]}, "type": "linear" if x_axis == "epoch" else "log"},
+        xaxis={"title": {"text": X_AXIS_TITLES[x_axis]}, "type": "linear" if x_axis == "epoch" else "log"},
         yaxis={"title": {"text": "ImageNet zero-shot top-1 %"}},
         updatemenus=[
             {"buttons": filter_buttons, "direction": "down", "x": 0.0, "xanchor": "left", "y": 1.13, "yanchor": "top"},

@@ -1,5 +1,4 @@
-"""Figure 8: predicted zero-shot performance of larger models trained longer (PAPER.md, Fig 8 +
-Table 4)."""
+"""Figure 8: predicted zero-shot performance of larger models trained longer (Figure 8 and Table 4)."""
 
 from __future__ import annotations
 
@@ -10,25 +9,25 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from repro.constants import display_name
+from repro.constants import SAMPLES_SEEN_AXIS_TITLE, display_name
 from repro.figures import style
-from repro.paper.extrapolation import ExtrapolationFit
+from repro.scaling.extrapolation import FIGURE8_ARCHS, ExtrapolationFit
 
 TITLES = {"imagenet1k": "ImageNet zero-shot top-1 %", "mscoco_captions": "MS-COCO image retrieval Recall@5 %"}
 
 
 def extrapolation_figure(grid: pd.DataFrame, fits: Mapping[str, ExtrapolationFit], *,
-                         archs: Sequence[str] = ("ViT-H-14", "ViT-g-14", "ViT-G-14"),
+                         archs: Sequence[str] = FIGURE8_ARCHS,
                          n_points: int = 120) -> Figure:
     """Predicted performance vs samples seen, one panel per target, one curve per architecture.
 
     Parameters
     ----------
     grid : DataFrame
-        :func:`repro.paper.extrapolation.extrapolation_grid`: the cells (drawn as dots), their
+        :func:`repro.scaling.extrapolation.extrapolation_grid`: the cells (drawn as dots), their
         ``gmacs_per_sample`` and the ``measured`` LAION-2B runs (drawn as stars).
     fits : mapping
-        :func:`repro.paper.extrapolation.extrapolation_fits`, per downstream dataset.
+        :func:`repro.scaling.extrapolation.extrapolation_fits`, per downstream dataset.
     archs : sequence of str
         Architectures to draw (Figure 8 draws H/14, g/14 and G/14).
 
@@ -63,7 +62,7 @@ def extrapolation_figure(grid: pd.DataFrame, fits: Mapping[str, ExtrapolationFit
                 ax.scatter(measured["samples_seen"], measured["measured"], marker="*", s=style.OPENAI_STAR_SIZE,
                            color=color, edgecolor="black", linewidth=0.6, zorder=4)
             ax.set_xscale("log")
-            ax.set_xlabel("Samples seen")
+            ax.set_xlabel(SAMPLES_SEEN_AXIS_TITLE)
             ax.set_ylabel(TITLES.get(dataset, dataset))
             ax.set_title(TITLES.get(dataset, dataset).replace(" %", ""))
             ticks = panel.drop_duplicates("samples_seen_pretty")

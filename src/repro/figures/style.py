@@ -1,4 +1,4 @@
-"""One plotting style for every figure (STYLE.md §7): colours per architecture, markers per
+"""One plotting style for every figure: colours per architecture, markers per
 upstream dataset, marker size by samples seen, and the ``E = β·C^α`` label format. Figure
 functions take their look from here and never set fonts or spines themselves."""
 
@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from matplotlib.figure import Figure
 
-from repro.constants import OPENAI_UPSTREAM
+from repro.constants import BUDGET_LABELS, OPENAI_UPSTREAM
 
 #: colour per architecture (ViT family by size, ResNets in browns, unknown archs cycle through tab20)
 ARCH_COLORS = {
@@ -31,7 +31,7 @@ UPSTREAM_MARKERS = {"LAION-80M": "v", "LAION-400M": "o", "LAION-2B": "s", "CLIP-
 _FALLBACK_MARKERS = ["D", "^", "P", "X", "h", "<", ">"]
 
 #: marker area per samples-seen label, as in the authors' notebook
-SAMPLES_SEEN_SIZES = {"3B": 40, "13B": 80, "34B": 150}
+SAMPLES_SEEN_SIZES = dict(zip(BUDGET_LABELS, (40, 80, 150)))
 OPENAI_STAR_SIZE = 260
 
 #: line colour of the two fits: OpenCLIP (LAION) and OpenAI (CLIP-WIT)

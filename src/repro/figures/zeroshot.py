@@ -1,4 +1,4 @@
-"""Compute vs zero-shot error, the figure family of Figure 1 (PAPER.md: Fig 1a, 1b)."""
+"""Compute vs zero-shot error, the figure family of Figure 1 (Fig. 1a, 1b; also Figure 12)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from repro.constants import COMPUTE_AXIS_TITLE, display_name
 from repro.data.schema import error_of
-from repro.constants import display_name
 from repro.figures import style
 from repro.scaling.paper_fit import PowerLawFit
 
@@ -62,7 +62,7 @@ def compute_vs_error(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
             style.draw_fits(ax, fits.get(dataset, {}))
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_xlabel("Compute (GMACs)")
+            ax.set_xlabel(COMPUTE_AXIS_TITLE)
             ax.set_ylabel(_ylabel(dataset, panel))
             ax.set_title(titles.get(dataset, dataset))
             style.error_ticks(ax)

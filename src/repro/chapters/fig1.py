@@ -1,5 +1,10 @@
-"""Figure 1 (a: ImageNet, robustness; b: MS-COCO, Flickr30K image retrieval) and the exponents
-of Sec. 4.1-4.2, recomputed with the paper's fit (PAPER.md, "The paper's fit, exactly")."""
+"""Chapter "Scaling of zero-shot performance with compute" (``book/notebooks/fig1.md``): Figure 1
+(a: ImageNet, robustness; b: MS-COCO, Flickr30K image retrieval) and the exponents of Sec. 4.1-4.2,
+recomputed with the paper's fit (:mod:`repro.scaling.paper_fit`), beside the paper's text.
+
+:func:`compute` gathers the page (results, panels, fits, exponents table); the figures are
+drawn by :func:`repro.figures.compute_vs_error`.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-from repro.report import ReportRow, compare
-from repro.data import load_reported
-from repro.errors import FitError
 from repro.constants import N_BINS, OPENAI_UPSTREAM
+from repro.data import load_reported, load_source
+from repro.errors import FitError
+from repro.figures import compute_vs_error
+from repro.mini import PAPER_ANALOGUE
+from repro.report import ReportRow, compare
 from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
 
 #: the panels of Figure 1: item -> downstream datasets, left to right
 PANELS = {"fig1a": ("imagenet1k", "imagenet_robustness"), "fig1b": ("mscoco_captions", "flickr30k")}
 ALL_PANELS = (*PANELS["fig1a"], *PANELS["fig1b"])
+#: decimals of the exponents the paper's text prints (Sec. 4.1-4.2)
+ALPHA_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,6 @@ def stand_ins(rows: pd.DataFrame) -> dict[str, str]:
     present = set(rows["downstream_dataset"])
     chosen = {d: d for d in ALL_PANELS if d in present}
     if len(chosen) < len(ALL_PANELS):
-        from repro.mini import PAPER_ANALOGUE
-
         chosen.update({paper: ours for ours, paper in PAPER_ANALOGUE.items() if ours in present and paper not in chosen})
     if not chosen:
         raise FitError(f"none of Figure 1's datasets ({', '.join(ALL_PANELS)}) nor stand-ins for them are in the results")
@@ -110,10 +118,9 @@ def report_rows(fits: dict[str, PanelFits], *, compare_with_paper: bool = True) 
         item = item_of.get(dataset, "fig1")
         for who, fit in panel.as_dict().items():
             stated = paper.loc[dataset, f"alpha_{who}"] if dataset in paper.index else None
-            rows.append(compare(item, f"alpha_{who}_{dataset}", fit.alpha, stated, decimals=2))
+            rows.append(compare(item, f"alpha_{who}_{dataset}", fit.alpha, stated, decimals=ALPHA_DECIMALS))
             rows.append(compare(item, f"beta_{who}_{dataset}", fit.beta))
     return rows
-
 
 
 def is_paper_setting(results_source: str, extra_results: str, n_bins: int) -> bool:
@@ -128,8 +135,10 @@ def fits_for_figure(fits: dict[str, PanelFits]) -> dict[str, dict[str, PowerLawF
 
 def glue_values(rows: pd.DataFrame, exponents: pd.DataFrame) -> dict[str, float]:
     """``alpha_<who>_<paper dataset>`` -> plain float, for ``myst_nb.glue``: one value for each of
-    the paper's four datasets, from the dataset drawn in its place (NaN where there is no fit)."""
+    the paper's four datasets, from the dataset drawn in its place (NaN where there is no fit), and
+    the exponent the paper's text states for it (``paper_alpha_<who>_<paper dataset>``)."""
     by_dataset = exponents.set_index("downstream_dataset")
+    stated = load_reported("text_exponents").set_index("downstream_dataset")
     drawn = stand_ins(rows)
     values = {}
     for paper_name in ALL_PANELS:
@@ -137,4 +146,49 @@ def glue_values(rows: pd.DataFrame, exponents: pd.DataFrame) -> dict[str, float]
             ours = drawn.get(paper_name)
             value = by_dataset.loc[ours, f"alpha_{who}"] if ours in by_dataset.index else None
             values[f"alpha_{who}_{paper_name}"] = float("nan") if value is None or pd.isna(value) else float(value)
+            values[f"paper_alpha_{who}_{paper_name}"] = float(stated.loc[paper_name, f"alpha_{who}"])
     return values
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the chapter shows: the results drawn, Figure 1's panels for them, their fits and the
+    exponents table; built by :func:`compute`."""
+
+    rows: pd.DataFrame
+    panels: dict[str, tuple[str, ...]]
+    fits: dict[str, PanelFits]
+    exponents: pd.DataFrame
+    n_bins: int
+    paper_setting: bool
+
+    def report_rows(self) -> list[ReportRow]:
+        """:func:`report_rows`, compared with the paper's text only under the paper's setting."""
+        return report_rows(self.fits, compare_with_paper=self.paper_setting)
+
+    def glue_values(self) -> dict[str, float]:
+        """:func:`glue_values`: the exponents the prose quotes."""
+        return glue_values(self.rows, self.exponents)
+
+
+def compute(results_source: str = "paper", extra_results: str = "", n_bins: int = N_BINS) -> Page:
+    """The page for the notebook's parameters: results of ``results_source`` (plus
+    ``extra_results``), Figure 1's panels (the paper's datasets or the mini study's stand-ins),
+    the paper's fits with ``n_bins`` bins, and the exponents table."""
+    rows = load_source(results_source, extra_results)
+    panels = panels_for(rows)
+    fits = fit_panels(rows, [d for datasets in panels.values() for d in datasets], n_bins=n_bins)
+    return Page(rows, panels, fits, exponents_table(fits), n_bins,
+                is_paper_setting(results_source, extra_results, n_bins))
+
+
+def figure(page: Page, item: str) -> Figure:
+    """One panel row of Figure 1 (``item``: ``"fig1a"`` or ``"fig1b"``) with the page's fits."""
+    return compute_vs_error(page.rows, page.panels.get(item, ()), fits=fits_for_figure(page.fits))
+
+
+def target_figure(page: Page, target: str) -> Figure:
+    """The same figure for any downstream dataset (:func:`resolve_target`), fitted with the page's bins."""
+    target = resolve_target(page.rows, target)
+    target_fits = fit_panels(page.rows, [target], n_bins=page.n_bins)
+    return compute_vs_error(page.rows, [target], fits=fits_for_figure(target_fits))

@@ -1,9 +1,8 @@
-"""ImageNet zero-shot accuracy during training for each of the 29 runs (LC; PAPER.md, "Learning
-curves": not a paper figure, the authors' notebook shows it).
+"""ImageNet zero-shot accuracy during training, per run (LC joined to INFO).
 
 LC gives top-1 per (run, epoch); INFO gives what turns an epoch into samples seen and optimiser
 steps: ``samples_seen = epoch x samples_per_epoch`` and ``step = samples_seen / global batch``,
-with global batch = ``local_bs x gpus``.
+with global batch = ``local_bs x gpus``. Not a figure of the paper: the authors' notebook shows it.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from repro.report import ReportRow, compare
-from repro.errors import SchemaError
 from repro.constants import display_name
+from repro.errors import SchemaError
 
+#: The x axes a learning curve can be drawn against
 X_AXES = ("epoch", "samples_seen", "step")
 XAxis = Literal["epoch", "samples_seen", "step"]
 
@@ -37,6 +36,11 @@ def learning_curves(curves: pd.DataFrame, models_info: pd.DataFrame) -> pd.DataF
     DataFrame
         ``name, arch, model, data, samples_seen_pretty, epoch, epochs, samples_seen, step,
         global_batch_size, acc1_percent, acc5_percent``, sorted by run and epoch.
+
+    Raises
+    ------
+    SchemaError
+        If a run of ``curves`` is not in ``models_info``.
     """
     info = models_info.set_index("name")
     unknown = sorted(set(curves["name"]) - set(info.index))
@@ -60,30 +64,3 @@ def learning_curves(curves: pd.DataFrame, models_info: pd.DataFrame) -> pd.DataF
 def run_label(frame: pd.DataFrame) -> pd.Series:
     """``ViT-B/32 400M 13B`` per row: architecture, data and samples-seen budget of the run."""
     return frame["model"] + " " + frame["data"].astype(str) + " " + frame["samples_seen_pretty"]
-
-
-def final_vs_results(curves: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """The last evaluated epoch of each run beside the run's ImageNet top-1 in ZS (percent).
-
-    ``complete`` says whether LC reaches the run's final epoch (a few runs miss intermediate
-    epochs in LC); ``difference`` = LC - ZS in points. The two evaluations differ
-    (open_clip's in-training ImageNet zero-shot vs CLIP_benchmark afterwards), so small gaps are
-    expected even on the final epoch.
-    """
-    last = curves.sort_values("epoch").groupby("name", sort=False).last()
-    zs = results[(results["downstream_dataset"] == "imagenet1k") & (results["name"] != "openai")]
-    zs = zs.set_index("name")["acc1"] * 100.0
-    out = pd.DataFrame({"run": run_label(last.reset_index()).to_numpy(), "last_epoch": last["epoch"].to_numpy(),
-                        "epochs": last["epochs"].to_numpy(), "lc_acc1": last["acc1_percent"].to_numpy(),
-                        "zs_acc1": zs.reindex(last.index).to_numpy()}, index=last.index)
-    out["complete"] = out["last_epoch"] == out["epochs"]
-    out["difference"] = out["lc_acc1"] - out["zs_acc1"]
-    return out.reset_index(drop=True).sort_values("run").reset_index(drop=True)
-
-
-def report_rows(curves: pd.DataFrame) -> list[ReportRow]:
-    """One row per run: the final logged ImageNet top-1 of LC (no paper value: the paper prints
-    no learning curves)."""
-    last = curves.sort_values("epoch").groupby("name", sort=False).last().reset_index()
-    return [compare("learning-curves", f"imagenet1k_acc1_last_epoch_{label}", value)
-            for label, value in zip(run_label(last), last["acc1_percent"])]
