@@ -20,6 +20,7 @@ from repro.scaling.paper_fit import (
     plain_line_fit,
     select,
 )
+from repro.scaling.extrapolation import ExtrapolationFit, extrapolation_fits, extrapolation_grid, gmacs_per_sample
 from repro.scaling.backtest import paper_backtest, summarise, target_table
 from repro.scaling.frontiers import FrontierSpec, pareto_mask, select_frontier
 from repro.scaling.laws import FORMS, LawFit, error_ceiling, get_form
