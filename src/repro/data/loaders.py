@@ -1,4 +1,4 @@
-"""One ``load_<table>()`` per published file (STYLE.md §6), each returning a validated DataFrame."""
+"""One ``load_<table>()`` per published file each returning a validated DataFrame."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _load_results_cached(path: str) -> pd.DataFrame:
 
 
 def load_results() -> pd.DataFrame:
-    """The published zero-shot results: 32 models x 41 downstream datasets (ZS in PAPER.md)."""
+    """The published zero-shot results: 32 models x 41 downstream datasets (``zeroshot_results.csv``)."""
     return _load_results_cached(str(fetch(ZEROSHOT))).copy()
 
 

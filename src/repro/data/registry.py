@@ -1,7 +1,7 @@
 """The published-data registry: every file the paper's authors released that this project reads,
 pinned by upstream commit and sha256 (../shared/paper-data/MANIFEST.md).
 
-Declared the pooch way (STYLE.md §6): one ``pooch.create`` at module level, no disk access at
+Declared the pooch way: one ``pooch.create`` at module level, no disk access at
 import. Two ways to get a file:
 
 * ``REPRO_DATA_DIR`` names an existing local copy laid out like the registry keys

@@ -1,6 +1,6 @@
 """The results schema: the columns of the authors' ``zeroshot_results.csv``, one row per
 (model, downstream dataset). The paper's rows and ours (mini study, new evaluations) share it, so
-every figure function reads both (DESIGN.md, "Data")."""
+every figure function reads both."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from repro.constants import OPENAI_UPSTREAM
 
 from repro.errors import SchemaError
 
-#: Column order of zeroshot_results.csv; kept exactly (STYLE.md §9).
+#: Column order of zeroshot_results.csv; kept exactly, since every figure reads the paper's rows and ours alike.
 RESULTS_COLUMNS: tuple[str, ...] = (
     "arch", "samples_seen", "gmacs_total", "gmacs", "upstream_dataset", "downstream_dataset",
     "acc1", "acc5", "mean_per_class_recall", "image_retrieval_recall@5", "text_retrieval_recall@5",
@@ -126,7 +126,7 @@ def validate_results(rows: pd.DataFrame, *, source: str | Path, paper_grid: bool
 
 
 def error_of(rows: pd.DataFrame) -> pd.Series:
-    """Error rate E per row (PAPER.md, "Definitions"): 1 - image retrieval R@5 for retrieval,
+    """Error rate E per row (Sec. 4: error = 1 - accuracy, or 1 - Recall@5 for retrieval): 1 - image retrieval R@5 for retrieval,
     1 - mean average precision for voc2007_multilabel, 1 - top-1 accuracy otherwise."""
     retrieval = rows["task"] == "zeroshot_retrieval"
     multilabel = rows["acc1"].isna() & rows["mean_average_precision"].notna()
