@@ -99,7 +99,7 @@ def _preprocess(images):
 
 
 def _direct_zeroshot_acc1(model, images, labels) -> float:
-    """Zero-shot top-1 computed directly (PAPER.md protocol: mean of normalised prompt embeddings)."""
+    """Zero-shot top-1 computed directly (the paper's protocol: mean of normalised prompt embeddings)."""
     with torch.no_grad():
         weights = []
         for name in CLASSNAMES:

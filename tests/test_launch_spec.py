@@ -13,7 +13,7 @@ from repro.launch.argv import TRAIN_MODULE
 from repro.launch.paper_grid import grid_yaml, paper_specs
 from repro.launch.grid import grid_path
 
-#: PAPER.md, "Training recipe": the labels' real ranges, in billions (one decimal as printed).
+#: Table 18: the labels' real ranges, in billions (one decimal as printed).
 LABEL_RANGES_B = {"3B": (2.44, 2.56), "13B": (12.2, 13.2), "34B": (32.0, 34.7)}
 
 

@@ -55,3 +55,15 @@ def test_cli_refuses_unknown_profile(capsys):
     with pytest.raises(SystemExit):
         cli.main(["mini", "--profile", "huge"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_cli_reports_a_repro_error_in_one_line_with_exit_code_1(tmp_path, capsys):
+    """As `repro train`, `repro eval` and the book's commands: `repro mini: error: ...` and exit code 1."""
+    broken = tmp_path / "results" / "smoke" / "results.csv"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("model,score\nx,1\n")  # not the results schema
+    argv = ["mini", "--profile", "smoke", "--results-root", str(tmp_path / "results"),
+            "--work-root", str(tmp_path / "work")]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("repro mini: error: ") and str(broken) in err and "\n" not in err

@@ -2,7 +2,10 @@
 ``repro train``, ``repro eval``, ``repro mini``.
 
 Each subcommand lives with its package and exposes ``main(argv) -> int``; this module only
-dispatches, importing the package on demand (torch is not imported to build the book).
+dispatches, importing the package on demand (torch is not imported to build the book). Every
+subcommand parses its flags, then calls library functions with typed arguments, and ends the same
+way: 0 on success; 1 after one line ``repro COMMAND: error: MESSAGE`` on stderr for a
+:class:`repro.errors.ReproError` (or a failed run); 2 for a usage error (argparse).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ COMMANDS = {
     "run": ("repro.book.cli", "rerun one section with papermill parameters"),
     "sections": ("repro.book.cli", "list the book's sections and their parameters"),
     "report": ("repro.book.cli", "gather the reproduction report and print its summary"),
-    "train": ("repro.launch.cli", "launch training runs (local, torchrun, SLURM) from run specs"),
+    "train": ("repro.launch.cli", "launch training runs from run specs (local, torchrun, slurm, submitit)"),
     "eval": ("repro.evaluate.cli", "evaluate checkpoints with CLIP_benchmark into the results schema"),
     "mini": ("repro.mini.cli", "run the miniature scaling study (train, evaluate, fit) on a CPU"),
 }

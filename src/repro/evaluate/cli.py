@@ -1,5 +1,5 @@
 """``repro eval``: evaluate a checkpoint with CLIP_benchmark into a results registry, or write the
-SLURM arrays of the paper spec.
+evaluation jobs of the paper spec as an array of an executor (:data:`repro.launch.executors.EXECUTORS`).
 
 Examples::
 
@@ -8,7 +8,7 @@ Examples::
         --suite runs/mini/eval_suite.yaml --datasets shapes,captions --dataset-root runs/mini/downstream \\
         --results runs/mini/results.csv --samples-seen 80000 --upstream mini-20k
 
-    # the paper: 32 models x 38 datasets as SLURM arrays (scripts only)
+    # the paper: 32 models x 38 datasets as SLURM arrays (scripts only; --executor local writes run_all.sh)
     repro eval --spec paper --dry-run --out runs/paper/eval_jobs --dataset-root /data/clip_benchmark \\
         --results /scratch/zeroshot_results.csv --checkpoint-dir /scratch/checkpoints
 
@@ -19,14 +19,18 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from repro.data import load_results
 from repro.errors import ReproError, SpecError
-
-log = logging.getLogger(__name__)
+from repro.evaluate.aggregates import CHECK_TOLERANCE, check_published_aggregates
+from repro.evaluate.jobs import paper_checkpoints, write_eval_jobs
+from repro.evaluate.run import Checkpoint, ModelMetadata, evaluate_checkpoint, model_metadata
+from repro.evaluate.suite import load_suite
+from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
+from repro.launch.slurm import SlurmOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,10 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=64)
     run.add_argument("--num-workers", type=int, default=4)
     run.add_argument("--seed", type=int, default=0)
-    spec = p.add_argument_group("the paper spec on SLURM")
+    spec = p.add_argument_group("the paper spec as an array of jobs")
     spec.add_argument("--spec", choices=("paper",), help="evaluate the paper's 32 models (with --dry-run)")
-    spec.add_argument("--dry-run", action="store_true", help="write the SLURM scripts, run nothing")
-    spec.add_argument("--out", type=Path, help="folder for the SLURM scripts")
+    spec.add_argument("--executor", choices=list(EXECUTORS), default="slurm",
+                      help="runs the array: slurm (default: SLURM arrays), local (run_all.sh), submitit")
+    spec.add_argument("--dry-run", action="store_true", help="write the job scripts, run nothing")
+    spec.add_argument("--out", type=Path, help="folder for the job scripts")
     spec.add_argument("--checkpoint-dir", type=Path, default=Path("checkpoints"),
                       help="where the released checkpoints are (downloaded by download_checkpoints.sh)")
     spec.add_argument("--sbatch", action="append", default=[], metavar="KEY=VALUE",
@@ -70,47 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _model_config_source(model: str) -> Path | None:
-    if model.startswith("local-dir:"):
-        return Path(model[len("local-dir:"):])
-    if model.endswith(".json"):
-        return Path(model)
-    return None
-
-
-def _gmacs_for(arch: str, model: str) -> float:
-    """GMACs per sample: ARCH for a paper architecture, else counted from the model config."""
-    from repro.data import load_arch
-
-    arch_table = load_arch()
-    match = arch_table[arch_table["model"] == arch]
-    if len(match):
-        return float(match["gmacs"].iloc[0])
-    source = _model_config_source(model) or model
-    try:
-        from repro.compute import count_gmacs
-    except ImportError as err:
-        raise SpecError(f"--gmacs: '{arch}' is not in ARCH and repro.compute is unavailable ({err}); "
-                        "pass --gmacs") from err
-    try:
-        return float(count_gmacs(source).gmacs_per_sample)
-    except Exception as err:
-        raise SpecError(f"--gmacs: '{arch}' is not in ARCH and counting {source} failed ({err}); pass --gmacs") from err
-
-
-def metadata_from_args(args: argparse.Namespace):
-    """The checkpoint's :class:`ModelMetadata` from the flags, with the defaults documented there."""
-    from repro.evaluate.run import ModelMetadata
-
-    source = _model_config_source(args.model)
-    arch = args.arch or (source.stem if source is not None else args.model)
+def _metadata(args: argparse.Namespace) -> ModelMetadata:
+    """The checkpoint's metadata from the flags (defaults: :func:`repro.evaluate.run.model_metadata`)."""
     if args.samples_seen is None:
         raise SpecError("--samples-seen is required (training samples seen in total)")
     if not args.upstream:
         raise SpecError("--upstream is required (the pre-training dataset, e.g. LAION-2B)")
-    name = args.name or (Path(args.pretrained).name if args.pretrained else arch)
-    gmacs = args.gmacs if args.gmacs is not None else _gmacs_for(arch, args.model)
-    return ModelMetadata(arch, float(args.samples_seen), float(gmacs), args.upstream, name, args.samples_seen_pretty)
+    return model_metadata(args.model, args.pretrained, samples_seen=args.samples_seen, upstream_dataset=args.upstream,
+                          arch=args.arch, gmacs=args.gmacs, name=args.name,
+                          samples_seen_pretty=args.samples_seen_pretty)
 
 
 def _sbatch_options(pairs: Sequence[str]) -> dict[str, str]:
@@ -123,37 +97,35 @@ def _sbatch_options(pairs: Sequence[str]) -> dict[str, str]:
     return options
 
 
-def _dry_run(args: argparse.Namespace) -> int:
-    from repro.evaluate.slurm import paper_checkpoints, write_slurm_jobs
-    from repro.evaluate.suite import load_suite
+def _datasets(text: str) -> list[str] | None:
+    return [d for d in text.split(",") if d] or None
 
+
+def _paper_jobs(args: argparse.Namespace) -> int:
     if not args.dry_run:
-        raise SpecError("--spec paper evaluates 32 models x 38 datasets: add --dry-run to write the SLURM "
+        raise SpecError("--spec paper evaluates 32 models x 38 datasets: add --dry-run to write the job "
                         "scripts, then run download_checkpoints.sh and submit.sh on the cluster")
     if args.out is None:
         raise SpecError("--spec paper --dry-run needs --out DIR (where the scripts go)")
     suite = load_suite(args.suite)
     paper = paper_checkpoints(args.checkpoint_dir.absolute())
-    dataset_root = (args.dataset_root or Path("datasets")).absolute()
-    results = (args.results or Path("zeroshot_results.csv")).absolute()
-    jobs = write_slurm_jobs(
+    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=_sbatch_options(args.sbatch))
+    written = write_eval_jobs(
         [p.checkpoint for p in paper], suite, args.out, suite_path=Path(suite.source).absolute(),
-        dataset_root=dataset_root, results=results,
-        datasets=[d for d in args.datasets.split(",") if d] or None,
+        dataset_root=(args.dataset_root or Path("datasets")).absolute(),
+        results=(args.results or Path("zeroshot_results.csv")).absolute(),
+        executor=get_executor(args.executor, LaunchOptions(slurm=slurm)), datasets=_datasets(args.datasets),
         urls={p.checkpoint.pretrained: p.url for p in paper if p.url},
-        output_dir=args.output_dir.absolute() if args.output_dir else None,
-        sbatch_options=_sbatch_options(args.sbatch), setup=args.setup,
+        output_dir=args.output_dir.absolute() if args.output_dir else None, dry_run=True,
     )
-    n_models = len({j.checkpoint.metadata.name + j.checkpoint.metadata.arch for j in jobs})
-    print(f"wrote {len(jobs)} jobs ({n_models} models x {len(jobs) // max(n_models, 1)} datasets) to {args.out}; "
-          f"run {args.out}/download_checkpoints.sh, then {args.out}/submit.sh")
+    n_jobs, n_models = len(written.jobs), written.n_models
+    start = f"then {written.array.launcher}" if written.array.launcher else "then submit the job scripts"
+    print(f"wrote {n_jobs} jobs ({n_models} models x {n_jobs // max(n_models, 1)} datasets) to {args.out}; "
+          f"run {args.out}/download_checkpoints.sh, {start}")
     return 0
 
 
 def _check_aggregates() -> int:
-    from repro.data import load_results
-    from repro.evaluate.aggregates import CHECK_TOLERANCE, check_published_aggregates
-
     check = check_published_aggregates(load_results())
     for name, worst in check.max_abs_difference.items():
         verdict = "ok" if worst <= CHECK_TOLERANCE else "FAILS"
@@ -162,20 +134,16 @@ def _check_aggregates() -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from repro.evaluate.run import Checkpoint, evaluate_checkpoint
-    from repro.evaluate.suite import load_suite
-
     missing = [flag for flag, value in (("--model", args.model), ("--dataset-root", args.dataset_root),
                                         ("--results", args.results)) if not value]
     if missing:
         raise SpecError(f"missing {', '.join(missing)} (see 'repro eval --help')")
     suite = load_suite(args.suite)
-    metadata = metadata_from_args(args)
+    metadata = _metadata(args)
     result = evaluate_checkpoint(
         Checkpoint(args.model, args.pretrained, metadata), suite, dataset_root=args.dataset_root,
-        results=args.results, datasets=[d for d in args.datasets.split(",") if d] or None,
-        output_dir=args.output_dir, dataset_format=args.dataset_format, batch_size=args.batch_size,
-        num_workers=args.num_workers, seed=args.seed,
+        results=args.results, datasets=_datasets(args.datasets), output_dir=args.output_dir,
+        dataset_format=args.dataset_format, batch_size=args.batch_size, num_workers=args.num_workers, seed=args.seed,
     )
     print(f"merged {len(result.rows)} row(s) for {metadata.name} into {args.results}")
     return 0
@@ -191,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.check_aggregates:
             return _check_aggregates()
         if args.spec:
-            return _dry_run(args)
+            return _paper_jobs(args)
         return _evaluate(args)
     except ReproError as err:
         print(f"repro eval: error: {err}", file=sys.stderr)

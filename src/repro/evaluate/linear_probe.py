@@ -4,7 +4,7 @@ CLIP_benchmark's ``linear_probe.evaluate`` asserts ``device == 'cuda'`` and move
 CUDA. This module reuses its pieces (``Featurizer`` for L2-normalised image features,
 ``FeatureDataset``, ``cosine_lr``, ``accuracy``, and its k-shot selection: a seeded permutation,
 then the first k images of each class) and runs the same training on any device. The sweep is the
-paper's (PAPER.md, "Evaluation protocol"; Figures 2-3, Table 5): a linear layer on cached image
+paper's (its linear-probe protocol; Figures 2-3, Table 5): a linear layer on cached image
 features, cross-entropy, AdamW without weight decay, cosine learning rate without warm-up, batch
 256, lr in {0.1, 0.01, 0.001} x epochs in {10, 20, 40}, and the best run on the test split.
 """
@@ -19,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from repro.errors import EvaluationError, SpecError
+from repro.evaluate.wds import dataset_dir, dataset_present
 
 log = logging.getLogger(__name__)
 
-#: The paper's sweep (PAPER.md, "Evaluation protocol").
+#: The paper's sweep (its linear-probe protocol).
 LP_LEARNING_RATES = (0.1, 0.01, 0.001)
 LP_EPOCHS = (10, 20, 40)
 LP_BATCH_SIZE = 256
@@ -197,8 +198,6 @@ def split_features(model: str, pretrained: str, dataset: str, dataset_root: str 
     import torch
     from clip_benchmark.datasets.builder import build_dataset
     from clip_benchmark.models import load_clip
-
-    from repro.evaluate.wds import dataset_dir, dataset_present
 
     device = device or default_device()
     name = dataset if dataset.startswith("wds/") else f"wds/{dataset}"

@@ -25,6 +25,8 @@ from typing import Literal
 
 import pandas as pd
 
+from repro.compute import count_gmacs
+from repro.data import load_arch
 from repro.data.schema import RESULTS_COLUMNS, model_id
 from repro.errors import EvaluationError, SpecError
 from repro.evaluate.aggregates import aggregate_rows
@@ -121,6 +123,46 @@ class Checkpoint:
     model: str
     pretrained: str
     metadata: ModelMetadata
+
+
+def model_config_source(model: str) -> Path | None:
+    """The open_clip config file or folder behind ``model`` (``local-dir:PATH`` or a ``.json``), else None."""
+    if model.startswith(LOCAL_DIR):
+        return Path(model[len(LOCAL_DIR):])
+    if model.endswith(".json"):
+        return Path(model)
+    return None
+
+
+def gmacs_per_sample(arch: str, model: str) -> float:
+    """GMACs per sample, image + text tower: ARCH's value for a paper architecture, else counted from
+    the model's open_clip config (:func:`repro.compute.count_gmacs`)."""
+    arch_table = load_arch()
+    match = arch_table[arch_table["model"] == arch]
+    if len(match):
+        return float(match["gmacs"].iloc[0])
+    source = model_config_source(model) or model
+    try:
+        return float(count_gmacs(source).gmacs_per_sample)
+    except Exception as err:
+        raise SpecError(f"GMACs of '{arch}': not in ARCH, and counting {source} failed ({err}); "
+                        "pass the GMACs per sample (repro eval --gmacs)") from err
+
+
+def model_metadata(model: str, pretrained: str = "", *, samples_seen: float, upstream_dataset: str,
+                   arch: str | None = None, gmacs: float | None = None, name: str | None = None,
+                   samples_seen_pretty: str = "") -> ModelMetadata:
+    """The :class:`ModelMetadata` of a checkpoint, filling in what is not given.
+
+    ``arch`` defaults to the model config's file name (``local-dir:`` folder or ``.json``) or the
+    open_clip model name; ``name`` to the checkpoint file name (or pretrained tag), else ``arch``;
+    ``gmacs`` to :func:`gmacs_per_sample`; ``samples_seen_pretty`` to :func:`pretty_samples`.
+    """
+    source = model_config_source(model)
+    arch = arch or (source.stem if source is not None else model)
+    name = name or (Path(pretrained).name if pretrained else arch)
+    gmacs = gmacs if gmacs is not None else gmacs_per_sample(arch, model)
+    return ModelMetadata(arch, float(samples_seen), float(gmacs), upstream_dataset, name, samples_seen_pretty)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
+from repro.data import load_reported
 from repro.data.schema import METRIC_COLUMNS, TASKS
 from repro.constants import RUNS_DIR
 from repro.errors import SpecError
@@ -194,13 +196,9 @@ def load_suite(source: str | Path = "paper") -> Suite:
     return Suite(str(spec.get("name") or path.stem), tuple(datasets), tuple(aggregates), str(path))
 
 
-def suite_table(suite: Suite) -> "pd.DataFrame":
+def suite_table(suite: Suite) -> pd.DataFrame:
     """The suite as a table (one row per entry) for the book: name, CLIP_benchmark dataset, task,
     metric, Table 26 name, test size and classes (from the paper-reported Table 26), components."""
-    import pandas as pd
-
-    from repro.data import load_reported
-
     table26 = load_reported("table26").set_index("Dataset")
     rows = []
     for d in suite.datasets:

@@ -1,4 +1,5 @@
-"""``repro train``: launch a grid of runs locally, with torchrun, or on SLURM.
+"""``repro train``: launch a grid of runs with an executor of :data:`repro.launch.executors.EXECUTORS`
+(local, torchrun, slurm, submitit). This module parses the flags; the executors do the work.
 
 Examples::
 
@@ -12,20 +13,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from repro.errors import ReproError
-from repro.launch.argv import DATA_DIR_TOKEN, REQUIRE_DATA_DIR, shell_join
+from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
 from repro.launch.grid import load_grid
-from repro.launch.local import RunResult, run_local, train_command
-from repro.launch.rundir import RunDir
-from repro.launch.slurm import SlurmOptions, submit_sbatch, submit_submitit, write_sbatch
-from repro.launch.torchrun import run_torchrun, torchrun_command
-
-log = logging.getLogger(__name__)
+from repro.launch.slurm import TRAINING_JOB_TIME, SlurmOptions
 
 
 def _train_data(values: Sequence[str]) -> dict[str, str]:
@@ -43,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repro train", description="Launch training runs from a grid of run specs.")
     p.add_argument("--grid", default="paper", help="grid name under runs/ (default: paper) or a grid YAML path")
     p.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this run (repeatable)")
-    p.add_argument("--executor", choices=["local", "torchrun", "slurm", "submitit"], default="local")
+    p.add_argument("--executor", choices=list(EXECUTORS), default="local")
     p.add_argument("--out", type=Path, required=True, help="folder of run directories (and launch scripts)")
     p.add_argument("--data-dir", type=Path, help="replaces ${data_dir} in the specs' train_data")
     p.add_argument("--train-data", action="append", default=[], metavar="LABEL=PATTERN",
@@ -51,52 +46,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="write one launch script per run, start nothing")
     p.add_argument("--workers", type=int, help="data-loader workers per GPU (overrides the specs)")
     p.add_argument("--nproc-per-node", type=int, help="torchrun: processes (default: the spec's GPUs)")
-    p.add_argument("--time", default="24:00:00", help="slurm: time limit per job")
+    p.add_argument("--time", default=TRAINING_JOB_TIME, help="slurm: time limit per job")
     p.add_argument("--partition", help="slurm: partition")
     p.add_argument("--account", help="slurm: account")
     p.add_argument("--setup", action="append", default=[], metavar="LINE",
                    help="slurm: shell line run before srun, e.g. 'source venv/bin/activate' (repeatable)")
     p.add_argument("--chain", type=int, default=1, help="slurm: jobs submitted per run (each resumes the last)")
     return p
-
-
-def _script(executor: str, spec, out: Path, args, train_data) -> Path:
-    """Write the launch script of one run (dry run)."""
-    if executor in ("slurm", "submitit"):
-        options = SlurmOptions(time=args.time, partition=args.partition, account=args.account, setup=tuple(args.setup))
-        return write_sbatch(spec, out, options=options, data_dir=args.data_dir, train_data=train_data)
-    run_dir = RunDir.for_spec(spec, out)
-    data_dir = DATA_DIR_TOKEN if args.data_dir is None else args.data_dir
-    if executor == "torchrun":
-        command = torchrun_command(spec, run_dir, nproc_per_node=args.nproc_per_node, data_dir=data_dir,
-                                   train_data=train_data, workers_per_gpu=args.workers)
-    else:
-        command = train_command(spec, run_dir, data_dir=data_dir, train_data=train_data,
-                                workers_per_gpu=args.workers)
-    require = REQUIRE_DATA_DIR + "\n" if any(DATA_DIR_TOKEN in word for word in command) else ""
-    path = out.resolve() / f"{run_dir.name}.sh"
-    path.write_text(f"#!/bin/bash\nset -euo pipefail\n{require}mkdir -p {shlex.quote(str(run_dir.path))}\n"
-                    f"cd {shlex.quote(str(run_dir.path))}\n{shell_join(command)}\n")
-    path.chmod(0o755)
-    return path
-
-
-def _launch(executor: str, spec, out: Path, args, train_data) -> RunResult:
-    if executor == "local":
-        return run_local(spec, out, data_dir=args.data_dir, train_data=train_data, workers_per_gpu=args.workers)
-    if executor == "torchrun":
-        return run_torchrun(spec, out, nproc_per_node=args.nproc_per_node, data_dir=args.data_dir,
-                            train_data=train_data, workers_per_gpu=args.workers)
-    if executor == "slurm":
-        options = SlurmOptions(time=args.time, partition=args.partition, account=args.account, setup=tuple(args.setup))
-        return submit_sbatch(spec, out, chain=args.chain, options=options, data_dir=args.data_dir,
-                             train_data=train_data)
-    hours, minutes, _ = (int(x) for x in args.time.split(":"))
-    job = submit_submitit(spec, out, timeout_min=hours * 60 + minutes, slurm_partition=args.partition,
-                          data_dir=args.data_dir, train_data=train_data, workers_per_gpu=args.workers)
-    run_dir = RunDir.for_spec(spec, out)
-    return RunResult(spec.name, run_dir.path, "skipped" if job is None else "submitted",
-                     job_id=None if job is None else str(job.job_id))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,26 +65,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_data = _train_data(args.train_data)
     except argparse.ArgumentTypeError as err:
         parser().error(str(err))
+    options = LaunchOptions(
+        data_dir=args.data_dir, train_data=train_data, workers_per_gpu=args.workers,
+        nproc_per_node=args.nproc_per_node, chain=args.chain,
+        slurm=SlurmOptions(time=args.time, partition=args.partition, account=args.account, setup=tuple(args.setup)),
+    )
     try:
+        executor = get_executor(args.executor, options)
         specs = load_grid(args.grid, only=args.only or None)
-        args.out.mkdir(parents=True, exist_ok=True)
         if args.dry_run:
-            for spec in specs:
-                _script(args.executor, spec, args.out, args, train_data)
+            executor.submit(specs, args.out, dry_run=True)
             print(f"wrote {len(specs)} {args.executor} launch script(s) to {args.out.resolve()}; nothing started")
             return 0
+        args.out.mkdir(parents=True, exist_ok=True)
         failed = 0
         for number, spec in enumerate(specs, start=1):
             print(f"[{number}/{len(specs)}] {spec.name}: {args.executor} ...", flush=True)
-            result = _launch(args.executor, spec, args.out, args, train_data)
+            result = executor.launch(spec, args.out)
             speed = f", {result.samples_per_sec:,.0f} samples/s" if result.samples_per_sec else ""
             job = f", job {result.job_id}" if result.job_id else ""
             print(f"[{number}/{len(specs)}] {spec.name}: {result.state}{job} "
                   f"({result.epochs_completed}/{spec.epochs} epochs{speed})", flush=True)
             failed += result.state in ("failed", "interrupted")
     except ReproError as err:
-        print(f"repro train: {err}", file=sys.stderr)
-        return 2
+        print(f"repro train: error: {err}", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 

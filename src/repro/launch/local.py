@@ -11,13 +11,15 @@ This is the Python API the miniature study calls for its grid::
 ``run_local`` is idempotent: a finished run (its last checkpoint exists) is skipped without
 starting a process, and a run that was interrupted (killed, timed out, machine lost) resumes
 from its newest checkpoint, because the command always carries ``--resume latest``. On a CPU
-give the spec ``device="cpu", precision="fp32"`` (amp is about 10x slower there, DESIGN.md).
+give the spec ``device="cpu", precision="fp32"`` (amp is about 10x slower there, measured on a
+2-core CPU). :mod:`repro.launch.executors` wraps this module as the ``local`` executor.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -27,7 +29,8 @@ from pathlib import Path
 from typing import Literal
 
 from repro.errors import SchemaError
-from repro.launch.argv import TRAIN_MODULE, model_argument, resolve_train_data, to_argv
+from repro.launch.argv import DATA_DIR_TOKEN, REQUIRE_DATA_DIR, TRAIN_MODULE, model_argument, resolve_train_data, \
+    shell_join, to_argv
 from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.launch.throughput import run_throughput
@@ -165,3 +168,31 @@ def run_local(spec: RunSpec, out_dir: str | Path, *, data_dir: str | Path | None
                             workers_per_gpu=workers_per_gpu, python=python)
     run_dir.prepare()
     return execute(run_dir, command, executor="local", env=env, timeout_s=timeout_s)
+
+
+def write_launch_script(run_dir: RunDir, command: list[str], out_dir: str | Path) -> Path:
+    """Write ``<out>/<run_dir_name>.sh``, a bash script that runs ``command`` in the run's directory.
+
+    A command that uses :data:`~repro.launch.argv.DATA_DIR_TOKEN` reads ``$DATA_DIR`` and stops
+    when it is unset.
+    """
+    require = REQUIRE_DATA_DIR + "\n" if any(DATA_DIR_TOKEN in word for word in command) else ""
+    path = Path(out_dir).resolve() / f"{run_dir.name}.sh"
+    path.write_text(f"#!/bin/bash\nset -euo pipefail\n{require}mkdir -p {shlex.quote(str(run_dir.path))}\n"
+                    f"cd {shlex.quote(str(run_dir.path))}\n{shell_join(command)}\n")
+    path.chmod(0o755)
+    return path
+
+
+def run_scripts(scripts: list[Path], logs_dir: str | Path) -> list[int]:
+    """Run job scripts one after another with bash, each logging to ``<logs>/<script stem>.out``;
+    returns their exit codes (a failed script does not stop the next)."""
+    logs_dir = Path(logs_dir)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    codes = []
+    for number, script in enumerate(scripts, start=1):
+        with (logs_dir / f"{script.stem}.out").open("wb") as output:
+            code = subprocess.run(["bash", str(script)], stdout=output, stderr=subprocess.STDOUT).returncode
+        codes.append(code)
+        log.info("[%d/%d] %s: exit code %d", number, len(scripts), script.name, code)
+    return codes

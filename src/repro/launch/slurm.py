@@ -1,4 +1,4 @@
-"""SLURM executors: generated sbatch scripts with srun, or submitit.
+"""SLURM: generated sbatch scripts with srun, or submitit; and SLURM arrays of independent tasks.
 
 **sbatch scripts** (:func:`sbatch_script`) follow open_clip's README for SLURM: one task per
 GPU (``--ntasks-per-node`` = GPUs per node), ``MASTER_ADDR`` set to the first node, and
@@ -12,16 +12,23 @@ hours (Table 18), far beyond a typical 24-hour limit.
 **submitit** (:func:`submit_submitit`) submits a Python function that exports the distributed
 environment (``submitit.helpers.TorchDistributedEnvironment``) and calls open_clip_train's
 ``main(argv)`` in the job's process. ``cluster="local"`` runs it on this machine (the tests).
+
+**arrays** (:func:`write_array`) run many independent commands (the evaluation of every checkpoint
+on every dataset): one ``#SBATCH --array`` script per chunk of at most :data:`ARRAY_SIZE` tasks,
+each task running its own job script, and ``submit.sh`` that submits them.
+
+:mod:`repro.launch.executors` wraps these functions as the ``slurm`` and ``submitit`` executors.
 """
 
 from __future__ import annotations
 
 import logging
-import math
+import re
 import shlex
+import stat
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from repro.errors import SpecError
@@ -34,18 +41,23 @@ log = logging.getLogger(__name__)
 
 #: Port of the rendezvous on the first node (open_clip's README uses 12802).
 MASTER_PORT = 12802
+#: Time limit of a training job when none is given (longer runs continue in chained jobs).
+TRAINING_JOB_TIME = "24:00:00"
+#: SLURM's default MaxArraySize is 1001: arrays are split into chunks of at most this many tasks.
+ARRAY_SIZE = 1000
 
 
 @dataclass(frozen=True)
 class SlurmOptions:
     """Cluster-specific job settings (nothing here changes what a run computes)."""
 
-    time: str = "24:00:00"          # per job; longer runs continue in chained jobs
+    time: str | None = None         # per job; None: TRAINING_JOB_TIME for a run, the partition's default for arrays
     partition: str | None = None
     account: str | None = None
     cpus_per_task: int | None = None  # default: the spec's workers per GPU + 2
     python: str = "python"          # interpreter on the compute nodes
-    setup: Sequence[str] = ()       # shell lines run before srun (module load, venv activation)
+    setup: Sequence[str] = ()       # shell lines run first (module load, venv activation), also in array tasks
+    extra: Mapping[str, str] = field(default_factory=dict)  # more #SBATCH --key=value directives, in order
 
 
 def script_path(spec: RunSpec, out_dir: str | Path) -> Path:
@@ -71,7 +83,7 @@ def sbatch_script(spec: RunSpec, out_dir: str | Path, *, options: SlurmOptions =
         "ntasks-per-node": str(tasks_per_node),
         "gpus-per-node": str(tasks_per_node),
         "cpus-per-task": str(cpus),
-        "time": options.time,
+        "time": options.time or TRAINING_JOB_TIME,
         "output": str(run_dir.out_dir / f"{run_dir.name}.slurm-%j.out"),
         # a resubmitted script waits for the running job of the same name, then resumes it
         "dependency": "singleton",
@@ -80,6 +92,7 @@ def sbatch_script(spec: RunSpec, out_dir: str | Path, *, options: SlurmOptions =
         directives["partition"] = options.partition
     if options.account:
         directives["account"] = options.account
+    directives.update(options.extra)
     lines = ["#!/bin/bash"]
     lines += [f"#SBATCH --{key}={q(value)}" for key, value in directives.items()]
     lines += [
@@ -182,11 +195,101 @@ def submit_submitit(spec: RunSpec, out_dir: str | Path, *, cluster: str | None =
     return job
 
 
-def hours_needed(spec: RunSpec, samples_per_sec: float) -> float:
-    """Wall-clock hours of a run at a given total throughput (samples_seen / samples_per_sec)."""
-    return spec.samples_seen / samples_per_sec / 3600
+
+def time_limit_minutes(time: str) -> int:
+    """A SLURM time limit in whole minutes (rounded up), for submitit's ``timeout_min``.
+
+    SLURM's formats: ``M``, ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M``, ``D-H:M:S``.
+    """
+    match = re.fullmatch(r"(?:(\d+)-)?(\d+(?::\d+){0,2})", time.strip())
+    if match is None or (match.group(1) is None and time.count(":") > 2):
+        raise SpecError(f"time limit {time!r}: expected one of SLURM's formats, e.g. 24:00:00 or 1-00:00:00")
+    parts = [int(x) for x in match.group(2).split(":")]
+    if match.group(1) is not None:  # D-H, D-H:M, D-H:M:S
+        hours, minutes, seconds = (parts + [0, 0])[:3]
+        hours += 24 * int(match.group(1))
+    elif len(parts) == 3:
+        hours, minutes, seconds = parts
+    else:  # M or M:S
+        hours, (minutes, seconds) = 0, (parts + [0])[:2]
+    return hours * 60 + minutes + (seconds > 0)
 
 
-def chain_length(spec: RunSpec, samples_per_sec: float, *, job_hours: float = 24.0) -> int:
-    """Jobs of ``job_hours`` needed to finish a run at ``samples_per_sec``."""
-    return max(1, math.ceil(hours_needed(spec, samples_per_sec) / job_hours))
+def make_executable(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` and add execute permission (user and group)."""
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP)
+    return path
+
+
+def write_array(scripts: Sequence[Path], out: str | Path, *, name: str, options: SlurmOptions = SlurmOptions(),
+                array_size: int = ARRAY_SIZE) -> list[Path]:
+    """SLURM arrays that run the task scripts ``scripts`` (named ``job_NNNNN.sh`` by their index), and
+    ``submit.sh``.
+
+    Writes ``<out>/<name>_array_K.sbatch`` (at most ``array_size`` tasks each; task ``i`` of array
+    ``K`` runs script ``K * array_size + i``, logging to ``<out>/logs/%A_%a.out``) and
+    ``<out>/submit.sh`` (``sbatch`` of each array). Directives: ``--job-name=repro-<name>``,
+    ``--output``, then ``options``' time, partition and account where given, then ``options.extra``.
+    Returns the array scripts.
+    """
+    if array_size < 1:
+        raise SpecError(f"array_size must be >= 1, got {array_size}")
+    out = Path(out)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    directives = {"job-name": f"repro-{name}", "output": str(out / "logs" / "%A_%a.out")}
+    for key in ("time", "partition", "account"):
+        if getattr(options, key):
+            directives[key] = getattr(options, key)
+    directives.update(options.extra)
+    header = "".join(f"#SBATCH --{key}={shlex.quote(str(value))}\n" for key, value in directives.items())
+    jobs_dir = {script.resolve().parent for script in scripts}
+    if len(jobs_dir) > 1:
+        raise SpecError(f"array tasks must share one folder, got {sorted(map(str, jobs_dir))}")
+    arrays = []
+    for k, start in enumerate(range(0, len(scripts), array_size)):
+        stop = min(len(scripts), start + array_size) - 1
+        arrays.append(make_executable(out / f"{name}_array_{k}.sbatch", (
+            "#!/bin/bash\n" + header + f"#SBATCH --array=0-{stop - start}\n"
+            "set -euo pipefail\n"
+            f"index=$(( SLURM_ARRAY_TASK_ID + {start} ))\n"
+            f"exec bash {shlex.quote(str(next(iter(jobs_dir))))}/job_$(printf %05d \"$index\").sh\n"
+        )))
+    make_executable(out / "submit.sh", "#!/bin/bash\nset -euo pipefail\n"
+                    + "".join(f"sbatch {shlex.quote(str(p.resolve()))}\n" for p in arrays))
+    return arrays
+
+
+def submit_arrays(arrays: Sequence[Path], *, sbatch: str = "sbatch") -> list[str]:
+    """``sbatch --parsable`` each array script; returns the job ids."""
+    job_ids = []
+    for path in arrays:
+        try:
+            done = subprocess.run([sbatch, "--parsable", str(path)], check=True, capture_output=True, text=True)
+        except (OSError, subprocess.CalledProcessError) as err:
+            stderr = getattr(err, "stderr", "") or ""
+            raise RuntimeError(f"'{sbatch} {path}' failed: {err} {stderr.strip()}") from err
+        job_ids.append(done.stdout.strip().split(";")[0])
+    log.info("submitted %d array(s) as job(s) %s", len(arrays), ", ".join(job_ids))
+    return job_ids
+
+
+def run_script(script: str) -> int:
+    """A submitit array task: run one job script with bash (raises if it fails)."""
+    subprocess.run(["bash", script], check=True)
+    return 0
+
+
+def submit_submitit_array(scripts: Sequence[Path], folder: str | Path, *, name: str, cluster: str | None = None,
+                          timeout_min: int = 24 * 60, slurm_partition: str | None = None) -> list:
+    """Submit one submitit job array, a task per job script; returns the ``submitit.Job`` list."""
+    import submitit
+
+    executor = submitit.AutoExecutor(folder=Path(folder), cluster=cluster)
+    parameters = {"name": f"repro-{name}", "timeout_min": timeout_min}
+    if slurm_partition:
+        parameters["slurm_partition"] = slurm_partition
+    executor.update_parameters(**parameters)
+    jobs = executor.map_array(run_script, [str(Path(s).resolve()) for s in scripts])
+    log.info("submitted %d task(s) with submitit (%s)", len(jobs), executor.cluster)
+    return jobs

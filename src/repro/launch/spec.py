@@ -1,7 +1,7 @@
 """Run specs: one frozen dataclass per training run, loaded from YAML that refuses mistakes.
 
 A spec holds what open_clip_train needs to reproduce one run, in the units the paper reports
-(PAPER.md, "Training recipe"; Table 18): per-GPU batch, GPUs, epochs, samples per epoch,
+(the paper's training setup and Table 18): per-GPU batch, GPUs, epochs, samples per epoch,
 learning rate, warm-up steps. Everything else (global batch, samples seen, optimizer steps,
 nodes) is derived, never stored, so it cannot disagree with the inputs.
 
@@ -40,7 +40,7 @@ class RunSpec:
     """One OpenCLIP training run.
 
     Attributes carry their unit in the name or the comment. Defaults are the paper's recipe
-    (PAPER.md, "Training recipe"): AdamW with beta2 0.98 and weight decay 0.2, sharded
+    (the paper's training setup and Table 18): AdamW with beta2 0.98 and weight decay 0.2, sharded
     contrastive loss (local loss, features gathered with gradient), cosine schedule.
     """
 
@@ -54,14 +54,14 @@ class RunSpec:
     warmup_steps: int                # optimizer steps of linear warm-up
     batch_size_per_gpu: int          # samples per GPU (per process) per step
     gpus: int = 1                    # processes in the job; global batch = gpus x batch_size_per_gpu
-    gpus_per_node: int = 4           # JUWELS Booster nodes have 4 A100s (PAPER.md)
+    gpus_per_node: int = 4           # JUWELS Booster nodes have 4 A100s (the paper's training setup)
     samples_seen_label: str = ""     # the paper's label for the budget: "3B", "13B", "34B"
-    precision: Precision = "amp"     # bf16 for L/14, H/14, g/14 after fp16 loss spikes (PAPER.md)
+    precision: Precision = "amp"     # bf16 for L/14, H/14, g/14 after fp16 loss spikes (the paper's training setup)
     device: Device = "cuda"          # "cpu" for the miniature study; use precision fp32 there
     dataset_type: DatasetType = "webdataset"
     dataset_resampled: bool = False  # sampling with replacement, no epoch boundaries (the 2B runs)
     grad_checkpointing: bool = False  # trade compute for memory on the large towers
-    local_loss: bool = True          # sharded contrastive loss (PAPER.md)
+    local_loss: bool = True          # sharded contrastive loss (the paper's training setup)
     gather_with_grad: bool = True
     weight_decay: float = 0.2
     beta1: float = 0.9
@@ -90,7 +90,7 @@ class RunSpec:
             raise SpecError(f"run name {self.name!r} must be non-empty without spaces or slashes "
                             "(it names the run directory)")
         if self.device == "cpu" and self.precision != "fp32":
-            # amp on a CPU runs about 10x slower than fp32 (DESIGN.md, measured on a 2-core CPU)
+            # amp on a CPU runs about 10x slower than fp32 (measured on a 2-core CPU)
             raise SpecError(f"run '{self.name}': device 'cpu' needs precision 'fp32', got {self.precision!r}")
         if self.steps_per_epoch == 0:
             raise SpecError(f"run '{self.name}': samples_per_epoch {self.samples_per_epoch} is smaller than the "

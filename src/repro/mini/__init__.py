@@ -1,4 +1,4 @@
-"""The miniature study (DESIGN.md, "The miniature study"): the paper's whole loop on a CPU.
+"""The miniature study (the book's miniature-study chapter): the paper's whole loop on a CPU.
 
 Synthetic scenes (:mod:`~repro.mini.scenes`), pre-training sets of growing size
 (:mod:`~repro.mini.datasets`), downstream tasks in CLIP_benchmark's layout

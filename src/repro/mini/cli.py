@@ -3,6 +3,8 @@
     repro mini                      # the laptop profile (<= 30 min on 2 CPU cores)
     repro mini --profile smoke      # CI: the whole loop in <= 3 min
     repro mini --profile gpu        # a larger grid for one GPU
+
+This module parses the flags and prints; :func:`repro.mini.study.run_study` does the work.
 """
 
 from __future__ import annotations
@@ -12,8 +14,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from repro.errors import ReproError
+from repro.mini.analysis import summary_table
 from repro.mini.profiles import PROFILES
 from repro.mini.study import RESULTS_ROOT, WORK_ROOT, run_study
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="repro mini", description=__doc__.splitlines()[0])
+    p.add_argument("--profile", choices=sorted(PROFILES), default="laptop",
+                   help="grid size: smoke (CI), laptop (default), gpu")
+    p.add_argument("--results-root", type=Path, default=RESULTS_ROOT,
+                   help="results.csv, provenance.json and loss_curves.csv go to RESULTS_ROOT/PROFILE/")
+    p.add_argument("--work-root", type=Path, default=WORK_ROOT,
+                   help="datasets, task shards and checkpoints (keep it git-ignored)")
+    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,18 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "mini":
         argv = argv[1:]
-    parser = argparse.ArgumentParser(prog="repro mini", description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="laptop",
-                        help="grid size: smoke (CI), laptop (default), gpu")
-    parser.add_argument("--results-root", type=Path, default=RESULTS_ROOT,
-                        help="results.csv, provenance.json and loss_curves.csv go to RESULTS_ROOT/PROFILE/")
-    parser.add_argument("--work-root", type=Path, default=WORK_ROOT,
-                        help="datasets, task shards and checkpoints (keep it git-ignored)")
-    args = parser.parse_args(argv)
-    result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root)
-    print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
-          f"skipped in {result.wall_s:.0f} s -> {result.results_path}")
-    from repro.mini.analysis import summary_table
-
-    print(summary_table(result.rows).to_string(index=False))
+    args = parser().parse_args(argv)
+    try:
+        result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root)
+        print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
+              f"skipped in {result.wall_s:.0f} s -> {result.results_path}")
+        print(summary_table(result.rows).to_string(index=False))
+    except ReproError as err:
+        print(f"repro mini: error: {err}", file=sys.stderr)
+        return 1
     return 0

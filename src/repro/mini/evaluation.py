@@ -5,7 +5,7 @@ root=...)``) and scored by CLIP_benchmark's own ``zeroshot_classification.evalua
 ``zeroshot_retrieval.evaluate``, exactly as ``clip_benchmark eval`` does. It is called in-process
 rather than through ``clip_benchmark eval`` for two reasons: its ``load_clip`` passes the
 checkpoint as ``pretrained=``, which open_clip ignores for ``local-dir:`` models (so it would
-score an untrained model), and a fresh process per run costs ~10 s of imports (DESIGN.md).
+score an untrained model), and a fresh process per run costs ~10 s of imports (measured on 2 CPU cores).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from repro.compute import count_gmacs
 from repro.errors import SpecError
 
 #: The family, smallest first (names are the config file stems).
@@ -36,6 +37,4 @@ def config_path(name: str) -> Path:
 def gmacs_per_sample(name: str) -> float:
     """GMACs per (image, caption) sample of a tiny model, image and text towers together, counted
     with the project's counter (:func:`repro.compute.count_gmacs`), as the paper's models are."""
-    from repro.compute import count_gmacs
-
     return float(count_gmacs(config_path(name)).gmacs_per_sample)

@@ -8,8 +8,8 @@ laptop    3 models x 3 sizes x 3 budgets (default)   whole loop <= 30 min on 2 C
 gpu       4 models x 4 sizes x 4 budgets             one GPU
 ========  =========================================  ==================================
 
-Like the paper's grid (PAPER.md, "The grid": ViT-B/32 .. ViT-H/14 x LAION-80M/400M/2B x
-3B/13B/34B samples seen), every axis grows geometrically by 4x, so the grid spans about as many
+Like the paper's grid (Table 18: ViT-B/32 .. ViT-H/14 x LAION-80M/400M/2B x 3B/13B/34B
+samples seen), every axis grows geometrically by 4x, so the grid spans about as many
 decades of compute as it can for its cost.
 """
 
@@ -61,7 +61,7 @@ PROFILES: dict[str, Profile] = {
     # samples/s (data loading bound), S ~820, M ~435. The 27 runs see 774k samples; the committed
     # run took 1,099 s of training, 46 s of evaluation, 1,156 s in all (runs/mini/laptop).
     #
-    # Design history (issue 7: change the design, never the measurement). v1 had budgets of
+    # Design history (when a result disappointed, the design changed, never the measurement). v1 had budgets of
     # 1k/4k/16k samples on 500/2k/8k pairs, with M = width 64 and XS text width 16: in 8 min
     # nothing but colour was learned at <= 4k samples (65 steps), shape stayed at chance, and the
     # frontier fit on mini_shape_colour had R^2 = 0.66 with a weak bottleneck (error drop 0.090 on

@@ -1,5 +1,5 @@
 """Synthetic image-caption pairs: compositional scenes of shapes on backgrounds, with noisy,
-web-like captions, rendered deterministically from a seed (DESIGN.md, "The miniature study").
+web-like captions, rendered deterministically from a seed (the book's miniature-study chapter).
 
 A scene is 1-3 objects on a background. Each object has a shape, a colour, a size and a
 position (one of five slots); a scene also has a background colour and a noise level. The
@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-IMAGE_SIZE = 32  # pixels; the tiny ViTs use patch 4 or 8 (DESIGN.md feasibility notes)
+IMAGE_SIZE = 32  # pixels; the tiny ViTs use patch 4 or 8
 #: Bump whenever rendering or captions change: written datasets and tasks carry it, so stale
 #: ones are rewritten instead of reused.
 SCENES_VERSION = 2

@@ -15,7 +15,7 @@ run resumes (``--resume latest``).
 
 Each run is trained in this process (``open_clip_train.main.main(argv)``, with the argv the
 launcher builds for the spec) rather than through :func:`repro.launch.run_local`'s subprocess:
-a fresh process costs ~10 s of imports, ~5 min over a 27-run grid (DESIGN.md feasibility notes).
+a fresh process costs ~10 s of imports, ~5 min over a 27-run grid (measured on 2 CPU cores).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from repro.constants import MINI_RESULTS_DIR, RUNS_DIR
 from repro.data.schema import RESULTS_COLUMNS, validate_results
 from repro.errors import SpecError
 from repro.evaluate.registry import merge_results, read_registry, write_atomic
@@ -39,13 +40,14 @@ from repro.launch.argv import TRAIN_MODULE, model_argument, to_argv
 from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, scenes, tasks
+from repro.mini.evaluation import evaluate_checkpoint
 from repro.mini.profiles import Profile, get_profile
 
 log = logging.getLogger(__name__)
 
 #: Where results are committed, and where heavy outputs go (git-ignored: runs/work/).
-RESULTS_ROOT = Path("runs/mini")
-WORK_ROOT = Path("runs/work/mini")
+RESULTS_ROOT = MINI_RESULTS_DIR
+WORK_ROOT = RUNS_DIR / "work" / "mini"
 
 
 @dataclass(frozen=True)
@@ -216,8 +218,6 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
     work_root : Path
         Datasets, task shards and run directories (checkpoints) go here; keep it git-ignored.
     """
-    from repro.mini.evaluation import evaluate_checkpoint
-
     import torch
 
     profile = get_profile(profile) if isinstance(profile, str) else profile

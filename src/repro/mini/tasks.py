@@ -34,8 +34,6 @@ TASK_SEEDS = {"mini_shape": 101, "mini_colour": 102, "mini_shape_colour": 103, "
 CLASSIFICATION_TASKS = ("mini_shape", "mini_colour", "mini_shape_colour", "mini_shape_sketch")
 RETRIEVAL_TASKS = ("mini_retrieval",)
 ALL_TASKS = CLASSIFICATION_TASKS + RETRIEVAL_TASKS
-#: The robustness set and the task it shifts (PAPER.md: ImageNet distribution-shift sets).
-ROBUSTNESS = {"mini_shape_sketch": "mini_shape"}
 
 _SHAPE_TEMPLATES = ("a {c}", "a photo of a {c}", "a {c} on a background", "{c} clipart", "a drawing of a {c}")
 _COLOUR_TEMPLATES = ("a {c} shape", "a photo of a {c} object", "something {c}", "{c} clipart")

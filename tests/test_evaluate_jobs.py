@@ -1,5 +1,6 @@
-"""`repro eval --spec paper --dry-run`: one SLURM array task per (checkpoint, dataset) for the
-paper's 32 models, every value quoted."""
+"""`repro eval --spec paper --dry-run`: one array task per (checkpoint, dataset) for the paper's 32
+models, every value quoted, through the executors of `repro train` (SLURM arrays by default; the
+local executor runs the tasks in turn; torchrun refuses arrays)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pandas as pd
 import pytest
 
 from repro.data import load_arch, load_models_info
-from repro.evaluate.cli import _parser, main, metadata_from_args
-from repro.evaluate.slurm import paper_checkpoints
+from repro.evaluate.cli import _metadata, _parser, main
+from repro.evaluate.jobs import paper_checkpoints
 
 
 def test_paper_checkpoint_metadata_agrees_with_info_and_arch():
@@ -57,7 +58,7 @@ def test_dry_run_writes_one_job_per_checkpoint_and_dataset(tmp_path, capsys):
     args = _parser().parse_args(words[2:])
     assert args.pretrained.startswith(str(weird)) and str(args.dataset_root) == str(tmp_path / "data; rm -rf x")
     first = jobs.iloc[0]
-    meta = metadata_from_args(args)
+    meta = _metadata(args)
     assert (meta.name, meta.arch, args.datasets) == (first["name"], first["arch"], first["dataset"])
     published = paper_checkpoints(weird)[0].checkpoint.metadata
     assert meta == published
@@ -66,3 +67,24 @@ def test_dry_run_writes_one_job_per_checkpoint_and_dataset(tmp_path, capsys):
 def test_spec_without_dry_run_is_refused(tmp_path, capsys):
     assert main(["eval", "--spec", "paper", "--out", str(tmp_path)]) == 1
     assert "--dry-run" in capsys.readouterr().err
+
+
+def test_the_local_executor_writes_the_same_jobs_and_a_script_that_runs_them(tmp_path, capsys):
+    out = tmp_path / "jobs"
+    argv = ["eval", "--spec", "paper", "--dry-run", "--executor", "local", "--datasets", "imagenet1k",
+            "--out", str(out), "--checkpoint-dir", str(tmp_path / "ckpt"), "--setup", "export X=1"]
+    assert main(argv) == 0
+    assert f"32 jobs (32 models x 1 datasets) to {out}; run {out}/download_checkpoints.sh, then {out}/run_all.sh" \
+        in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["download_checkpoints.sh", "jobs", "jobs.csv", "run_all.sh"]
+    jobs = pd.read_csv(out / "jobs.csv")
+    assert len(jobs) == 32 and set(jobs["dataset"]) == {"imagenet1k"}
+    script = (out / "jobs" / "job_00000.sh").read_text().splitlines()
+    assert script[2] == "export X=1" and shlex.split(script[3])[1:3] == ["repro", "eval"]
+    subprocess.run(["bash", "-n", str(out / "run_all.sh")], check=True)
+
+
+def test_torchrun_cannot_run_the_evaluation_array(tmp_path, capsys):
+    argv = ["eval", "--spec", "paper", "--dry-run", "--executor", "torchrun", "--out", str(tmp_path)]
+    assert main(argv) == 1
+    assert "repro eval: error: the torchrun executor starts distributed training runs" in capsys.readouterr().err

@@ -1,26 +1,25 @@
-"""Evaluation at scale: one SLURM array task per (checkpoint, dataset), each a ``repro eval`` call.
+"""Evaluation at scale: one task per (checkpoint, dataset), each a ``repro eval`` call, run as an
+array by an executor of :data:`repro.launch.executors.EXECUTORS` (SLURM arrays by default).
 
 The paper spec evaluates the 29 released scaling-law checkpoints (INFO ``url``) and the three
 OpenAI models over the suite's 38 datasets: 1,216 tasks, whose rows merge into one registry (the
 merge is locked and atomic, :mod:`repro.evaluate.registry`), and each task recomputes the
 aggregates its model has completed. On a cluster this regenerates ``zeroshot_results.csv``.
 
-``write_slurm_jobs`` writes, under ``out``:
+:func:`write_eval_jobs` writes, under ``out``:
 
 * ``jobs/job_NNNNN.sh``: one script per task, the full ``repro eval`` command, every value passed
-  through ``shlex.quote``;
-* ``eval_array_K.sbatch``: SLURM arrays of at most ``array_size`` tasks (SLURM's default
-  ``MaxArraySize`` is 1001), each task running its job script;
+  through ``shlex.quote`` (:meth:`repro.launch.executors.Executor.submit_array`);
+* what starts them, by executor: ``eval_array_K.sbatch`` (SLURM arrays of at most 1,000 tasks, SLURM's
+  default ``MaxArraySize`` being 1001) and ``submit.sh`` for ``slurm``; ``run_all.sh`` for ``local``;
 * ``jobs.csv``: the task table (index, checkpoint, dataset, script);
 * ``download_checkpoints.sh``: fetches the released checkpoints (run once where there is network)
-  and warms open_clip's cache for the OpenAI weights;
-* ``submit.sh``: submits the arrays.
+  and warms open_clip's cache for the OpenAI weights.
 """
 
 from __future__ import annotations
 
 import shlex
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,15 +28,16 @@ import pandas as pd
 
 from repro.data import load_models_info, load_results
 from repro.constants import OPENAI_UPSTREAM
-from repro.errors import SpecError
 from repro.evaluate.run import Checkpoint, ModelMetadata
 from repro.evaluate.suite import Suite
+from repro.launch.executors import ArrayResult, Executor, Task, get_executor
+from repro.launch.slurm import make_executable
 
 #: open_clip names of the OpenAI models: their weights need QuickGELU (open_clip's pretrained
 #: config for the ``openai`` tag says ``quick_gelu=True``).
 OPENAI_MODELS = {"ViT-B-32": "ViT-B-32-quickgelu", "ViT-B-16": "ViT-B-16-quickgelu", "ViT-L-14": "ViT-L-14-quickgelu"}
-#: SLURM's default MaxArraySize is 1001: arrays are split into chunks of at most this many tasks.
-ARRAY_SIZE = 1000
+#: Names the array's jobs (``repro-eval``) and scripts (``eval_array_K.sbatch``).
+ARRAY_NAME = "eval"
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,18 @@ class EvalJob:
     checkpoint: Checkpoint
     dataset: str
     script: Path
+
+
+@dataclass(frozen=True)
+class EvalJobs:
+    """What :func:`write_eval_jobs` wrote (and started)."""
+
+    jobs: list[EvalJob]       # the tasks, in array order
+    array: ArrayResult        # the executor's scripts, launcher (submit.sh, run_all.sh) and state
+
+    @property
+    def n_models(self) -> int:
+        return len({(j.checkpoint.metadata.name, j.checkpoint.metadata.arch) for j in self.jobs})
 
 
 def paper_checkpoints(checkpoint_dir: str | Path) -> list[PaperCheckpoint]:
@@ -100,12 +112,7 @@ def eval_command(checkpoint: Checkpoint, dataset: str, *, suite: str | Path, dat
     return argv + list(extra)
 
 
-def _write_executable(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP)
-
-
-def write_slurm_jobs(
+def write_eval_jobs(
     checkpoints: Sequence[Checkpoint],
     suite: Suite,
     out: str | Path,
@@ -113,14 +120,14 @@ def write_slurm_jobs(
     suite_path: str | Path,
     dataset_root: str | Path,
     results: str | Path,
+    executor: Executor | None = None,
     datasets: Sequence[str] | None = None,
     urls: dict[str, str] | None = None,
     output_dir: str | Path | None = None,
-    sbatch_options: dict[str, str] | None = None,
-    setup: str = "",
-    array_size: int = ARRAY_SIZE,
-) -> list[EvalJob]:
-    """Write one job script per (checkpoint, dataset) and the SLURM arrays that run them.
+    dry_run: bool = True,
+) -> EvalJobs:
+    """Write one job script per (checkpoint, dataset), what runs them as an array, and
+    ``download_checkpoints.sh``; start the array unless ``dry_run``.
 
     Parameters
     ----------
@@ -131,53 +138,26 @@ def write_slurm_jobs(
     out : str or Path
         Folder for the scripts (created).
     suite_path, dataset_root, results, output_dir
-        Passed to every ``repro eval`` (use absolute paths: jobs run from SLURM's working folder).
+        Passed to every ``repro eval`` (use absolute paths: jobs run from the scheduler's working folder).
+    executor : Executor, optional
+        Runs the array (default: ``slurm`` with default options); its options' ``slurm.setup``
+        lines run first in every job script and ``slurm.extra`` become ``#SBATCH`` directives.
     urls : dict, optional
         Checkpoint file -> download address, for ``download_checkpoints.sh``.
-    sbatch_options : dict, optional
-        ``#SBATCH --key=value`` lines (e.g. ``{"partition": "booster", "gres": "gpu:1",
-        "time": "02:00:00", "account": "..."}``); values are quoted.
-    setup : str
-        Shell lines run before each job's command (e.g. ``source .venv/bin/activate``), written as given.
-    array_size : int
-        Most tasks per array (SLURM's MaxArraySize).
-
-    Returns
-    -------
-    list of EvalJob
-        The tasks, in array order.
+    dry_run : bool
+        Write the scripts only (the checkpoints must be downloaded before the jobs run).
     """
-    if array_size < 1:
-        raise SpecError(f"array_size must be >= 1, got {array_size}")
     out = Path(out)
-    (out / "jobs").mkdir(parents=True, exist_ok=True)
-    (out / "logs").mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    executor = executor or get_executor("slurm")
     entries = suite.select(datasets)
-    jobs: list[EvalJob] = []
-    for checkpoint in checkpoints:
-        for entry in entries:
-            index = len(jobs)
-            script = out / "jobs" / f"job_{index:05d}.sh"
-            argv = eval_command(checkpoint, entry.name, suite=suite_path, dataset_root=dataset_root,
-                                results=results, output_dir=output_dir)
-            _write_executable(script, "#!/bin/bash\nset -euo pipefail\n" + (setup.rstrip() + "\n" if setup else "")
-                              + "exec " + shlex.join(argv) + "\n")
-            jobs.append(EvalJob(index, checkpoint, entry.name, script))
-    options = {"job-name": "repro-eval", "output": str(out / "logs" / "%A_%a.out"), **(sbatch_options or {})}
-    header = "".join(f"#SBATCH --{key}={shlex.quote(str(value))}\n" for key, value in options.items())
-    arrays = []
-    for k, start in enumerate(range(0, len(jobs), array_size)):
-        stop = min(len(jobs), start + array_size) - 1
-        path = out / f"eval_array_{k}.sbatch"
-        _write_executable(path, (
-            "#!/bin/bash\n" + header + f"#SBATCH --array=0-{stop - start}\n"
-            "set -euo pipefail\n"
-            f"index=$(( SLURM_ARRAY_TASK_ID + {start} ))\n"
-            f"exec bash {shlex.quote(str((out / 'jobs').resolve()))}/job_$(printf %05d \"$index\").sh\n"
-        ))
-        arrays.append(path)
-    _write_executable(out / "submit.sh", "#!/bin/bash\nset -euo pipefail\n"
-                      + "".join(f"sbatch {shlex.quote(str(p.resolve()))}\n" for p in arrays))
+    pairs = [(checkpoint, entry.name) for checkpoint in checkpoints for entry in entries]
+    tasks = [Task(tuple(eval_command(checkpoint, dataset, suite=suite_path, dataset_root=dataset_root,
+                                     results=results, output_dir=output_dir)))
+             for checkpoint, dataset in pairs]
+    array = executor.submit_array(tasks, out, name=ARRAY_NAME, dry_run=dry_run)
+    jobs = [EvalJob(index, checkpoint, dataset, script)
+            for index, ((checkpoint, dataset), script) in enumerate(zip(pairs, array.scripts))]
     download = ["#!/bin/bash", "set -euo pipefail"]
     for checkpoint in checkpoints:
         url = (urls or {}).get(checkpoint.pretrained)
@@ -189,8 +169,8 @@ def write_slurm_jobs(
             code = (f"import open_clip; open_clip.create_model({checkpoint.model!r}, "
                     f"pretrained={checkpoint.pretrained!r})")
             download.append(f"python -c {shlex.quote(code)}")
-    _write_executable(out / "download_checkpoints.sh", "\n".join(download) + "\n")
+    make_executable(out / "download_checkpoints.sh", "\n".join(download) + "\n")
     pd.DataFrame([{"index": j.index, "model": j.checkpoint.model, "pretrained": j.checkpoint.pretrained,
                    "name": j.checkpoint.metadata.name, "arch": j.checkpoint.metadata.arch, "dataset": j.dataset,
                    "script": str(j.script)} for j in jobs]).to_csv(out / "jobs.csv", index=False)
-    return jobs
+    return EvalJobs(jobs, array)
