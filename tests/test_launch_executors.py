@@ -75,7 +75,8 @@ def test_local_array_runs_every_task_in_turn_and_reports_the_failures(tmp_path):
     assert not list(tmp_path.rglob("PWNED"))
 
 
-def test_slurm_array_is_submitted_with_sbatch_with_the_given_directives(tmp_path, monkeypatch):
+def _stub_sbatch(tmp_path: Path, monkeypatch) -> Path:
+    """An ``sbatch`` on PATH that records its arguments and answers job id 4242; returns the record."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     calls = tmp_path / "calls.txt"
@@ -83,6 +84,22 @@ def test_slurm_array_is_submitted_with_sbatch_with_the_given_directives(tmp_path
     stub.write_text(f'#!/bin/bash\necho "$@" >> {shlex.quote(str(calls))}\necho "4242;cluster"\n')
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return calls
+
+
+def test_slurm_training_run_is_submitted_chain_times(tmp_path, monkeypatch):
+    calls = _stub_sbatch(tmp_path, monkeypatch)
+    spec = load_grid("paper")[0]
+    out = tmp_path / "out"
+    result = get_executor("slurm", LaunchOptions(chain=2, data_dir="/data")).launch(spec, out)
+    script = (out / f"{spec.run_dir_name}.sbatch").resolve()
+    assert result.state == "submitted" and result.job_id == "4242,4242"
+    assert calls.read_text() == f"--parsable {script}\n" * 2
+    assert "#SBATCH --dependency=singleton" in script.read_text()  # the second job resumes the first
+
+
+def test_slurm_array_is_submitted_with_sbatch_with_the_given_directives(tmp_path, monkeypatch):
+    calls = _stub_sbatch(tmp_path, monkeypatch)
     options = LaunchOptions(slurm=SlurmOptions(time="01:00:00", partition="booster", setup=("export REPRO_SETUP=1",),
                                                extra={"gres": "gpu:1"}))
     out = tmp_path / "jobs"

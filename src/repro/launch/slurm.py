@@ -112,17 +112,19 @@ def sbatch_script(spec: RunSpec, out_dir: str | Path, *, options: SlurmOptions =
     return "\n".join(lines) + "\n"
 
 
-def write_sbatch(spec: RunSpec, out_dir: str | Path, **kwargs) -> Path:
-    """Write the run's sbatch script into ``out_dir`` and return its path."""
+def write_sbatch(spec: RunSpec, out_dir: str | Path, *, options: SlurmOptions = SlurmOptions(),
+                 data_dir: str | Path | None = None, train_data: Mapping[str, str] | None = None) -> Path:
+    """Write the run's sbatch script (:func:`sbatch_script`) into ``out_dir`` and return its path."""
     path = script_path(spec, out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(sbatch_script(spec, out_dir, **kwargs))
+    path.write_text(sbatch_script(spec, out_dir, options=options, data_dir=data_dir, train_data=train_data))
     path.chmod(0o755)
     return path
 
 
 def submit_sbatch(spec: RunSpec, out_dir: str | Path, *, chain: int = 1, sbatch: str = "sbatch",
-                  **kwargs) -> RunResult:
+                  options: SlurmOptions = SlurmOptions(), data_dir: str | Path | None = None,
+                  train_data: Mapping[str, str] | None = None) -> RunResult:
     """Write the script and submit it ``chain`` times (continuations wait via singleton).
 
     A finished run is skipped. Returns ``submitted`` with the job id(s).
@@ -131,7 +133,7 @@ def submit_sbatch(spec: RunSpec, out_dir: str | Path, *, chain: int = 1, sbatch:
     if run_dir.state() == "finished":
         log.info("run %s: finished already, skipped", run_dir.name)
         return result_of(run_dir, "skipped")
-    path = write_sbatch(spec, out_dir, **kwargs)
+    path = write_sbatch(spec, out_dir, options=options, data_dir=data_dir, train_data=train_data)
     run_dir.prepare()
     job_ids = []
     for _ in range(chain):
