@@ -2,18 +2,22 @@
 
 One row per reproduced quantity, beside the paper's printed value.
 
-Each notebook builds its rows with :func:`compare` and saves them with :func:`save_rows` under
-its section name; the build gathers every section's rows into one CSV
-(``runs/paper/reproduction.csv`` for the paper profile, see :func:`report_path`) that the status
-page renders.
+Each notebook builds its rows with :func:`compare` (a printed value) or :func:`compare_name` (a
+printed name) and saves them with :func:`save_rows` under its section name; the build gathers every
+section's rows into one CSV (``runs/paper/reproduction.csv`` for the paper profile, see
+:func:`report_path`) that the status page renders.
 
-Status of a row (the paper prints values rounded to ``decimals`` places):
+Status of a row (the paper prints values rounded to ``decimals`` places; one unit is
+``10 ** -decimals``):
 
-* ``exact``: our value rounded to the paper's decimals equals the printed value;
-* ``within rounding``: off by at most one unit of the last printed digit;
-* ``differs, explained``: further off, and the row carries the explanation shown on the page;
-* ``differs``: further off with no explanation (a defect the status page flags);
-* ``reproduced``: no paper value to compare with.
+* ``exact``: our value is within half a unit of the printed value, so it rounds to it (a value
+  exactly half-way counts: the paper's rounding of ties is unknown);
+* ``within rounding``: more than half a unit off, at most one unit;
+* ``printed name``: the paper prints a name, not a measurement (the budget labels "3B", "13B",
+  "34B" of Tables 16-24 and 18); the row gives the actual value and leaves ``paper`` empty;
+* ``differs, explained``: more than one unit off, with the explanation its page wrote for this row;
+* ``differs``: more than one unit off and nobody explained why (a defect: the strict build fails);
+* ``reproduced``: no printed value to compare with (``paper`` is empty).
 """
 
 from __future__ import annotations
@@ -27,8 +31,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from repro.constants import RUNS_DIR
+
 REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section")
-STATUSES = ("exact", "within rounding", "differs, explained", "differs", "reproduced")
+STATUSES = ("exact", "within rounding", "printed name", "differs, explained", "differs", "reproduced")
+#: One sentence per status, for the status page.
+STATUS_MEANINGS = {
+    "exact": "Our value is within half a unit of the paper's last printed digit, so it rounds to the printed value.",
+    "within rounding": "Our value is more than half a unit but at most one unit of the last printed digit away.",
+    "printed name": "The paper prints a name here (a budget label such as 3B), not a measurement; the row gives "
+                    "the actual value and leaves the paper column empty.",
+    "differs, explained": "Our value is more than one unit away, and the row carries the reason found for this "
+                          "particular quantity.",
+    "differs": "Our value is more than one unit away and nobody has explained why: a defect, which fails the "
+               "strict build.",
+    "reproduced": "The paper prints no value for this quantity; the row records ours.",
+}
 REPORT_DIR_ENV = "REPRO_REPORT_DIR"
 
 
@@ -55,11 +73,30 @@ def compare(item: str, quantity: str, reproduced: float, paper: float | None = N
     reproduced : float
         Our value, in the paper's unit (percent where the paper prints percent).
     paper : float, optional
-        The printed value; None or NaN where the paper prints none.
+        The printed value; None or NaN where the paper prints none (the row is "reproduced").
     decimals : int, optional
-        Decimals the paper prints; required with ``paper``.
+        Decimals the paper prints (negative for tens, hundreds, ...); required with ``paper``.
     explanation : str
-        Why a difference beyond rounding is expected; shown on the page and the status page.
+        Why this row's difference beyond one unit is what it is, written for this row from what
+        was found; shown on the page and the status page. Without it such a row is "differs".
+
+    Notes
+    -----
+    With one unit ``u = 10 ** -decimals``: ``|reproduced - paper| <= u / 2`` is "exact" (the tie
+    included, since the paper's rounding of ties is unknown), ``<= u`` is "within rounding", beyond
+    is "differs, explained" or "differs". The bounds carry a 1e-9 relative slack for float noise
+    (0.1 + 0.2 against 0.3 is exact).
+
+    Examples
+    --------
+    >>> compare("t", "q", 2.5, 3, decimals=0).status
+    'exact'
+    >>> compare("t", "q", 2.51, 2.5, decimals=1).status
+    'exact'
+    >>> compare("t", "q", 2.6, 2.5, decimals=1).status
+    'within rounding'
+    >>> compare("t", "q", 2.61, 2.5, decimals=1).status
+    'differs'
     """
     reproduced = float(reproduced)
     if paper is None or (isinstance(paper, float) and math.isnan(paper)):
@@ -69,13 +106,28 @@ def compare(item: str, quantity: str, reproduced: float, paper: float | None = N
     paper = float(paper)
     difference = reproduced - paper
     unit = 10.0 ** -decimals
-    if round(reproduced, decimals) == round(paper, decimals):
+    slack = 1e-9 * max(unit, abs(paper), abs(reproduced))
+    if abs(difference) <= unit / 2 + slack:
         status = "exact"
-    elif abs(difference) <= unit * (1 + 1e-9):
+    elif abs(difference) <= unit + slack:
         status = "within rounding"
     else:
         status = "differs, explained" if explanation else "differs"
     return ReportRow(item, quantity, reproduced, paper, difference, status, explanation)
+
+
+def compare_name(item: str, quantity: str, reproduced: float, name: str) -> ReportRow:
+    """A row for a quantity the paper only names: ``name`` is the printed label (``"3B"``), and
+    ``reproduced`` the actual value. The row is "printed name" with ``paper`` left empty, so a
+    label is never compared with a measurement; the name is kept at the end of ``quantity``.
+
+    Examples
+    --------
+    >>> row = compare_name("table18", "samples_seen_billions ViT-B/32 LAION-400M", 2.56, "3B")
+    >>> row.status, row.paper, row.quantity
+    ('printed name', None, 'samples_seen_billions ViT-B/32 LAION-400M (printed as 3B)')
+    """
+    return ReportRow(item, f"{quantity} (printed as {name})", float(reproduced), None, None, "printed name")
 
 
 def rows_frame(rows: list[ReportRow], *, section: str = "") -> pd.DataFrame:
@@ -84,6 +136,11 @@ def rows_frame(rows: list[ReportRow], *, section: str = "") -> pd.DataFrame:
     if section:
         frame["section"] = section
     return frame
+
+
+def report_path(profile: str = "paper") -> Path:
+    """The gathered reproduction report of a profile: ``runs/<profile>/reproduction.csv``."""
+    return RUNS_DIR / profile / "reproduction.csv"
 
 
 def report_dir() -> Path:
@@ -108,6 +165,28 @@ def gather(folder: Path) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=list(REPORT_COLUMNS))
     return pd.concat(parts, ignore_index=True)[list(REPORT_COLUMNS)]
+
+
+def load_report(report_file: str | Path = "") -> pd.DataFrame:
+    """The gathered report of a build (``""``: the paper profile's, :func:`report_path`), with
+    empty explanations as ``""``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No report at that path (the book has not been built).
+    ValueError
+        The file lacks a column of :data:`REPORT_COLUMNS`.
+    """
+    path = Path(report_file) if report_file else report_path("paper")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no reproduction report; build the book (repro build) to write it")
+    rows = pd.read_csv(path)
+    missing = [c for c in REPORT_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ValueError(f"{path}: not a reproduction report, missing column(s) {missing}")
+    rows["explanation"] = rows["explanation"].fillna("")
+    return rows
 
 
 def plain(value):
