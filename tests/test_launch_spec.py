@@ -130,15 +130,3 @@ def test_grid_errors_name_file_run_and_key(tmp_path):
 def test_train_data_without_data_dir_is_an_error(specs, tmp_path):
     with pytest.raises(SpecError, match="--data-dir DIR, or --train-data LAION-80M=PATTERN"):
         train_command(specs[0], RunDir.for_spec(specs[0], tmp_path))
-
-
-def test_paper_grid_glue_values_total_table18(specs):
-    from repro.launch import paper_grid
-
-    runs = paper_grid.resources_table(specs)
-    rows = paper_grid.resources_report_rows(runs)
-    values = paper_grid.glue_values(runs, rows)
-    assert values["n_runs"] == 29.0 and values["n_rows"] == 3 * 29
-    assert 0 < values["n_exact"] <= values["n_rows"]
-    assert values["paper_total_gpu_hours"] == float(runs["paper_gpu_hours"].sum()) > 0
-    assert all(type(v) is float for v in values.values())
