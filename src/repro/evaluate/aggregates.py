@@ -4,7 +4,7 @@ components as the paper did, and checked on the published table.
 An aggregate row has, in each classification metric column (acc1, acc5, mean_per_class_recall),
 the mean of that column over its components, skipping NaN the way pandas does: acc5 is NaN for
 sets with fewer than five classes (KITTI, PCAM, RenderedSST2), and those sets simply drop out of
-the acc5 mean (PAPER.md, "Evaluation protocol").
+the acc5 mean (the paper's evaluation protocol, Sec. 3 and Table 26).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from repro.evaluate.suite import Suite, SuiteAggregate, load_suite
 AGGREGATE_METRICS = ("acc1", "acc5", "mean_per_class_recall")
 #: Columns that describe the model, copied from its component rows.
 MODEL_COLUMNS = ("arch", "samples_seen", "gmacs_total", "gmacs", "upstream_dataset", "samples_seen_pretty", "name")
-#: The aggregate check's tolerance on the published table (issue 6: "to 1e-6").
+#: The aggregate check's tolerance on the published table: floating-point rounding, nothing more.
 CHECK_TOLERANCE = 1e-6
 
 
@@ -92,29 +92,6 @@ class AggregateCheck:
         """Whether every model's recomputed ``aggregate`` equals the published value within ``tolerance``."""
         return self.max_abs_difference[aggregate] <= tolerance
 
-    def glue_values(self) -> dict[str, float]:
-        """Plain values for the prose of the evaluation page (``repro.report_all``).
-
-        Returns
-        -------
-        dict
-            ``agg_max_<aggregate>`` (``+`` spelt ``_plus``, e.g. ``agg_max_vtab_plus``) -> largest
-            absolute difference, and ``agg_models`` -> number of models compared.
-        """
-        values = {f"agg_max_{name.replace('+', '_plus')}": float(worst)
-                  for name, worst in self.max_abs_difference.items()}
-        values["agg_models"] = float(self.n_models)
-        return values
-
-    def summary(self, tolerance: float = CHECK_TOLERANCE) -> pd.DataFrame:
-        """One row per aggregate: components' count is implicit; models compared, largest
-        absolute difference over models and metrics, and whether it is within ``tolerance``."""
-        return pd.DataFrame([
-            {"aggregate": name, "models": self.n_models, "max |recomputed - published|": worst,
-             f"within {tolerance:g}": worst <= tolerance}
-            for name, worst in self.max_abs_difference.items()
-        ])
-
 
 def check_published_aggregates(rows: pd.DataFrame, suite: Suite | None = None) -> AggregateCheck:
     """Recompute each aggregate from its components and compare with the aggregate rows of
@@ -173,20 +150,3 @@ def vtab_alternatives(rows: pd.DataFrame, suite: Suite | None = None) -> pd.Data
                     "min_difference_points": float(difference.min()), "max_difference_points": float(difference.max()),
                     "max_abs_difference": float((values - published).abs().max())})
     return pd.DataFrame(out)
-
-
-def aggregate_report_rows(rows: pd.DataFrame, suite: Suite | None = None) -> list:
-    """Reproduction-report rows (``repro.report``) of the aggregate check: for each aggregate,
-    the largest absolute difference between recomputed and published values over all models and
-    metrics, in points (the published table is the comparison; 0 means reproduced exactly)."""
-    from repro import report
-
-    check = check_published_aggregates(rows, suite)
-    out = []
-    for name, worst in check.max_abs_difference.items():
-        out.append(report.compare(
-            "evaluation", f"max |recomputed - published| {name} over {check.n_models} models (points)",
-            100.0 * worst, 0.0, decimals=4,
-            explanation="" if worst <= CHECK_TOLERANCE else f"{name} does not reproduce from its components",
-        ))
-    return out
