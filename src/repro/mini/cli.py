@@ -28,6 +28,8 @@ def parser() -> argparse.ArgumentParser:
                    help="results.csv, provenance.json and loss_curves.csv go to RESULTS_ROOT/PROFILE/")
     p.add_argument("--work-root", type=Path, default=WORK_ROOT,
                    help="datasets, task shards and checkpoints (keep it git-ignored)")
+    p.add_argument("--force-dirty", action="store_true",
+                   help="write committed results even from a working tree with uncommitted changes (recorded as forced)")
     return p
 
 
@@ -38,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = argv[1:]
     args = parser().parse_args(argv)
     try:
-        result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root)
+        result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root,
+                           force_dirty=args.force_dirty)
         print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
               f"skipped in {result.wall_s:.0f} s -> {result.results_path}")
         print(summary_table(result.rows).to_string(index=False))

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from repro.constants import MINI_RESULTS_DIR, RUNS_DIR
+from repro.data.provenance import require_clean
 from repro.data.schema import RESULTS_COLUMNS, validate_results
 from repro.errors import SpecError
 from repro.evaluate.registry import merge_results, read_registry, write_atomic
@@ -206,7 +207,7 @@ class StudyResult:
 
 
 def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
-              work_root: Path = WORK_ROOT) -> StudyResult:
+              work_root: Path = WORK_ROOT, force_dirty: bool = False) -> StudyResult:
     """Train, evaluate and record the whole grid of one profile (idempotent).
 
     Parameters
@@ -217,6 +218,14 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         ``results.csv``, ``provenance.json`` and ``loss_curves.csv`` go to ``results_root/<profile>/``.
     work_root : Path
         Datasets, task shards and run directories (checkpoints) go here; keep it git-ignored.
+    force_dirty : bool
+        Write results that would be committed (inside the checkout) even from a working tree with
+        uncommitted changes; ``provenance.json`` then records ``"forced": true``.
+
+    Raises
+    ------
+    repro.data.provenance.DirtyTreeError
+        The results would be committed and the tree has uncommitted changes (without ``force_dirty``).
     """
     import torch
 
@@ -224,8 +233,10 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
     if profile.device == "cpu":
         torch.set_num_threads(profile.threads)
     start = time.monotonic()
-    version = code_version()  # the code that trains this call's runs (read before it can change)
     out = Path(results_root) / profile.name
+    # the code that trains this call's runs (read before it can change); refused from a dirty tree
+    source = require_clean(out, force=force_dirty)
+    version = source["code_version"]
     out.mkdir(parents=True, exist_ok=True)
     work = Path(work_root)
     registry = results_path(profile, root=results_root)
@@ -285,7 +296,7 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         fresh.to_csv(curve_file, index=False)
     wall_s = time.monotonic() - start
     provenance.update(
-        profile=asdict(profile), scenes_version=scenes.SCENES_VERSION, seed=profile.seed, code_version=version,
+        profile=asdict(profile), scenes_version=scenes.SCENES_VERSION, seed=profile.seed, **source,
         versions=_versions(),
         machine=platform.platform(), train_seed=datasets.TRAIN_SEED + profile.seed, task_seeds=tasks.TASK_SEEDS,
         gmacs_per_sample={m: models.gmacs_per_sample(m) for m in profile.models},
