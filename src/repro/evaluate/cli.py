@@ -1,5 +1,5 @@
 """``repro eval``: evaluate a checkpoint with CLIP_benchmark into a results registry, or write the
-evaluation jobs of the paper spec as an array of an executor (:data:`repro.launch.executors.EXECUTORS`).
+evaluation jobs of the paper spec as an array run by an executor of ``repro train`` (slurm, local, submitit).
 
 Examples::
 
