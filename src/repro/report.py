@@ -33,7 +33,8 @@ import pandas as pd
 
 from repro.constants import RUNS_DIR
 
-REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section")
+REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section",
+                  "decimals")
 STATUSES = ("exact", "within rounding", "printed name", "differs, explained", "differs", "reproduced")
 #: One sentence per status, for the status page.
 STATUS_MEANINGS = {
@@ -60,6 +61,7 @@ class ReportRow:
     status: str
     explanation: str = ""
     section: str = ""
+    decimals: int | None = None  # the paper's printed decimals (negative: tens, hundreds); None without a value
 
 
 def compare(item: str, quantity: str, reproduced: float, paper: float | None = None, *, decimals: int | None = None,
@@ -113,7 +115,7 @@ def compare(item: str, quantity: str, reproduced: float, paper: float | None = N
         status = "within rounding"
     else:
         status = "differs, explained" if explanation else "differs"
-    return ReportRow(item, quantity, reproduced, paper, difference, status, explanation)
+    return ReportRow(item, quantity, reproduced, paper, difference, status, explanation, decimals=int(decimals))
 
 
 def compare_name(item: str, quantity: str, reproduced: float, name: str) -> ReportRow:
@@ -133,6 +135,7 @@ def compare_name(item: str, quantity: str, reproduced: float, name: str) -> Repo
 def rows_frame(rows: list[ReportRow], *, section: str = "") -> pd.DataFrame:
     """Report rows as a table (for display in a notebook)."""
     frame = pd.DataFrame([asdict(r) for r in rows], columns=list(REPORT_COLUMNS))
+    frame["decimals"] = frame["decimals"].astype("Int64")  # written as 2, not 2.0; empty where None
     if section:
         frame["section"] = section
     return frame
@@ -164,7 +167,8 @@ def gather(folder: Path) -> pd.DataFrame:
     parts = [pd.read_csv(p) for p in sorted(Path(folder).glob("*.csv"))]
     if not parts:
         return pd.DataFrame(columns=list(REPORT_COLUMNS))
-    return pd.concat(parts, ignore_index=True)[list(REPORT_COLUMNS)]
+    # reindex: a section saved before a column was added gets it empty
+    return pd.concat(parts, ignore_index=True).reindex(columns=list(REPORT_COLUMNS))
 
 
 def load_report(report_file: str | Path = "") -> pd.DataFrame:
@@ -181,7 +185,7 @@ def load_report(report_file: str | Path = "") -> pd.DataFrame:
     path = Path(report_file) if report_file else report_path("paper")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no reproduction report; build the book (repro build) to write it")
-    rows = pd.read_csv(path)
+    rows = pd.read_csv(path, dtype={"explanation": "object"})
     missing = [c for c in REPORT_COLUMNS if c not in rows.columns]
     if missing:
         raise ValueError(f"{path}: not a reproduction report, missing column(s) {missing}")
