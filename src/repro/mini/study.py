@@ -24,7 +24,6 @@ import json
 import logging
 import platform
 import re
-import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -169,15 +168,6 @@ def loss_curve(log_file: Path) -> pd.DataFrame:
     """(samples, loss) at every logged step of one run's ``out.log``."""
     points = [(int(m[1]), float(m[3])) for m in _LOSS_LINE.finditer(Path(log_file).read_text())]
     return pd.DataFrame(points, columns=["samples", "contrastive_loss"]).drop_duplicates("samples")
-
-
-def code_version() -> str:
-    """``git describe --always --dirty`` of the working tree, or ``unknown`` outside git."""
-    try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return out.stdout.strip()
 
 
 def _versions() -> dict[str, str]:
