@@ -1,0 +1,63 @@
+"""The conventions of a paper book: the citation file, the workflow that publishes the site, the
+launch buttons and the environment Binder builds from."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO
+
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    assert found, f"{name} is not installed: pip install -e '.[test]'"
+    return found
+
+
+def test_citation_file_is_valid_and_cites_the_paper():
+    done = subprocess.run([_tool("cffconvert"), "--validate", "-i", str(REPO / "CITATION.cff")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    paper = citation["preferred-citation"]
+    assert paper["title"] == "Reproducible scaling laws for contrastive language-image learning"
+    assert paper["year"] == 2023 and paper["authors"][0]["family-names"] == "Cherti"
+
+
+def test_citation_validator_rejects_a_broken_file(tmp_path):
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text((REPO / "CITATION.cff").read_text().replace("cff-version: 1.2.0", "cff-version: 1.2.0\nyear: x"))
+    done = subprocess.run([_tool("cffconvert"), "--validate", "-i", str(broken)], capture_output=True, text=True)
+    assert done.returncode != 0
+
+
+def test_workflow_passes_actionlint_and_publishes_the_strict_build():
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    done = subprocess.run([_tool("actionlint"), *map(str, workflows)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = (REPO / ".github" / "workflows" / "book.yml").read_text()
+    assert "--require-hashes -r requirements.lock.txt" in text and "repro build --profile paper --strict" in text
+    assert "actions/deploy-pages" in text and "book/_build/html" in text
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ nope.x }}\n")
+    assert subprocess.run([_tool("actionlint"), str(broken)], capture_output=True).returncode != 0
+
+
+def test_launch_buttons_and_the_binder_environment():
+    config = yaml.safe_load((REPO / "book" / "_config.yml").read_text())
+    assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert config["repository"]["path_to_book"] == "book" and config["repository"]["url"].startswith("https://github.com/")
+    binder = REPO / "binder"
+    assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
+    post_build = (binder / "postBuild").read_text()
+    assert "--require-hashes -r requirements.lock.txt" in post_build and "repro build --execute-only" in post_build
+    assert (binder / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
