@@ -4,7 +4,7 @@ the reproduction report, and a second build that re-executes nothing."""
 import pandas as pd
 
 from repro.book import build as book_build
-from repro.book.items import ITEMS, item_status
+from repro.chapters.index import ITEMS, item_status
 from repro.book.sections import sections
 
 
@@ -35,3 +35,11 @@ def test_report_rows_and_item_table(built_book):
     table = item_status(rows)
     assert len(table) == len(ITEMS)
     assert table.set_index("item").loc["fig1a", "status"] == "exact"
+
+
+def test_pages_offer_their_notebook_and_a_binder_launch(built_book):
+    page = (built_book.html / "executed" / "fig1.html").read_text()
+    assert "_sources/executed/fig1.ipynb" in page, "the page's source downloadable as a notebook"
+    assert "mybinder.org/v2/gh/" in page and "book/executed/fig1.ipynb" in page
+    environment = (built_book.html / "executed" / "environment.html").read_text()
+    assert "Environment of this build" in environment and "requirements.lock.txt" in environment

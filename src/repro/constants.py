@@ -6,6 +6,7 @@ This is the bottom layer of the library with :mod:`repro.errors`: it imports not
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 #: The repository root (``src/repro/constants.py`` -> two levels up from the package).
@@ -14,6 +15,23 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNS_DIR = REPO_ROOT / "runs"
 #: The miniature study's committed results, one folder per profile.
 MINI_RESULTS_DIR = RUNS_DIR / "mini"
+#: Environment variable naming another book folder (the build sets it for every notebook it executes).
+BOOK_DIR_ENV = "REPRO_BOOK_DIR"
+
+
+def book_dir() -> Path:
+    """The book folder: ``REPRO_BOOK_DIR`` when set and non-empty, else ``<repo>/book``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder has no ``_config.yml``.
+    """
+    value = os.environ.get(BOOK_DIR_ENV, "").strip()
+    path = Path(value) if value else REPO_ROOT / "book"
+    if not (path / "_config.yml").is_file():
+        raise FileNotFoundError(f"{path}: not a book folder (no _config.yml); set {BOOK_DIR_ENV} to the book folder")
+    return path
 
 #: Number of equal-width compute bins of the frontier fit (Sec. 4 and the authors' ``binned_line_fit``).
 N_BINS = 5

@@ -1,5 +1,5 @@
 """The book's sections: one jupytext MyST notebook source per section, its parameters, and the
-parameter profiles (DESIGN.md, "The book pipeline").
+parameter profiles.
 
 Layout::
 
@@ -11,34 +11,24 @@ Layout::
 from __future__ import annotations
 
 import ast
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import yaml
 
-from repro.constants import REPO_ROOT
+from repro.constants import BOOK_DIR_ENV, REPO_ROOT, book_dir
+from repro.book.parameters import check_types, current_names
 from repro.errors import UnknownSectionError
 
-BOOK_DIR_ENV = "REPRO_BOOK_DIR"
 #: sections that summarise the others: executed after every other section, from the gathered report
-SUMMARY_SECTIONS = ("status", "index")
+SUMMARY_SECTIONS = ("status", "environment", "index")
 PROFILES = ("paper", "smoke")
 
 
 def repo_root() -> Path:
     """The checkout this package runs from."""
     return REPO_ROOT
-
-
-def book_dir() -> Path:
-    """The book folder: ``REPRO_BOOK_DIR`` or ``<repo>/book``."""
-    value = os.environ.get(BOOK_DIR_ENV, "").strip()
-    path = Path(value) if value else repo_root() / "book"
-    if not (path / "_config.yml").is_file():
-        raise FileNotFoundError(f"{path}: not a book folder (no _config.yml); set {BOOK_DIR_ENV} to the book folder")
-    return path
 
 
 @dataclass(frozen=True)
@@ -79,13 +69,19 @@ class Section:
                 values[node.targets[0].id] = ast.literal_eval(node.value)
         return values
 
-    def check_parameters(self, params: dict[str, object]) -> None:
+    def check_parameters(self, params: dict[str, object]) -> dict[str, object]:
+        """``params`` checked against the parameters cell before any kernel starts: every name known
+        (renamed ones are accepted under their old name, see :data:`repro.book.parameters.RENAMED_PARAMETERS`),
+        every value of its default's type. Returns them under their current names."""
+        params = current_names(self.name, params, self.parameters)
         unknown = sorted(set(params) - set(self.parameters))
         if unknown:
             raise UnknownSectionError(
                 f"section '{self.name}' has no parameter {', '.join(repr(u) for u in unknown)}; "
                 f"its parameters: {', '.join(f'{k}={v!r}' for k, v in self.parameters.items())}"
             )
+        check_types(self.name, params, self.parameters)
+        return params
 
 
 def sections(book: Path | None = None) -> list[Section]:
@@ -117,5 +113,5 @@ def profile_overrides(profile: str, book: Path | None = None) -> dict[str, dict[
     for name, params in data.items():
         if name not in known:
             raise UnknownSectionError(f"{path}: unknown section '{name}'; sections: {', '.join(known)}")
-        known[name].check_parameters(params or {})
+        data[name] = known[name].check_parameters(params or {})
     return {k: dict(v or {}) for k, v in data.items()}

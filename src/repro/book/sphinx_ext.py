@@ -1,6 +1,7 @@
 """Sphinx extension named in ``book/_config.yml``: makes a plain ``jupyter-book build book/``
 execute what is missing or stale with papermill first (profile from ``REPRO_PROFILE``, default
-``paper``), and ships plotly.js with the site so interactive figures work offline."""
+``paper``; ``REPRO_JOBS`` notebooks at once, default the number of cores), and ships plotly.js
+with the site so interactive figures work offline."""
 
 from __future__ import annotations
 
@@ -10,15 +11,27 @@ import shutil
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
+from sphinx.util import logging as sphinx_logging
 
 from repro.book.build import PROFILE_ENV, prepare
 from repro.errors import ReproError
 from repro.figures.plotly_html import plotly_js_path
+from repro.report import load_report
 
 log = logging.getLogger(__name__)
 
 
+def _published_repository(config) -> None:
+    """On GitHub Actions, the launch buttons (Binder) open the repository the site is built from
+    (``GITHUB_REPOSITORY``), whatever ``repository.url`` of ``_config.yml`` says."""
+    repository = os.environ.get("GITHUB_REPOSITORY", "").strip()
+    if repository and isinstance(config.html_theme_options, dict):
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        config.html_theme_options["repository_url"] = f"{server}/{repository}"
+
+
 def _prepare(app, config) -> None:
+    _published_repository(config)
     profile = os.environ.get(PROFILE_ENV, "").strip() or "paper"
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     book = Path(app.srcdir)
@@ -28,6 +41,12 @@ def _prepare(app, config) -> None:
         raise ExtensionError(str(err)) from err
     log.info("repro: profile '%s': executed %d section(s) %s, reused %d, in %.1f s; report: %s", profile,
              len(done.executed), done.executed, len(done.executions) - len(done.executed), done.seconds, done.report)
+    # an unexplained difference is a Sphinx warning: the strict build (-W) fails on it
+    rows = load_report(done.report)
+    for row in rows[rows["status"] == "differs"].itertuples(index=False):
+        sphinx_logging.getLogger(__name__).warning(
+            f"reproduction report: {row.section}: {row.item} {row.quantity} = {row.reproduced:.6g} is more than one "
+            f"unit from the paper's {row.paper:.6g}, and no explanation was written for it")
     _ship_javascript(book / "_vendor", config)
 
 

@@ -1,36 +1,32 @@
-"""Tables of the status page, from the gathered reproduction report."""
+"""The status page (``book/notebooks/status.md``): the gathered reproduction report, its rows per
+status with the meaning of each status, the rows beyond rounding with their explanations, and
+every row."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from repro.report import REPORT_COLUMNS, STATUSES
+from repro.report import STATUS_MEANINGS, STATUSES, load_report
 
-
-def load_report(report_file: str | Path = "") -> pd.DataFrame:
-    """The gathered report (``""``: ``runs/paper/reproduction.csv``)."""
-    from repro.book.build import report_file as default_report
-
-    path = Path(report_file) if report_file else default_report("paper")
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no reproduction report; build the book (repro build) to write it")
-    rows = pd.read_csv(path)
-    missing = [c for c in REPORT_COLUMNS if c not in rows.columns]
-    if missing:
-        raise ValueError(f"{path}: not a reproduction report, missing column(s) {missing}")
-    rows["explanation"] = rows["explanation"].fillna("")
-    return rows
+__all__ = ["differences", "full_table", "glue_values", "load_report", "status_counts"]
 
 
 def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows per status, overall and among those with a paper value."""
+    """Rows per status, overall and among those with a paper value, with the status's meaning in
+    one sentence (:data:`repro.report.STATUS_MEANINGS`)."""
     with_paper = rows[rows["paper"].notna()]
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "rows": rows["status"].value_counts().reindex(STATUSES, fill_value=0),
         "with a paper value": with_paper["status"].value_counts().reindex(STATUSES, fill_value=0),
+        "meaning": pd.Series(STATUS_MEANINGS).reindex(STATUSES),
     })
+    table.index.name = "status"
+    return table
+
+
+def glue_values(rows: pd.DataFrame) -> dict[str, int]:
+    """Plain values for the status page: ``n_rows`` and ``n_with_paper`` (rows with a printed value)."""
+    return {"n_rows": int(len(rows)), "n_with_paper": int(rows["paper"].notna().sum())}
 
 
 def differences(rows: pd.DataFrame) -> pd.DataFrame:

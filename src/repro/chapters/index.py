@@ -1,5 +1,10 @@
-"""Every item of the paper (PAPER.md, "Items"), where the book shows it, and how it is reproduced.
-The front page's status table is generated from this list and the reproduction report."""
+"""The front page (``book/notebooks/index.md``): every item of the paper (its figures, tables and
+the claims of Sec. 4), where the book shows it and how it is reproduced, and one row per chapter of
+the book's table of contents with its report rows by status.
+
+The item table is generated from :data:`ITEMS` and the reproduction report; the chapter table
+from ``_toc.yml`` and the report, so a new chapter appears on the front page without a code edit.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from repro.book.sections import book_dir
+from repro.constants import book_dir
+from IPython.display import Markdown
+
+from repro.report import STATUSES, load_report
 
 #: route -> status shown when the item has no report rows with paper values
 ROUTE_STATUS = {
@@ -19,14 +28,15 @@ ROUTE_STATUS = {
     "run": "needs a run",
 }
 #: worst first: an item's status is the worst of its rows
-STATUS_ORDER = ("missing", "differs", "differs, explained", "within rounding", "exact", "reproduced")
+STATUS_ORDER = ("missing", "differs", "differs, explained", "within rounding", "exact", "printed name", "reproduced")
 
 
 @dataclass(frozen=True)
 class Item:
     label: str    # the anchor label in the book, also the report's ``item``
     title: str
-    data: str     # ZS, INFO, ARCH, LC, LP, REP, none (PAPER.md's sources)
+    data: str     # the published source: ZS (zero-shot results), INFO (run table), ARCH (architectures),
+                  # LC (learning curves), LP (linear probes), REP (the paper's printed numbers), none
     route: str    # recompute | reported | explain | run
 
 
@@ -119,3 +129,64 @@ def status_markdown(table: pd.DataFrame) -> str:
         link = f"[{r.title}](#{r.item})" if r.section else r.title
         lines.append(f"| {link} | {r.status} | {r.compared} | {r.exact} | {r.within_rounding} | {r.differs_explained} |")
     return "\n".join(lines)
+
+
+_TITLE = re.compile(r"^# (.+)$", re.MULTILINE)
+
+
+def toc_chapters(book: Path | None = None) -> list[str]:
+    """The sections of the book's table of contents (``_toc.yml``), in reading order, the root
+    first: ``executed/<section>`` -> ``<section>``."""
+    book = book or book_dir()
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return [Path(f).name for f in files]
+
+
+def chapter_status(report: pd.DataFrame, book: Path | None = None) -> pd.DataFrame:
+    """One row per chapter of the table of contents after the front page: its title (the first
+    heading of its notebook) and the number of its report rows in each status
+    (:data:`repro.report.STATUSES`)."""
+    book = book or book_dir()
+    records = []
+    for section in toc_chapters(book)[1:]:
+        source = book / "notebooks" / f"{section}.md"
+        found = _TITLE.search(source.read_text()) if source.is_file() else None
+        rows = report[report["section"] == section] if len(report) else report
+        counts = rows["status"].value_counts() if len(rows) else pd.Series(dtype=int)
+        records.append({"section": section, "title": found.group(1).strip() if found else section,
+                        "rows": int(len(rows)), **{status: int(counts.get(status, 0)) for status in STATUSES}})
+    return pd.DataFrame(records)
+
+
+def chapters_markdown(table: pd.DataFrame) -> str:
+    """The chapter table as MyST markdown, each title linking to its page."""
+    header = "| chapter | report rows | " + " | ".join(STATUSES) + " |"
+    lines = [header, "|---|" + "---:|" * (1 + len(STATUSES))]
+    for r in table.to_dict("records"):
+        counts = " | ".join(str(r[status]) for status in STATUSES)
+        lines.append(f"| [{r['title']}]({r['section']}.ipynb) | {r['rows']} | {counts} |")
+    return "\n".join(lines)
+
+
+def items_display(table: pd.DataFrame) -> Markdown:
+    """:func:`status_markdown` of the item table, for display on the page."""
+    return Markdown(status_markdown(table))
+
+
+def chapters_display(table: pd.DataFrame) -> Markdown:
+    """:func:`chapters_markdown` of the chapter table, for display on the page."""
+    return Markdown(chapters_markdown(table))
+
+
+def glue_values(rows: pd.DataFrame, items: pd.DataFrame) -> dict[str, int]:
+    """Plain values for the front page: ``n_items``, ``n_compared`` (rows with a printed value),
+    ``n_missing`` (items without a place in the book)."""
+    return {"n_items": int(len(items)), "n_compared": int(rows["paper"].notna().sum()),
+            "n_missing": int((items["status"] == "missing").sum())}
+
+
+__all__ = ["ITEMS", "Item", "anchors", "chapter_status", "chapters_display", "chapters_markdown", "glue_values",
+           "item_status", "items_display", "load_report", "status_markdown", "toc_chapters"]
