@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-
-from repro.constants import book_dir
 from IPython.display import Markdown
 
+from repro.constants import book_dir
 from repro.report import STATUSES, load_report
 
 #: route -> status shown when the item has no report rows with paper values
