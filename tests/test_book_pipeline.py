@@ -8,6 +8,7 @@ import pytest
 from repro.book import build as book_build
 from repro.book.cli import main as book_main
 from repro.book.execute import execute_if_stale, execute_notebook
+from repro.book.parameters import RENAMED_PARAMETERS, parse_value
 from repro.book.sections import get_section, profile_overrides, sections
 from repro.errors import NotebookExecutionError, UnknownSectionError
 
@@ -145,3 +146,67 @@ def test_toc_lists_every_section_and_only_sections():
     files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     assert len(files) == len(set(files)), "a chapter is listed twice"
     assert sorted(f.removeprefix("executed/") for f in files) == sorted(s.name for s in sections())
+
+
+def test_a_value_of_the_wrong_type_fails_before_any_kernel_starts(tiny_book, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REPRO_BOOK_DIR", str(tiny_book))
+    out = tmp_path / "rerun"
+    assert book_main(["run", "good", "-p", "n", "abc", "--out", str(out)]) == 1
+    assert "'n' expects int (default 3), got str 'abc'" in capsys.readouterr().err
+    assert not out.exists(), "nothing was executed"
+    with pytest.raises(UnknownSectionError, match="expects int"):
+        get_section("good", tiny_book).check_parameters({"n": 2.5})
+    (tiny_book / "profiles" / "smoke.yml").write_text("good: {n: many}\n")
+    with pytest.raises(UnknownSectionError, match="'n' expects int"):
+        profile_overrides("smoke", tiny_book)
+
+
+def test_text_parameters_keep_the_text_and_floats_accept_ints():
+    assert parse_value("2017", "") == "2017" and parse_value("7", 5) == 7 and parse_value("[1, 2]", []) == [1, 2]
+    fig1 = get_section("fig1")
+    assert fig1.check_parameters({"target": parse_value("2017", fig1.parameters["target"])}) == {"target": "2017"}
+    with pytest.raises(UnknownSectionError, match="'n_bins' expects int \\(default 5\\), got str 'abc'"):
+        fig1.check_parameters({"n_bins": parse_value("abc", 5)})
+
+
+def test_renamed_parameter_keeps_working_with_a_deprecation_message(caplog):
+    fig1 = get_section("fig1")
+    assert "n_bins" in fig1.parameters and "nbins" not in fig1.parameters
+    assert RENAMED_PARAMETERS["fig1"] == {"nbins": "n_bins"}
+    with caplog.at_level("WARNING"):
+        assert fig1.check_parameters({"nbins": 7}) == {"n_bins": 7}
+    assert "'nbins' of section 'fig1' is deprecated, renamed 'n_bins'" in caplog.text
+    with pytest.raises(UnknownSectionError, match="both 'nbins'"):
+        fig1.check_parameters({"nbins": 7, "n_bins": 6})
+
+
+def test_independent_notebooks_execute_at_once(tiny_book, monkeypatch, tmp_path):
+    """Two notebooks that each wait for the other's flag file: they only finish when run together."""
+    (tiny_book / "notebooks" / "bad.md").unlink()
+    for me, other in (("ping", "pong"), ("pong", "ping")):
+        (tiny_book / "notebooks" / f"{me}.md").write_text(_notebook(f"""
+            ```{{code-cell}} ipython3
+            :tags: [parameters]
+            folder = "{tmp_path}"
+            ```
+
+            ```{{code-cell}} ipython3
+            import pathlib, time
+            pathlib.Path(folder, "{me}").touch()
+            deadline = time.monotonic() + 90
+            while not pathlib.Path(folder, "{other}").exists():
+                assert time.monotonic() < deadline, "the other notebook never started"
+                time.sleep(0.2)
+            ```
+            """))
+    monkeypatch.setattr(book_build, "report_file", lambda profile: tmp_path / profile / "reproduction.csv")
+    done = book_build.prepare("paper", book=tiny_book, jobs=3)
+    assert sorted(done.executed) == ["good", "ping", "pong"]
+    assert [e.section for e in done.executions] == ["good", "ping", "pong"], "in section order"
+    assert book_build.default_jobs() >= 1
+
+
+def test_no_tcp_warning_in_a_run(tiny_book, tmp_path, capfd):
+    execute_notebook(get_section("good", tiny_book), {}, tmp_path / "good.ipynb", report_dir=tmp_path / "report")
+    captured = capfd.readouterr()
+    assert "running over TCP" not in captured.out + captured.err

@@ -10,25 +10,25 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
+import pandas as pd
 
-from repro.book.build import build, gather_report, prepare
+from repro.book.build import build, default_jobs, gather_report, prepare
 from repro.book.execute import execute_notebook, extract_figures
-from repro.book.sections import get_section, repo_root, sections
+from repro.book.parameters import RENAMED_PARAMETERS, parse_value
+from repro.book.sections import Section, book_dir, get_section, repo_root, sections
 from repro.errors import ReproError
 
 log = logging.getLogger(__name__)
 
 
-def _parse_params(pairs: list[list[str]] | None) -> dict[str, object]:
-    """``-p NAME VALUE`` pairs; values are read as YAML (``7`` -> int, ``[1, 2]`` -> list, text -> str)."""
-    params = {}
-    for name, value in pairs or []:
-        try:
-            params[name] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            params[name] = value
-    return params
+def _parse_params(pairs: list[list[str]] | None, section: Section) -> dict[str, object]:
+    """``-p NAME VALUE`` pairs; values are read as YAML (``7`` -> int, ``[1, 2]`` -> list) unless the
+    parameter's default is text; then checked (names, types) before any kernel starts."""
+    renamed = RENAMED_PARAMETERS.get(section.name, {})
+    defaults = section.parameters
+    params = {name: parse_value(value, defaults.get(name, defaults.get(renamed.get(name, ""))))
+              for name, value in pairs or []}
+    return section.check_parameters(params)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="fail on any Sphinx warning (-W -n --keep-going)")
     b.add_argument("--execute-only", action="store_true", help="execute stale sections and gather the report; no HTML")
     b.add_argument("--force", action="store_true", help="re-execute every section (with --execute-only)")
+    b.add_argument("-j", "--jobs", type=int, default=None,
+                   help=f"notebooks executed at once (default: the number of cores, {default_jobs()})")
     r = sub.add_parser("run", help="rerun one section with papermill parameters")
     r.add_argument("section")
     r.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
@@ -53,8 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     section = get_section(args.section)
-    params = _parse_params(args.parameter)
-    section.check_parameters(params)
+    params = _parse_params(args.parameter, section)
     tag = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
     out = (args.out or repo_root() / "runs" / "reruns" / f"{section.name}-{tag}").resolve()
     notebook = out / f"{section.name}.ipynb"
@@ -77,10 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             if args.execute_only:
-                done = prepare(args.profile, force=args.force)
+                done = prepare(args.profile, force=args.force, jobs=args.jobs)
                 print(f"executed {len(done.executed)} section(s) in {done.seconds:.1f} s; report: {done.report}")
                 return 0
-            return build(args.profile, strict=args.strict)
+            return build(args.profile, strict=args.strict, jobs=args.jobs)
         if args.command == "run":
             return _run(args)
         if args.command == "sections":
@@ -89,9 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "\n".join(f"{k}: {', '.join(f'{n}={v!r}' for n, v in p.items())}" for k, p in table.items()))
             return 0
         if args.command == "report":
-            from repro.book.sections import book_dir
-            import pandas as pd
-
             path = gather_report(book_dir(), args.profile)
             rows = pd.read_csv(path)
             print(f"{path}: {len(rows)} rows, {int(rows['paper'].notna().sum())} with a paper value")

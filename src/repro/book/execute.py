@@ -13,13 +13,18 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from traitlets.config import Config
+
 from repro.report import REPORT_DIR_ENV
 from repro.book.sections import Section, repo_root
+from repro.constants import BOOK_DIR_ENV
 from repro.data.registry import FILES
 from repro.errors import NotebookExecutionError
 
@@ -48,13 +53,12 @@ def _hash_files(digest, paths) -> None:
 def committed_results(root: Path) -> list[Path]:
     """The results tables committed under ``runs/`` (the mini study's, for instance). Files that a
     build or a rerun writes itself are untracked and left out, so a build never makes itself stale."""
-    import subprocess
-
     try:
         listed = subprocess.run(["git", "ls-files", "runs"], cwd=root, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        return sorted((root / "runs").rglob("results.csv"))
-    return [root / line for line in listed.splitlines() if line.endswith("results.csv") and (root / line).is_file()]
+        return sorted([*(root / "runs").rglob("results.csv"), *(root / "runs").rglob("provenance.json")])
+    return [root / line for line in listed.splitlines()
+            if line.endswith(("results.csv", "provenance.json")) and (root / line).is_file()]
 
 
 def library_fingerprint() -> str:
@@ -101,6 +105,25 @@ def _environment(**values: str):
                 os.environ[k] = v
 
 
+def kernel_environment(book: Path, report_dir: Path) -> dict[str, str]:
+    """What a section's kernel finds in its environment: where to save report rows, the book
+    folder, a non-interactive matplotlib backend."""
+    return {REPORT_DIR_ENV: str(report_dir.resolve()), "MPLBACKEND": "Agg", BOOK_DIR_ENV: str(book.resolve())}
+
+
+def kernel_environment_set(book: Path, report_dir: Path):
+    """:func:`kernel_environment` set for the duration of a ``with`` block. A build sets it once
+    around all its executions: the values are the same for every section, so sections executed
+    at once (``repro build -j N``) never restore each other's environment too early."""
+    return _environment(**kernel_environment(book, report_dir))
+
+
+def _ipc_transport(folder: Path) -> Config:
+    """Kernel sockets as files in a private folder (IPC), not TCP ports on localhost: nothing
+    listens on the network, and ipykernel has no reason to warn that TCP is unencrypted."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
+
+
 def execute_notebook(section: Section, params: dict, output: Path, *, report_dir: Path, cwd: Path | None = None) -> float:
     """Run one source through papermill into ``output``; return the seconds it took.
 
@@ -112,38 +135,42 @@ def execute_notebook(section: Section, params: dict, output: Path, *, report_dir
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    section.check_parameters(params)
+    params = section.check_parameters(params)
     output.parent.mkdir(parents=True, exist_ok=True)
     report_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    from repro.book.sections import BOOK_DIR_ENV
-
-    env = {REPORT_DIR_ENV: str(report_dir.resolve()), "MPLBACKEND": "Agg", BOOK_DIR_ENV: str(section.book.resolve())}
-    with _environment(**env):
+    with kernel_environment_set(section.book, report_dir), tempfile.TemporaryDirectory(prefix="repro-kernel-") as sockets:
         try:
             papermill.execute_notebook(section.read(), str(output), parameters=params, kernel_name=KERNEL,
-                                       cwd=str(cwd or output.parent), progress_bar=False, log_output=False)
+                                       cwd=str(cwd or output.parent), progress_bar=False, log_output=False,
+                                       config=_ipc_transport(Path(sockets)))
         except PapermillExecutionError as err:
             raise NotebookExecutionError(
                 f"section '{section.name}' ({section.source}) failed in cell {err.exec_count} "
                 f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n"
                 f"The partly executed notebook is kept at {output}."
             ) from err
-    if section.is_summary:
-        _hide_injected_parameters(output)
+    _settle_injected_parameters(output, hide=section.is_summary)
     return time.perf_counter() - start
 
 
-def _hide_injected_parameters(notebook: Path) -> None:
-    """The summary pages receive the report path from the build: not something to show a reader."""
+def _settle_injected_parameters(notebook: Path, *, hide: bool) -> None:
+    """Give papermill's injected-parameters cell a fixed id instead of a random one (deterministic
+    builds), and hide it on the summary pages: they receive the report path from the build, not
+    something to show a reader."""
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
+    changed = False
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
+        if "injected-parameters" not in tags:
+            continue
+        cell["id"], changed = "injected-parameters", True
+        if hide and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
-    nbformat.write(nb, notebook)
+    if changed:
+        nbformat.write(nb, notebook)
 
 
 def execute_if_stale(section: Section, params: dict, *, report_dir: Path, extra_key: str = "",
@@ -157,6 +184,20 @@ def execute_if_stale(section: Section, params: dict, *, report_dir: Path, extra_
     section.stamp.write_text(json.dumps({"key": key, "params": params, "seconds": round(seconds, 2),
                                          "executed_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, default=str, indent=1))
     return Execution(section.name, section.executed, True, seconds)
+
+
+#: notebook and cell metadata that record when and how long (differs between two identical builds)
+TIMING_KEYS = ("execution", "papermill", "start_time", "end_time", "duration", "exception", "status")
+
+
+def without_timings(notebook: Path) -> dict:
+    """An executed notebook as JSON with its timing metadata left out: two builds of the same
+    commit, lock and data give equal results (``benchmarks/bench_build.py`` and the tests compare them)."""
+    nb = json.loads(Path(notebook).read_text())
+    nb["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k not in TIMING_KEYS}
+    for cell in nb.get("cells", []):
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k not in TIMING_KEYS}
+    return nb
 
 
 def extract_figures(notebook: Path, folder: Path) -> list[Path]:

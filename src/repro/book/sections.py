@@ -52,10 +52,14 @@ class Section:
         return self.name in SUMMARY_SECTIONS
 
     def read(self):
-        """The source as a notebook node (papermill cannot read text notebooks itself)."""
+        """The source as a notebook node (papermill cannot read text notebooks itself), its cells
+        numbered ``cell-000``, ``cell-001``, ... rather than given random ids (deterministic builds)."""
         import jupytext
 
-        return jupytext.read(self.source)
+        notebook = jupytext.read(self.source)
+        for index, cell in enumerate(notebook.cells):
+            cell["id"] = f"cell-{index:03d}"
+        return notebook
 
     @cached_property
     def parameters(self) -> dict[str, object]:

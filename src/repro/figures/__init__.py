@@ -23,7 +23,8 @@ def install_display_hook() -> None:
 
     def to_png(fig: Figure) -> bytes:
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        # no "Software: Matplotlib version ..." chunk: the same figure gives the same bytes (deterministic builds)
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
         return buffer.getvalue()
 
     shell.display_formatter.formatters["image/png"].for_type(Figure, to_png)

@@ -8,6 +8,7 @@ carries its data.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from IPython.display import HTML
@@ -25,6 +26,8 @@ def plotly_js_path() -> Path:
 
 def show_plotly(fig, *, height: int | None = None) -> HTML:
     """An HTML display object of a plotly figure that relies on the page-level plotly.js."""
+    # the element id from the figure's content, not plotly's random uuid: the same figure gives the same page
+    div_id = "plotly-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
     html = fig.to_html(include_plotlyjs=False, full_html=False, default_height=height or "100%",
-                       config={"displaylogo": False, "responsive": True})
+                       config={"displaylogo": False, "responsive": True}, div_id=div_id)
     return HTML(html)
