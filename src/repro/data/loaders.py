@@ -19,6 +19,11 @@ LEARNING_CURVES = "scaling-laws-openclip/imagenet_zeroshot_learning_curves.csv"
 LINEAR_PROBE = "clip-benchmark-probe/scaling_experiment_data2.json"
 LINEAR_PROBE_VTAB = "clip-benchmark-probe/scaling_experiment_data_vtab.json"
 OPENCLIP_RESULTS = "clip-benchmark-probe/openclip_results.csv"
+OPENCLIP_BENCHMARK = "open-clip/openclip_results.csv"
+OPENCLIP_RETRIEVAL = "open-clip/openclip_retrieval_results.csv"
+OPENCLIP_PROFILE = "open-clip/model_profile.csv"
+#: Columns every open_clip benchmark table starts with: architecture, pretrained tag, size, cost.
+OPENCLIP_KEY_COLUMNS = ("name", "pretrained", "params (M)", "FLOPs (B)")
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: Path | str) -> pd.DataFrame:
@@ -101,3 +106,41 @@ def load_openclip_results() -> pd.DataFrame:
     """Zero-shot results of the public OpenCLIP release checkpoints (context for the probes)."""
     path = fetch(OPENCLIP_RESULTS)
     return _require(_read_csv(path), ("model_fullname", "arch", "downstream_dataset", "acc1"), path)
+
+
+def _openclip_table(path: Path | str, columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = _require(_read_csv(path), OPENCLIP_KEY_COLUMNS + columns, path)
+    duplicated = frame.duplicated(["name", "pretrained"])
+    if duplicated.any():
+        pairs = ", ".join(f"{n} {p}" for n, p in frame.loc[duplicated, ["name", "pretrained"]].itertuples(index=False))
+        raise SchemaError(f"{path}: more than one row for {pairs}")
+    return frame
+
+
+def read_openclip_benchmark(results: Path | str, retrieval: Path | str) -> pd.DataFrame:
+    """open_clip's zero-shot table joined with its retrieval table, one row per (name, pretrained).
+
+    The retrieval columns (``Flickr image retr. R@5`` ...) join the zero-shot columns (``ImageNet 1k``
+    ...); a model missing from the retrieval table keeps NaN there. Scores are fractions.
+
+    Raises
+    ------
+    SchemaError
+        A key column, ``ImageNet 1k`` or a retrieval R@5 column is missing, or a model appears twice.
+    """
+    zero_shot = _openclip_table(results, ("ImageNet 1k",))
+    retrieval_frame = _openclip_table(retrieval, ("Flickr image retr. R@5", "MSCOCO image retr. R@5"))
+    extra = [c for c in retrieval_frame.columns if c not in zero_shot.columns or c in ("name", "pretrained")]
+    return zero_shot.merge(retrieval_frame[extra], on=["name", "pretrained"], how="left", validate="one_to_one")
+
+
+def load_openclip_benchmark() -> pd.DataFrame:
+    """open_clip's published benchmark of its pretrained models (121 models; zero-shot on 38 datasets,
+    Flickr30K and MS-COCO retrieval), pinned at the registry's commit: :func:`read_openclip_benchmark`."""
+    return read_openclip_benchmark(fetch(OPENCLIP_BENCHMARK), fetch(OPENCLIP_RETRIEVAL))
+
+
+def load_openclip_profile() -> pd.DataFrame:
+    """open_clip's per-architecture profile: parameters and GFLOPs (whole, image, text) per sample."""
+    path = fetch(OPENCLIP_PROFILE)
+    return _require(_read_csv(path), ("model", "image_size", "mparams", "gflops", "image_gflops", "text_gflops"), path)

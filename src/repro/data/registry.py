@@ -29,6 +29,7 @@ CACHE_DIR_ENV = "REPRO_CACHE_DIR"
 
 _SCALING_LAWS = ("LAION-AI/scaling-laws-openclip", "652b1e7471f7ccf372277f67cb680de5c9fa139d")
 _CLIP_BENCHMARK = ("LAION-AI/CLIP_benchmark", "48de38c1689fa6d8b4dd53e3370c669c3bb18117")
+_OPEN_CLIP = ("mlfoundations/open_clip", "29b90b8dde9125c479c0ddbab477310f665a0435")
 
 #: registry key -> (upstream repository, commit, path upstream, sha256)
 FILES: dict[str, tuple[str, str, str, str]] = {
@@ -53,6 +54,16 @@ FILES: dict[str, tuple[str, str, str, str]] = {
     "clip-benchmark-probe/openclip_results.csv": (
         *_CLIP_BENCHMARK, "probe_benchmark/openclip_results.csv",
         "f7f0fa01d7a4857f3b352fc8e1313fa63031089de92b7cdb65425677d46016f6"),
+    # open_clip's published benchmark of its pretrained models (the models trained since the paper)
+    "open-clip/openclip_results.csv": (
+        *_OPEN_CLIP, "docs/openclip_results.csv",
+        "6b3f9313e2e24691b31ab69b534b2553165be1a975dd149ee9b4a7facb384d21"),
+    "open-clip/openclip_retrieval_results.csv": (
+        *_OPEN_CLIP, "docs/openclip_retrieval_results.csv",
+        "8510a387b20b1d0aba44143afeab737a5d0bdfbb8762bd6c5a24ca220bd3bbd1"),
+    "open-clip/model_profile.csv": (
+        *_OPEN_CLIP, "docs/model_profile.csv",
+        "6f0975464d02d31a4c7cfca79a100c47c0d01cf47222f4fa5b9bec5609677285"),
 }
 
 
