@@ -210,3 +210,11 @@ def test_no_tcp_warning_in_a_run(tiny_book, tmp_path, capfd):
     execute_notebook(get_section("good", tiny_book), {}, tmp_path / "good.ipynb", report_dir=tmp_path / "report")
     captured = capfd.readouterr()
     assert "running over TCP" not in captured.out + captured.err
+
+
+def test_repro_run_starts_from_a_profile(tiny_book, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REPRO_BOOK_DIR", str(tiny_book))
+    assert book_main(["run", "good", "--profile", "smoke", "--out", str(tmp_path / "a")]) == 0
+    assert "x,n,2.0" in (tmp_path / "a" / "report" / "good.csv").read_text(), "the smoke profile's n = 2"
+    assert book_main(["run", "good", "--profile", "smoke", "-p", "n", "5", "--out", str(tmp_path / "b")]) == 0
+    assert "x,n,5.0" in (tmp_path / "b" / "report" / "good.csv").read_text(), "-p wins over the profile"

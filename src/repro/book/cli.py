@@ -15,7 +15,7 @@ import pandas as pd
 from repro.book.build import build, default_jobs, gather_report, prepare
 from repro.book.execute import execute_notebook, extract_figures
 from repro.book.parameters import RENAMED_PARAMETERS, parse_value
-from repro.book.sections import Section, book_dir, get_section, repo_root, sections
+from repro.book.sections import Section, book_dir, get_section, profile_overrides, repo_root, sections
 from repro.errors import ReproError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="a papermill parameter (repeatable), e.g. -p target flickr30k")
     r.add_argument("--out", type=Path, help="output folder (default runs/reruns/<section>-<parameters hash>)")
+    r.add_argument("--profile", default="paper",
+                   help="start from this profile's parameters for the section (paper: the defaults; smoke: small and fast); -p overrides them")
     s = sub.add_parser("sections", help="list the sections and their parameters")
     s.add_argument("--json", action="store_true")
     rep = sub.add_parser("report", help="gather the reproduction report and print its summary")
@@ -55,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     section = get_section(args.section)
-    params = _parse_params(args.parameter, section)
+    params = {**profile_overrides(args.profile).get(section.name, {}), **_parse_params(args.parameter, section)}
     tag = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
     out = (args.out or repo_root() / "runs" / "reruns" / f"{section.name}-{tag}").resolve()
     notebook = out / f"{section.name}.ipynb"
