@@ -5,10 +5,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
 from conftest import REPO
+from repro.book.sphinx_ext import _published_repository
 
 BIN = Path(sys.executable).parent
 
@@ -61,3 +63,13 @@ def test_launch_buttons_and_the_binder_environment():
     post_build = (binder / "postBuild").read_text()
     assert "--require-hashes -r requirements.lock.txt" in post_build and "repro build --execute-only" in post_build
     assert (binder / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+
+
+def test_published_site_launches_the_repository_it_is_built_from(monkeypatch):
+    config = SimpleNamespace(html_theme_options={"repository_url": "https://github.com/repro-authors/repro"})
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    _published_repository(config)
+    assert config.html_theme_options["repository_url"] == "https://github.com/repro-authors/repro"
+    monkeypatch.setenv("GITHUB_REPOSITORY", "someone/clip-scaling")
+    _published_repository(config)
+    assert config.html_theme_options["repository_url"] == "https://github.com/someone/clip-scaling"
