@@ -17,7 +17,9 @@ Status of a row (the paper prints values rounded to ``decimals`` places; one uni
   "34B" of Tables 16-24 and 18); the row gives the actual value and leaves ``paper`` empty;
 * ``differs, explained``: more than one unit off, with the explanation its page wrote for this row;
 * ``differs``: more than one unit off and nobody explained why (a defect: the strict build fails);
-* ``reproduced``: no printed value to compare with (``paper`` is empty).
+* ``reproduced``: no printed value to compare with (``paper`` is empty);
+* ``forecast checked``: a forecast set beside a later measurement (the chapter on the models
+  trained since the paper), not a reproduction of a printed number.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from repro.constants import RUNS_DIR
 
 REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section",
                   "decimals")
-STATUSES = ("exact", "within rounding", "printed name", "differs, explained", "differs", "reproduced")
+STATUSES = ("exact", "within rounding", "printed name", "differs, explained", "differs", "reproduced",
+            "forecast checked")
 #: One sentence per status, for the status page.
 STATUS_MEANINGS = {
     "exact": "Our value is within half a unit of the paper's last printed digit, so it rounds to the printed value.",
@@ -47,6 +50,8 @@ STATUS_MEANINGS = {
     "differs": "Our value is more than one unit away and nobody has explained why: a defect, which fails the "
                "strict build.",
     "reproduced": "The paper prints no value for this quantity; the row records ours.",
+    "forecast checked": "A forecast (the paper's law, or a printed forecast of Table 4) checked against a model "
+                        "measured after the paper; not a reproduction of a printed number.",
 }
 REPORT_DIR_ENV = "REPRO_REPORT_DIR"
 
