@@ -71,7 +71,7 @@ PAPER_OPENAI_ARCHS = ("ViT-B-32", "ViT-B-16", "ViT-L-14")
 SAMPLES_MATCH_TOLERANCE = 0.10
 #: The groups of the forecast audit, in display order.
 AUDIT_GROUPS = ("LAION CLIP ViT", "other towers on LAION", "DataComp / CommonPool / DFN", "other objectives",
-                "other data")
+                "other data", "fine-tuned on a downstream task")
 #: The group whose models the paper's laws describe: CLIP on LAION-400M/2B, open_clip ViT and text transformer.
 IN_FAMILY_GROUP = AUDIT_GROUPS[0]
 
@@ -231,7 +231,10 @@ def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
 
 
 def audit_group(families: dict[str, str], info: TagInfo) -> str:
-    """The forecast audit's group (:data:`AUDIT_GROUPS`): objective first, then data, then towers."""
+    """The forecast audit's group (:data:`AUDIT_GROUPS`): fine-tuning first (a model fine-tuned on a
+    downstream task's training set is no zero-shot model), then objective, data and towers."""
+    if info.fine_tuned_on:
+        return AUDIT_GROUPS[-1]
     if families["objective"] != "CLIP":
         return "other objectives"
     if info.data_family in ("DataComp", "CommonPool", "DFN"):
@@ -239,7 +242,7 @@ def audit_group(families: dict[str, str], info: TagInfo) -> str:
     if info.data_family.startswith("LAION"):
         own = families["image_tower"] == "ViT" and families["text_tower"] == "open_clip transformer"
         in_paper_data = info.data_family in ("LAION-400M", "LAION-2B")
-        if own and in_paper_data and not info.fine_tuned_on and not info.frozen_image_tower:
+        if own and in_paper_data and not info.frozen_image_tower:
             return IN_FAMILY_GROUP
         return "other towers on LAION"
     return "other data"
