@@ -12,6 +12,7 @@ reproductions of printed numbers.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +59,8 @@ SELECTION_K = 5
 TABLE04_MATCHES = (("ViT-g/14", "34B", "ViT-g-14", "laion2b_s34b_b88k"),
                    ("ViT-G/14", "34B", "ViT-bigG-14", "laion2b_s39b_b160k"))
 TABLE04_COLUMNS = {"imagenet1k": "imagenet_top1", "mscoco_captions": "mscoco_image_retrieval_r5"}
+#: Models fine-tuned on a downstream task's training set: listed, not drawn among zero-shot models.
+FINE_TUNED_GROUP = AUDIT_GROUPS[-1]
 #: Percent values are compared at open_clip's printed precision (four decimals of a fraction).
 DECIMALS = 2
 #: A ratio of our GMACs to the table's FLOPs / 2 this close to 1 needs no explanation.
@@ -266,7 +269,7 @@ def forecast_rows(table: pd.DataFrame, laws: Laws, law: str) -> list[ReportRow]:
 
 def table04_rows(audit: pd.DataFrame) -> list[ReportRow]:
     """Table 4's printed forecasts (``paper``) against the later measurements (``reproduced``)."""
-    return [ReportRow("table04", f"{r.task} {r.model} {r.samples_seen} forecast vs later {r.later_model} "
+    return [ReportRow(SECTION, f"Table 4 {r.task} {r.model} {r.samples_seen} forecast vs later {r.later_model} "
                                  f"({r.later_samples_seen_billions:.3g}B samples)",
                       float(r.measured), float(r.table04), float(r.difference), "forecast checked",
                       "reproduced column: the later model's measurement (open_clip's benchmark); paper column: "
@@ -427,10 +430,13 @@ def compute(*, law: str = "paper", task: str = "imagenet1k", n_bootstrap: int = 
     benchmark = load_openclip_benchmark()
     models = model_table(benchmark, load_models_info())
     architectures = sorted(benchmark["name"].unique())
-    gmacs = gmacs_table(architectures)
-    lengths = hf_profile_lengths(gmacs)
-    at_profile = pd.concat([gmacs_table([m], context_length=n) for m, n in lengths.items()], ignore_index=True) \
-        if lengths else gmacs.iloc[:0]
+    with warnings.catch_warnings():
+        # tqdm (imported by open_clip) warns in a kernel without ipywidgets; nothing here shows progress
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        gmacs = gmacs_table(architectures)
+        lengths = hf_profile_lengths(gmacs)
+        at_profile = pd.concat([gmacs_table([m], context_length=n) for m, n in lengths.items()], ignore_index=True) \
+            if lengths else gmacs.iloc[:0]
     placed = place(models, gmacs)
     laws = fit_laws(load_results(), n_bootstrap=n_bootstrap, interval_method=interval_method)
     table = forecasts(placed, benchmark, laws, n_bootstrap=n_bootstrap)
@@ -438,9 +444,10 @@ def compute(*, law: str = "paper", task: str = "imagenet1k", n_bootstrap: int = 
 
 
 def residuals_figure(page: Page, task: str | None = None) -> Figure:
-    """Measured minus forecast (the paper's law and the best law) against compute, every later model."""
+    """Measured minus forecast (the paper's law and the best law) against compute, every later model
+    that is not fine-tuned on a downstream task."""
     task = task or page.task
-    part = page.table[(page.table["task"] == task) & page.table["later"]]
+    part = page.table[(page.table["task"] == task) & page.table["later"] & (page.table["group"] != FINE_TUNED_GROUP)]
     low, high = page.laws.paper[task].log10_compute_range
     return residual_figure(part, title=f"{AUDIT_TASKS[task]}: measured minus forecast",
                            paper_range=(10 ** low, 10 ** high), laws={"paper": "paper's law",
@@ -449,12 +456,13 @@ def residuals_figure(page: Page, task: str | None = None) -> Figure:
 
 
 def explorer(page: Page, initial: str = "ImageNet 1k"):
-    """The 121 models on any of open_clip's datasets against compute (plotly; unplaced models are listed in
-    the table above, not drawn)."""
+    """The placed models on any of open_clip's 38 zero-shot datasets (and Flickr30K / MS-COCO image
+    retrieval R@5) against compute (plotly; unplaced models are listed in the model table, not drawn)."""
     placed = page.models[page.models["placed"]]
     data = page.benchmark.merge(placed[["name", "pretrained", "gmacs_total", "samples_seen", "data_family", "objective",
                                         "image_tower", "group", "later"]], on=["name", "pretrained"])
-    columns = [c for c in page.benchmark.columns if c not in ("name", "pretrained", "params (M)", "FLOPs (B)")]
+    columns = [c for c in page.benchmark.columns if c not in ("name", "pretrained", "params (M)", "FLOPs (B)")
+               and ("retr." not in c or c in TASK_COLUMNS.values()) and not c.startswith(("WinoGAViL ", "Average score"))]
     paper = {t: page.laws.paper[t] for t in AUDIT_TASKS}
     column_law = {TASK_COLUMNS.get(t, ""): f for t, f in paper.items() if t in TASK_COLUMNS}
     return later_models_explorer(data, columns, laws=column_law, initial=initial, label=display_name)

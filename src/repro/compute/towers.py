@@ -21,14 +21,20 @@ length open_clip's tokenizers pad to).
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from repro.compute.macs import TowerMacs, _norm_mapping, count_gmacs, load_model_config
+from repro.data.registry import REGISTRY
 from repro.errors import SpecError
 
 #: Hugging Face text towers, from each model card's published hyperparameters:
@@ -194,3 +200,74 @@ def count_any_gmacs(model: str | Mapping[str, Any] | Path, *, context_length: in
         return _count_any(name, json.dumps(copy.deepcopy(config), sort_keys=True))
     except (TypeError, RuntimeError, ValueError) as err:
         raise SpecError(f"model config {name!r}: cannot build its towers on the meta device ({err})") from err
+
+
+def _versions() -> str:
+    # from the installed metadata: importing the libraries only to read a version costs seconds
+    return ", ".join(f"{dist} {metadata.version(dist)}" for dist in ("open_clip_torch", "timm", "transformers", "torch"))
+
+
+def _cache_key(name: str, config: Mapping[str, Any], context_length: int | None) -> str:
+    blob = json.dumps({"config": config, "context_length": context_length, "versions": _versions(),
+                       "hf": HF_TEXT_CONFIGS}, sort_keys=True, default=str)
+    return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
+
+
+def gmacs_table(models: list[str], *, context_length: int | None = None, cache: Path | None = None) -> pd.DataFrame:
+    """:func:`count_any_gmacs` for many architectures, one row each; a failure is a row, not an exception.
+
+    Parameters
+    ----------
+    models : list of str
+        open_clip architecture names.
+    context_length : int, optional
+        Passed to :func:`count_any_gmacs`.
+    cache : Path, optional
+        A JSON file of earlier counts (keyed by the model's config, the context length and the
+        versions of open_clip, timm, transformers and torch, so a changed definition is counted
+        again); default ``<data cache>/tower_gmacs.json`` (``REPRO_CACHE_DIR`` or the OS cache).
+        Counting the 56 architectures of open_clip's benchmark takes minutes on two cores.
+
+    Returns
+    -------
+    DataFrame
+        ``model``, ``image_gmacs``, ``text_gmacs``, ``gmacs`` (per sample), ``mparams``,
+        ``context_length``, ``image_tower``, ``text_tower``, ``decoder`` and ``problem`` (empty
+        when counted; the error otherwise, with NaN counts).
+    """
+    path = Path(cache) if cache is not None else Path(REGISTRY.abspath) / "tower_gmacs.json"
+    try:
+        stored = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        stored = {}
+    records, changed = [], False
+    for model in models:
+        try:
+            name, config = load_model_config(model)
+        except (SpecError, FileNotFoundError) as err:
+            records.append({"model": model, "problem": str(err)})
+            continue
+        row = {"model": model, **{f"{k}_tower" if k != "decoder" else k: v for k, v in tower_kinds(config).items()}}
+        key = _cache_key(name, config, context_length)
+        if key not in stored:
+            try:
+                counted = count_any_gmacs(config | {"name": name}, context_length=context_length)
+            except SpecError as err:
+                records.append({**row, "problem": str(err)})
+                continue
+            stored[key] = {"image_gmacs": counted.image_gmacs, "text_gmacs": counted.text_gmacs,
+                           "mparams": counted.mparams, "context_length": counted.context_length}
+            changed = True
+        entry = stored[key]
+        records.append({**row, **entry, "gmacs": entry["image_gmacs"] + entry["text_gmacs"], "problem": ""})
+    if changed:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(stored, indent=0, sort_keys=True))
+            os.replace(tmp, path)
+        except OSError:
+            pass   # a read-only cache only costs the time of counting again
+    columns = ["model", "image_gmacs", "text_gmacs", "gmacs", "mparams", "context_length", "image_tower",
+               "text_tower", "decoder", "problem"]
+    return pd.DataFrame.from_records(records).reindex(columns=columns)

@@ -19,7 +19,9 @@ OBJECTIVE_MARKERS = {"CLIP": ("o", "circle"), "CoCa": ("s", "square"), "SigLIP":
                      "CLIPA": ("D", "diamond")}
 #: marker edge per image-tower family: open_clip's ViT plain, others outlined thick
 TOWER_EDGES = {"ViT": 0.4}
-_FAMILY_COLORS = [mpl.colormaps["tab10"](i) for i in range(10)]
+#: data-family colours: tab10 without its grey (kept for the shading), then tab20's light shades
+_FAMILY_COLORS = [mpl.colormaps["tab10"](i) for i in range(10) if i != 7] + \
+    [mpl.colormaps["tab20"](i) for i in range(1, 20, 2)]
 
 
 def family_colors(families: Sequence[str]) -> dict[str, tuple]:
@@ -62,10 +64,11 @@ def residual_figure(table: pd.DataFrame, *, title: str, paper_range: tuple[float
         ax.set_title(name)
     axes[0].set_ylabel("measured - forecast (points)")
     handles = [mpl.lines.Line2D([], [], ls="", marker="o", color=c, label=f) for f, c in colors.items()]
-    handles += [mpl.lines.Line2D([], [], ls="", marker=m, color="0.5", label=o) for o, (m, _) in OBJECTIVE_MARKERS.items()
-                if o in set(table["objective"])]
+    handles += [mpl.lines.Line2D([], [], ls="", marker=m, color="white", markeredgecolor="black", label=o)
+                for o, (m, _) in OBJECTIVE_MARKERS.items() if o in set(table["objective"])]
     handles.append(mpl.lines.Line2D([], [], ls="", marker="o", color="white", markeredgecolor="black",
                                     markeredgewidth=1.6, label="thick edge: not open_clip's ViT"))
+    handles.append(mpl.patches.Patch(color="0.92", label="compute of the paper's runs"))
     fig.legend(handles=handles, loc="outside right center", fontsize="small")
     fig.suptitle(title)
     return fig
