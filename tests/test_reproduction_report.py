@@ -43,6 +43,8 @@ def paper_report(tmp_path_factory) -> pd.DataFrame:
 
 def expected_status(row) -> str:
     """The status the row's own numbers call for (the module docstring's rules)."""
+    if row.status == "forecast checked":
+        return row.status   # a forecast beside a later measurement: no rounding rule applies
     if pd.isna(row.paper):
         return "printed name" if _PRINTED_NAME.search(row.quantity) else "reproduced"
     unit = 10.0 ** -int(row.decimals)
@@ -93,7 +95,8 @@ def test_budget_labels_are_printed_names_never_values(paper_report):
 
 
 def test_explanations_of_compared_rows_sit_only_beyond_one_unit(paper_report):
-    explained = paper_report[(paper_report["explanation"] != "") & paper_report["paper"].notna()]
+    explained = paper_report[(paper_report["explanation"] != "") & paper_report["paper"].notna()
+                             & (paper_report["status"] != "forecast checked")]
     stray = explained[explained["status"] != "differs, explained"]
     assert stray.empty, stray[["item", "quantity", "status", "explanation"]].to_string()
 
