@@ -8,10 +8,10 @@ Usage::
 
     python benchmarks/bench_build.py [--profile paper] [--jobs 2] [--execute-only]
 
-Each build starts from a fresh copy of ``book/`` (no executed notebooks, no site) in a temporary
-folder, like ``make clean && make book``; ``--execute-only`` leaves out the HTML step (Jupyter
-Book), which is the same for both. On a shared machine only timings taken side by side in one run
-mean something. Exit status 1 when the builds differ.
+Each build starts from a fresh copy of ``book/`` (no executed notebooks, no site) in one temporary
+folder, emptied between the two builds, like ``make clean && make book``; ``--execute-only``
+leaves out the HTML step (Jupyter Book), which is the same for both. On a shared machine only
+timings taken side by side in one run mean something. Exit status 1 when the builds differ.
 """
 
 import argparse
@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(REPO.parent / "shared" / "paper-data"))
@@ -42,6 +44,9 @@ def fresh_book(folder: Path, only: list[str] | None = None) -> Path:
     for source in (book / "notebooks").glob("*.md") if only else ():
         if source.stem not in only:
             source.unlink()
+    for profile in (book / "profiles").glob("*.yml") if only else ():
+        overrides = yaml.safe_load(profile.read_text()) or {}
+        profile.write_text(yaml.safe_dump({k: v for k, v in overrides.items() if k in only}))
     return book
 
 
@@ -77,7 +82,9 @@ def main(argv=None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
             for jobs in (1, args.jobs):
-                book = fresh_book(Path(tmp) / f"j{jobs}", args.only)
+                # the same folder both times, emptied in between (as `make clean && make book`)
+                shutil.rmtree(Path(tmp) / "book", ignore_errors=True)
+                book = fresh_book(Path(tmp), args.only)
                 print(f"building the {args.profile} profile from scratch with -j {jobs} ...", flush=True)
                 builds[jobs] = one_build(book, args.profile, jobs, html)
     finally:
