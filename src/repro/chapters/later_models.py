@@ -12,7 +12,6 @@ reproductions of printed numbers.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -340,6 +339,13 @@ class Page:
         return glue_values(self)
 
 
+class Text(str):
+    """A string whose repr is itself, so ``{glue:text}`` shows it without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text).strip("_")
 
@@ -356,8 +362,8 @@ def glue_values(page: Page) -> dict[str, object]:
         "n_in_paper": float((~models["later"]).sum()),
         "n_counted_architectures": float((page.gmacs["problem"] == "").sum()),
         "n_placed_architectures": float(models.loc[models["placed"], "name"].nunique()),
-        "best_form": page.laws.best_form, "best_frontier": page.laws.best_frontier,
-        "interval_method": page.laws.method,
+        "best_form": Text(page.laws.best_form), "best_frontier": Text(page.laws.best_frontier),
+        "interval_method": Text(page.laws.method),
         "n_in_family_models": float(page.in_family()[["name", "pretrained"]].drop_duplicates().shape[0]),
         "n_forecasts": float(len(page.in_family())),
         "n_later_placed": float((models["placed"] & models["later"]).sum()),
@@ -430,13 +436,10 @@ def compute(*, law: str = "paper", task: str = "imagenet1k", n_bootstrap: int = 
     benchmark = load_openclip_benchmark()
     models = model_table(benchmark, load_models_info())
     architectures = sorted(benchmark["name"].unique())
-    with warnings.catch_warnings():
-        # tqdm (imported by open_clip) warns in a kernel without ipywidgets; nothing here shows progress
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        gmacs = gmacs_table(architectures)
-        lengths = hf_profile_lengths(gmacs)
-        at_profile = pd.concat([gmacs_table([m], context_length=n) for m, n in lengths.items()], ignore_index=True) \
-            if lengths else gmacs.iloc[:0]
+    gmacs = gmacs_table(architectures)
+    lengths = hf_profile_lengths(gmacs)
+    at_profile = pd.concat([gmacs_table([m], context_length=n) for m, n in lengths.items()], ignore_index=True) \
+        if lengths else gmacs.iloc[:0]
     placed = place(models, gmacs)
     laws = fit_laws(load_results(), n_bootstrap=n_bootstrap, interval_method=interval_method)
     table = forecasts(placed, benchmark, laws, n_bootstrap=n_bootstrap)
