@@ -218,3 +218,11 @@ def test_repro_run_starts_from_a_profile(tiny_book, tmp_path, monkeypatch, capsy
     assert "x,n,2.0" in (tmp_path / "a" / "report" / "good.csv").read_text(), "the smoke profile's n = 2"
     assert book_main(["run", "good", "--profile", "smoke", "-p", "n", "5", "--out", str(tmp_path / "b")]) == 0
     assert "x,n,5.0" in (tmp_path / "b" / "report" / "good.csv").read_text(), "-p wins over the profile"
+
+
+def test_no_progress_bar_warning_on_a_page(tiny_book, tmp_path):
+    section = get_section("good", tiny_book)
+    section.source.write_text(section.source.read_text().replace("from repro import report", "import tqdm.auto\nfrom repro import report"))
+    out = tmp_path / "good.ipynb"
+    execute_notebook(section, {}, out, report_dir=tmp_path / "report")
+    assert "IProgress" not in out.read_text()

@@ -30,6 +30,8 @@ from repro.errors import NotebookExecutionError
 
 log = logging.getLogger(__name__)
 KERNEL = "python3"
+#: a warnings filter for the kernels: tqdm.autonotebook's "IProgress not found" (on every page otherwise)
+QUIET_WARNING = "ignore:IProgress not found"
 # papermill logs every cell at INFO; our progress lines say what runs
 logging.getLogger("papermill").setLevel(logging.WARNING)
 
@@ -107,8 +109,12 @@ def _environment(**values: str):
 
 def kernel_environment(book: Path, report_dir: Path) -> dict[str, str]:
     """What a section's kernel finds in its environment: where to save report rows, the book
-    folder, a non-interactive matplotlib backend."""
-    return {REPORT_DIR_ENV: str(report_dir.resolve()), "MPLBACKEND": "Agg", BOOK_DIR_ENV: str(book.resolve())}
+    folder, a non-interactive matplotlib backend, and no warning that tqdm (imported by pooch) has
+    no notebook progress bar: nothing on the pages downloads anything."""
+    existing = os.environ.get("PYTHONWARNINGS", "")
+    warnings = existing if QUIET_WARNING in existing else ",".join(filter(None, [existing, QUIET_WARNING]))
+    return {REPORT_DIR_ENV: str(report_dir.resolve()), "MPLBACKEND": "Agg", BOOK_DIR_ENV: str(book.resolve()),
+            "PYTHONWARNINGS": warnings}
 
 
 def kernel_environment_set(book: Path, report_dir: Path):
