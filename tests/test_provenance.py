@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from repro.chapters import environment
+from repro.data.registry import FILES
 from repro.data.provenance import DirtyTreeError, committed_provenance, git_state, inside_checkout, require_clean
 from repro.mini.cli import parser as mini_parser
 
@@ -65,7 +66,7 @@ def test_environment_page_values():
     versions = environment.package_versions().set_index("package")
     assert versions.loc["torch", "locked"] == "2.14.1" and versions.loc["pandas", "as locked"]
     pins = environment.data_pins()
-    assert len(pins) == 7 and pins["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    assert len(pins) == len(FILES) and pins["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
     values = environment.checkout()
     assert values["tree_state"] in ("clean", "with uncommitted changes")
 
