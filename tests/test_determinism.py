@@ -6,6 +6,7 @@ import hashlib
 import io
 
 import plotly.graph_objects as go
+import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -18,6 +19,7 @@ def _digests(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 def test_a_chapter_executed_twice_gives_identical_report_figures_and_notebook(tmp_path):
     section = get_section("fig1")
     params = profile_overrides("smoke").get("fig1", {})
