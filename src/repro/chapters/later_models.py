@@ -360,6 +360,7 @@ def glue_values(page: Page) -> dict[str, object]:
         "n_not_stated": float((models["reason"] == "samples seen not stated").sum()),
         "n_unreadable": float(models["reason"].str.startswith("unreadable").sum()),
         "n_in_paper": float((~models["later"]).sum()),
+        "n_later": float(models["later"].sum()),
         "n_counted_architectures": float((page.gmacs["problem"] == "").sum()),
         "n_placed_architectures": float(models.loc[models["placed"], "name"].nunique()),
         "best_form": Text(page.laws.best_form), "best_frontier": Text(page.laws.best_frontier),
