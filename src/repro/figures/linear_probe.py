@@ -1,4 +1,4 @@
-"""Linear-probe error vs compute, the figure family of Figures 2 and 3 (PAPER.md)."""
+"""Linear-probe error vs compute, the figure family of Figures 2 and 3 of the paper."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from repro.constants import display_name
+from repro.constants import COMPUTE_AXIS_TITLE, display_name
 from repro.figures import style
 from repro.scaling.paper_fit import PowerLawFit
 
@@ -38,7 +38,7 @@ def probe_vs_compute(scores: pd.DataFrame, panels: Sequence[tuple[str, int]], *,
     Parameters
     ----------
     scores : DataFrame
-        ``repro.paper.linear_probe.probe_scores()``: one row per (model, pretrained, dataset,
+        ``repro.chapters.linear_probe.probe_scores()``: one row per (model, pretrained, dataset,
         fewshot_k) with ``gmacs_total``, ``error``, ``upstream_dataset``, ``samples_seen_pretty``.
     panels : sequence of (dataset, fewshot_k)
         Filled row by row, ``n_cols`` per row.
@@ -64,7 +64,7 @@ def probe_vs_compute(scores: pd.DataFrame, panels: Sequence[tuple[str, int]], *,
             ax.set_xscale("log")
             ax.set_yscale("log")
             style.error_ticks(ax)
-            ax.set_xlabel("Compute (GMACs)")
+            ax.set_xlabel(COMPUTE_AXIS_TITLE)
             ax.set_ylabel("Linear-probe error rate %")
             ax.set_title(panel_title(dataset, k))
             if ax.get_legend_handles_labels()[0]:

@@ -1,7 +1,7 @@
 """Error vs pre-training compute drawn from the paper's printed accuracies (Figures 4, 5, 9-11).
 
 Every panel says "from reported values" in its title: the accuracies are the paper's, the
-compute axis and the lines are this project's (:mod:`repro.paper.reported_values`).
+compute axis and the lines are this project's (:mod:`repro.chapters.finetuning`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def reported_vs_compute(rows: pd.DataFrame, tasks: Sequence[str], *,
     Parameters
     ----------
     rows : DataFrame
-        ``repro.paper.reported_values.points(...)``: ``task``, ``arch``, ``upstream_dataset``,
+        ``repro.chapters.finetuning.points(...)``: ``task``, ``arch``, ``upstream_dataset``,
         ``samples_seen_pretty``, ``gmacs_total``, ``error``.
     tasks : sequence of str
         One panel each, row by row.

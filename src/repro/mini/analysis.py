@@ -2,33 +2,37 @@
 
 The frontier fit is the paper's own (:func:`repro.scaling.fit_paper_law`, pooling the mini
 upstream datasets as the paper pools LAION-80M/400M/2B). The three phenomena the study must
-show (issue 7) are measured here, each as numbers:
+show (the book's chapter "The study in miniature") are measured here, each as numbers:
 
 * a power-law frontier: log-log R^2 of the binned-frontier line, and the decades of compute;
 * larger models and more data win at high compute: the best run at the largest budget;
 * a data bottleneck: the error drop from the middle to the largest samples-seen budget, on the
-  smallest and on the largest pre-training set (paper: LAION-80M saturates, PAPER.md Fig. 1/Table 16).
+  smallest and on the largest pre-training set (paper: LAION-80M saturates, Fig. 1 and Table 16).
+
+The chapter's glue values, report rows and display tables are in :mod:`repro.chapters.mini`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from repro.constants import MINI_RESULTS_DIR
-from repro.data.loaders import read_results
-from repro.data.sources import load_mini_results as load_results
+from repro.constants import MINI_RESULTS_DIR, N_BINS
+from repro.data.reported import load_reported
 from repro.data.schema import error_of
+from repro.data.sources import load_mini_results as load_results
 from repro.errors import DataNotFoundError, FitError
 from repro.scaling.paper_fit import PowerLawFit, fit_paper_law
 
-#: Which paper quantity each mini task stands in for (PAPER.md; reported in text_exponents.csv).
+#: Which paper quantity each mini task stands in for (the datasets of Figure 1; their exponents
+#: are in the paper's text, ``text_exponents``).
 PAPER_ANALOGUE = {"mini_shape_colour": "imagenet1k", "mini_shape_sketch": "imagenet_robustness",
                   "mini_retrieval": "mscoco_captions"}
-#: The task the headline numbers (R^2, bottleneck, winners) are computed on. Design v2 meant it to
+#: The task the headline numbers (R^2, bottleneck, winners) are computed on. The design meant it to
 #: be mini_shape_colour, but within the laptop budgets no model learns shape (mini_shape stays at
 #: chance), so that task plateaus at the colour-only error (~7/8) and its frontier is not a line
 #: (R^2 0.75): retrieval, the task closest to the training objective, carries the phenomena.
@@ -38,26 +42,21 @@ HEADLINE_TASK = "mini_retrieval"
 def upstreams(rows: pd.DataFrame) -> tuple[str, ...]:
     """The mini pre-training sets in the rows, smallest first (``mini-2k``, ``mini-8k``, ...)."""
     names = rows["upstream_dataset"].unique()
-    return tuple(sorted(names, key=_n_pairs))
+    return tuple(sorted(names, key=n_pairs))
 
 
-def _n_pairs(name: str) -> float:
+def n_pairs(name: str) -> float:
+    """Pairs in a mini pre-training set from its name: ``mini-4k`` -> 4000, ``mini-500`` -> 500."""
     label = name.removeprefix("mini-")
     return float(label[:-1]) * 1000 if label.endswith("k") else float(label)
 
 
-def fit(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, n_bins: int = 5) -> PowerLawFit:
+def fit(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, n_bins: int = N_BINS) -> PowerLawFit:
     """The paper's binned-frontier fit on one mini task, pooling every mini upstream dataset."""
     return fit_paper_law(rows, task, n_bins=n_bins, upstreams=upstreams(rows))
 
 
-def headline_panels(task: str = HEADLINE_TASK) -> list[str]:
-    """The panels of the mini page's compute-vs-error figure: ``task`` beside mini_shape_colour
-    (the stand-in for ImageNet, whose frontier plateaus; see :data:`HEADLINE_TASK`)."""
-    return [task, "mini_shape_colour"]
-
-
-def panel_fits(rows: pd.DataFrame, tasks: list[str], *, n_bins: int = 5) -> dict[str, dict[str, PowerLawFit]]:
+def panel_fits(rows: pd.DataFrame, tasks: list[str], *, n_bins: int = N_BINS) -> dict[str, dict[str, PowerLawFit]]:
     """Task -> ``{"openclip": fit(rows, task, n_bins=n_bins)}``, the ``fits`` argument of
     :func:`repro.figures.compute_vs_error` (every mini upstream is drawn as OpenCLIP)."""
     return {task: {"openclip": fit(rows, task, n_bins=n_bins)} for task in tasks}
@@ -155,49 +154,11 @@ def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def exponents_beside_paper(rows: pd.DataFrame) -> pd.DataFrame:
     """The mini exponents next to the paper's OpenCLIP exponents of the analogous quantity."""
-    from repro.data.reported import load_reported
-
     paper = load_reported("text_exponents").set_index("downstream_dataset")
     table = summary_table(rows)
     table = table[table["paper_analogue"] != ""]
     return table.assign(alpha_paper=[float(paper.loc[a, "alpha_openclip"]) for a in table["paper_analogue"]])[
         ["downstream_dataset", "paper_analogue", "alpha", "alpha_paper", "r_squared", "decades"]]
-
-
-def report_rows(rows: pd.DataFrame) -> list:
-    """Reproduction-report rows of the mini study: R^2, decades, bottleneck, exponents.
-
-    None of these has a paper value to equal (the paper fits LAION, not synthetic scenes), so
-    every row is ``reproduced``; the exponents carry the paper's analogue in their explanation.
-    """
-    from repro.report import compare
-
-    neck = bottleneck(rows)
-    win = winners(rows)
-    drop = f"{neck.arch}: error drop from {neck.budgets[0]:.0f} to {neck.budgets[1]:.0f} samples seen"
-    out = [
-        compare("mini", f"r2_frontier_{task}", r_squared(fit(rows, task)),
-                explanation="log-log R^2 of the binned-frontier line (required >= 0.9 on the headline task, "
-                            f"{HEADLINE_TASK})")
-        for task in sorted(rows["downstream_dataset"].unique())
-    ]
-    out += [
-        compare("mini", f"compute_decades_{HEADLINE_TASK}", compute_decades(rows),
-                explanation="log10(max/min total GMACs) of the grid (required >= 1.5)"),
-        compare("mini", f"bottleneck_gain_{neck.small_dataset}", neck.gain_small,
-                explanation=drop),
-        compare("mini", f"bottleneck_gain_{neck.large_dataset}", neck.gain_large,
-                explanation=drop),
-        compare("mini", "larger_model_wins", float(win.larger_model_wins),
-                explanation="1 if the largest model has the lowest error at the largest budget, largest set"),
-        compare("mini", "more_data_wins", float(win.more_data_wins),
-                explanation="1 if the largest set gives the lowest error at the largest budget, largest model"),
-    ]
-    for row in exponents_beside_paper(rows).itertuples():
-        out.append(compare("mini", f"alpha_{row.downstream_dataset}", row.alpha,
-                           explanation=f"synthetic-scene exponent; the paper's {row.paper_analogue} "
-                                       f"OpenCLIP exponent is {row.alpha_paper:.2f}"))
-    return out
 
 
 def _profile_dir(profile: str, root: Path | None) -> Path:
@@ -214,73 +175,12 @@ def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd
 
 def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dict:
     """The provenance of a profile's results (``provenance.json``): seeds, versions, timings."""
-    import json
-
     path = _profile_dir(profile, root) / "provenance.json"
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no provenance for profile '{profile}'; run 'repro mini --profile {profile}'")
     return json.loads(path.read_text())
 
 
-def cost_table(provenance: dict) -> pd.DataFrame:
-    """Measured cost of a study: data generation rate, training and evaluation time, total wall time."""
-    runs = pd.DataFrame.from_dict(provenance["runs"], orient="index")
-    rate = runs.get("train_samples_per_s", pd.Series(dtype=float))
-    return pd.DataFrame([
-        {"quantity": "scene generation (pairs/s)", "value": provenance["generation_pairs_per_s"]},
-        {"quantity": "writing datasets and tasks (s)", "value": provenance["data_write_s"]},
-        {"quantity": "training, all runs (s)", "value": float(runs["train_s"].sum())},
-        {"quantity": "evaluation, all runs (s)", "value": float(runs["eval_s"].sum())},
-        {"quantity": "training throughput, median (samples/s)", "value": float(rate.median())},
-        {"quantity": "whole study, last call (s)",
-         "value": provenance.get("last_call", {}).get("wall_s", float("nan"))},
-    ])
-
-
-def family_table(names: tuple[str, ...]) -> pd.DataFrame:
-    """The tiny models: widths, layers, patch size and GMACs per sample."""
-    from repro.mini import models
-
-    rows = []
-    for name in names:
-        config = models.model_config(name)
-        vision, text = config["vision_cfg"], config["text_cfg"]
-        rows.append({"model": name, "embed_dim": config["embed_dim"], "vision width": vision["width"],
-                     "vision layers": vision["layers"], "patch": vision["patch_size"], "text width": text["width"],
-                     "text layers": text["layers"], "context": text["context_length"],
-                     "GMACs/sample": models.gmacs_per_sample(name)})
-    return pd.DataFrame(rows)
-
-
-def error_table(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> pd.DataFrame:
-    """Error on one task for every run: rows = (model, data), columns = samples seen."""
-    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
-    table = chosen.pivot_table(index=["arch", "upstream_dataset"], columns="samples_seen", values="error")
-    order = sorted(table.index, key=lambda k: (chosen.loc[chosen["arch"] == k[0], "gmacs"].iloc[0], _n_pairs(k[1])))
-    return table.loc[order].round(3)
-
-
-def glue_values(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> dict[str, float]:
-    """Plain floats for the chapter's prose (``myst_nb.glue``)."""
-    power_law = fit(rows, task)
-    neck = bottleneck(rows, task)
-    win = winners(rows, task)
-    return {"mini_alpha": float(power_law.alpha), "mini_beta": float(power_law.beta),
-            "mini_r2": r_squared(power_law), "mini_decades": compute_decades(rows, task),
-            "mini_gain_small": neck.gain_small, "mini_gain_large": neck.gain_large,
-            "mini_gain_ratio": float(neck.ratio), "mini_larger_model_wins": float(win.larger_model_wins),
-            "mini_more_data_wins": float(win.more_data_wins)}
-
-
 def models_of(rows: pd.DataFrame) -> tuple[str, ...]:
     """The architectures in the rows, smallest (GMACs per sample) first."""
     return tuple(rows.sort_values("gmacs")["arch"].unique())
-
-
-def grid_table(provenance: dict) -> pd.DataFrame:
-    """The profile a study ran with, and its provenance, as a two-column table."""
-    profile = provenance["profile"]
-    entries = {**{k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in profile.items()},
-               "seed": provenance["seed"], "code version": provenance["code_version"],
-               **{f"{k} version": v for k, v in provenance["versions"].items()}}
-    return pd.DataFrame({"setting": list(entries), "value": [str(v) for v in entries.values()]})

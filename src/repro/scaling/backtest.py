@@ -1,6 +1,6 @@
-"""Held-out extrapolation backtests (issue 4, item 4).
+"""Held-out extrapolation backtests: how well does a law fitted on smaller runs predict larger ones?
 
-Protocol (reproduces the issue's numbers for the paper fit to 0.01, first reading):
+The paper extrapolates its laws (Fig. 8, Table 4) without a held-out check. Protocol:
 
 1. Take the OpenCLIP runs of one upstream group (the paper pools LAION-80M/400M/2B: 29 runs)
    and one downstream dataset; x = log10 total compute, y = log10 error.
@@ -15,20 +15,21 @@ Protocol (reproduces the issue's numbers for the paper fit to 0.01, first readin
 
 With the paper's frontier and the power law this gives, on the published results:
 k = 2: ImageNet 0.10, MS-COCO 0.13, robustness 0.37, VTAB+ 0.42, Flickr30K 0.10;
-k = 5: 0.77, 0.87, 0.55, 0.70, 0.61 (tested in ``tests/test_scaling_backtest.py``).
+k = 5: 0.77, 0.87, 0.55, 0.70, 0.61 (tested in ``tests/test_scaling_backtest.py``; the book's
+chapter "How sure are these laws?" shows them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from repro.constants import LAION_UPSTREAMS, N_BINS
 from repro.errors import FitError
-from repro.constants import LAION_UPSTREAMS
 from repro.scaling.frontiers import PAPER_FRONTIER, STANDARD_FRONTIERS, FrontierSpec, frontier_points_batch, pareto_mask
-from repro.scaling.laws import FORMS, get_form
+from repro.scaling.laws import FORMS, LawForm, get_form
 from repro.scaling.paper_fit import binned_line_fit, select
 
 #: upstream groups: the paper's pooled fit and one fit per LAION subset
@@ -40,7 +41,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 #: the k of the backtest (number of largest distinct compute values held out)
 KS = (1, 2, 3, 5)
-#: the five targets of the issue: downstream_dataset -> display name
+#: the five targets (Figure 1's four datasets and VTAB+): downstream_dataset -> display name
 TARGETS = {"imagenet1k": "ImageNet", "mscoco_captions": "MS-COCO", "imagenet_robustness": "robustness",
            "vtab+": "VTAB+", "flickr30k": "Flickr30K"}
 
@@ -62,7 +63,28 @@ def run_arrays(rows: pd.DataFrame, downstream_dataset: str, upstreams: Sequence[
     return chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy()
 
 
-def paper_backtest(log10_compute: np.ndarray, log10_error: np.ndarray, k: int, *, n_bins: int = 5
+def group_run_arrays(rows: pd.DataFrame, downstream_datasets: Sequence[str],
+                     groups: Mapping[str, Sequence[str]] | None = None
+                     ) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """:func:`run_arrays` of every (group, dataset), each dataset's runs selected once.
+
+    Returns ``{(group, downstream_dataset): (log10_compute, log10_error)}``, equal to
+    ``run_arrays(rows, downstream_dataset, groups[group])`` for each pair.
+    """
+    groups = GROUPS if groups is None else groups
+    out = {}
+    for ds in downstream_datasets:
+        chosen = select(rows, ds)
+        chosen = chosen[np.isfinite(chosen["log10_error"])]
+        upstream = chosen["upstream_dataset"].to_numpy()
+        x, y = chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy()
+        for group, upstreams in groups.items():
+            member = np.isin(upstream, list(upstreams))
+            out[group, ds] = x[member], y[member]
+    return out
+
+
+def paper_backtest(log10_compute: np.ndarray, log10_error: np.ndarray, k: int, *, n_bins: int = N_BINS
                    ) -> pd.DataFrame:
     """The backtest of the paper fit with the authors' :func:`binned_line_fit` itself.
 
@@ -79,82 +101,102 @@ def paper_backtest(log10_compute: np.ndarray, log10_error: np.ndarray, k: int, *
                          "abs_error_pp": 100 * np.abs(predicted - observed), "alpha": fit.alpha})
 
 
-def backtest_runs(log10_compute: np.ndarray, log10_error: np.ndarray, *, form: str = "power",
-                  frontier: FrontierSpec = PAPER_FRONTIER, ks: Sequence[int] = KS,
-                  downstream_dataset: str | None = None) -> pd.DataFrame:
-    """Backtest one form x frontier on one set of runs, every k at once (batched grid fits).
+#: columns of :func:`backtest_runs`, in order
+RUN_COLUMNS = ("k", "log10_compute", "observed", "predicted", "log10_residual", "alpha", "abs_error_pp")
 
-    Returns one row per (k, scored run): k, log10_compute, observed, predicted (error rates),
-    log10_residual (observed - predicted, log10), abs_error_pp, alpha (of the training fit).
-    A k whose training fit has too few frontier points gives no rows for that k.
-    """
-    x = np.asarray(log10_compute, dtype=float)
-    y = np.asarray(log10_error, dtype=float)
-    law = get_form(form, downstream_dataset=downstream_dataset)
-    n_distinct = len(np.unique(x))
-    ks = [k for k in ks if k < n_distinct - 1]
-    if not ks:
-        return _empty()
-    held = np.stack([holdout_mask(x, k) for k in ks])
-    fx, fy, fv = _cached_frontier(x, y, held, frontier)
+
+def _backtest_arrays(x: np.ndarray, y: np.ndarray, law: LawForm, held: np.ndarray, ks: Sequence[int],
+                     front: tuple[np.ndarray, np.ndarray, np.ndarray], on_front: np.ndarray
+                     ) -> dict[str, np.ndarray] | None:
+    """The scored held-out runs of every k as columns (None if no k could be fitted)."""
+    fx, fy, fv = front
     theta, x0 = law.fit_batch(fx, fy, fv)
-    on_front = pareto_mask(x, y)
     parts = []
     for i, k in enumerate(ks):
         if not np.isfinite(theta[i]).all():
             continue
         scored = held[i] & on_front
         pred_log = law.model(theta[i], x[scored], x0[i])
-        parts.append(pd.DataFrame({"k": k, "log10_compute": x[scored], "observed": 10.0 ** y[scored],
-                                   "predicted": 10.0 ** pred_log, "log10_residual": y[scored] - pred_log,
-                                   "alpha": theta[i, 1]}))
+        n = int(scored.sum())
+        parts.append((np.full(n, k), x[scored], 10.0 ** y[scored], 10.0 ** pred_log, y[scored] - pred_log,
+                      np.full(n, theta[i, 1])))
     if not parts:
+        return None
+    columns = {name: np.concatenate([p[j] for p in parts]) for j, name in enumerate(RUN_COLUMNS[:-1])}
+    columns["abs_error_pp"] = 100 * np.abs(columns["predicted"] - columns["observed"])
+    return columns
+
+
+def _training_sets(x: np.ndarray, ks: Sequence[int]) -> tuple[list[int], np.ndarray | None]:
+    """The usable k (fewer than the distinct compute values - 1) and their hold-out masks (k, N)."""
+    n_distinct = len(np.unique(x))
+    ks = [k for k in ks if k < n_distinct - 1]
+    return ks, (np.stack([holdout_mask(x, k) for k in ks]) if ks else None)
+
+
+def backtest_runs(log10_compute: np.ndarray, log10_error: np.ndarray, *, form: str = "power",
+                  frontier: FrontierSpec = PAPER_FRONTIER, ks: Sequence[int] = KS,
+                  downstream_dataset: str | None = None) -> pd.DataFrame:
+    """Backtest one form x frontier on one set of runs, every k at once (batched grid fits).
+
+    Returns one row per (k, scored run): k, log10_compute, observed, predicted (error rates),
+    log10_residual (observed - predicted, log10), alpha (of the training fit), abs_error_pp.
+    A k whose training fit has too few frontier points gives no rows for that k.
+    """
+    x = np.asarray(log10_compute, dtype=float)
+    y = np.asarray(log10_error, dtype=float)
+    ks, held = _training_sets(x, ks)
+    if not ks:
         return _empty()
-    out = pd.concat(parts, ignore_index=True)
-    out["abs_error_pp"] = 100 * np.abs(out["predicted"] - out["observed"])
-    return out
-
-
-_FRONTIER_CACHE: dict = {}
-
-
-def _cached_frontier(x: np.ndarray, y: np.ndarray, held: np.ndarray, frontier: FrontierSpec):
-    """Training frontiers of the k hold-outs, shared by every form (one entry kept)."""
-    key = (x.tobytes(), y.tobytes(), held.tobytes(), frontier)
-    if key not in _FRONTIER_CACHE:
-        _FRONTIER_CACHE.clear()
-        _FRONTIER_CACHE[key] = frontier_points_batch(x, y, (~held).astype(int), frontier)
-    return _FRONTIER_CACHE[key]
+    front = frontier_points_batch(x, y, (~held).astype(int), frontier)
+    columns = _backtest_arrays(x, y, get_form(form, downstream_dataset=downstream_dataset), held, ks, front,
+                               pareto_mask(x, y))
+    return _empty() if columns is None else pd.DataFrame(columns)
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["k", "log10_compute", "observed", "predicted", "log10_residual", "alpha",
-                                 "abs_error_pp"])
+    return pd.DataFrame(columns=list(RUN_COLUMNS))
 
 
 def backtest(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, groups: dict[str, tuple[str, ...]] | None = None,
              forms: Sequence[str] = FORMS, frontiers: Sequence[FrontierSpec] = STANDARD_FRONTIERS,
-             ks: Sequence[int] = KS) -> pd.DataFrame:
+             ks: Sequence[int] = KS,
+             arrays: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
     """Scored held-out runs for every (group, dataset, form, frontier, k).
 
     Returns the rows of :func:`backtest_runs` with columns group, downstream_dataset, form and
-    frontier added; :func:`summarise` turns them into mean / max tables.
+    frontier added; :func:`summarise` turns them into mean / max tables. ``arrays`` (from
+    :func:`group_run_arrays`) saves selecting the runs again. Each training frontier is computed
+    once for every form.
     """
     groups = GROUPS if groups is None else groups
-    parts = []
-    for group, upstreams in groups.items():
+    if arrays is None:
+        arrays = group_run_arrays(rows, downstream_datasets, groups)
+    parts: list[dict[str, np.ndarray]] = []
+    labels: list[tuple[int, str, str, str, str]] = []
+    for group in groups:
         for ds in downstream_datasets:
-            x, y = run_arrays(rows, ds, upstreams)
+            x, y = arrays[group, ds]
             if len(np.unique(x)) < 4:
                 continue
+            usable, held = _training_sets(x, ks)
+            if not usable:
+                continue
+            on_front = pareto_mask(x, y)
+            laws = [(form, get_form(form, downstream_dataset=ds)) for form in forms]
             for spec in frontiers:
-                for form in forms:
-                    part = backtest_runs(x, y, form=form, frontier=spec, ks=ks, downstream_dataset=ds)
-                    if len(part):
-                        parts.append(part.assign(group=group, downstream_dataset=ds, form=form, frontier=spec.name))
+                front = frontier_points_batch(x, y, (~held).astype(int), spec)
+                for form, law in laws:
+                    columns = _backtest_arrays(x, y, law, held, usable, front, on_front)
+                    if columns is not None:
+                        parts.append(columns)
+                        labels.append((len(columns["k"]), group, ds, form, spec.name))
     if not parts:
         raise FitError(f"no backtest could be run for {list(downstream_datasets)} in groups {list(groups)}")
-    return pd.concat(parts, ignore_index=True)
+    out = pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in RUN_COLUMNS})
+    for j, name in enumerate(("group", "downstream_dataset", "form", "frontier"), start=1):
+        out[name] = np.repeat(np.array([label[j] for label in labels], dtype=object), [label[0] for label in labels])
+    return out
 
 
 def summarise(scored: pd.DataFrame) -> pd.DataFrame:
@@ -167,7 +209,7 @@ def summarise(scored: pd.DataFrame) -> pd.DataFrame:
 
 def target_table(summary: pd.DataFrame, *, group: str = "LAION", form: str = "power",
                  frontier: str = PAPER_FRONTIER.name, statistic: str = "mean_abs_error_pp") -> pd.DataFrame:
-    """The five targets of the issue as a k x target table of one statistic."""
+    """The five :data:`TARGETS` as a k x target table of one statistic."""
     chosen = summary[(summary["group"] == group) & (summary["form"] == form) & (summary["frontier"] == frontier)
                      & summary["downstream_dataset"].isin(list(TARGETS))]
     table = chosen.pivot(index="k", columns="downstream_dataset", values=statistic)

@@ -1,8 +1,8 @@
-"""Frontier selection as a swept choice (issue 4, item 3).
+"""Frontier selection as a swept choice: the paper's binned frontier and the alternatives.
 
-The paper fits its law through one point per equal-width bin of log10 compute (PAPER.md, "The
-paper's fit", steps 2-3). That is one choice among several; this module offers them behind one
-spec so that a backtest can sweep them:
+The paper fits its law through one point per equal-width bin of log10 compute (Sec. 4, "Scaling
+laws": the frontier of the runs, 5 bins, the authors' ``binned_line_fit``). That is one choice
+among several; this module offers them behind one spec so that a backtest can sweep them:
 
 * ``"binned"``: equal-width bins over ``[min x, max x + eps]``; the point of a bin is the bin
   centre (the paper) or the actual compute of the bin's best run (``x_at="actual"``);
@@ -10,8 +10,12 @@ spec so that a backtest can sweep them:
 * ``"pareto"``: the naive Pareto set, every run that no run with less compute beats or ties;
 * ``"hull"``: the Pareto runs on the lower convex hull of the runs in log-log space.
 
-Every selector works on ``(x, y) = (log10 compute, log10 error)`` and returns the chosen points.
-:func:`frontier_points_batch` does the same for many bootstrap resamples at once (vectorised).
+Every selector works on ``(x, y) = (log10 compute, log10 error)``. There is one implementation
+of each, vectorised over resamples (:func:`frontier_points_batch`, rows = bootstrap resamples or
+backtest training sets); :func:`select_frontier` is its one-row case and
+:func:`repro.scaling.binned_frontier` (the paper's frontier) reads the same bins through
+:func:`binned_minima`. Independent re-implementations (the authors' code, a loop over bins,
+``scipy.stats.binned_statistic(..., statistic="min")``) are cross-checks in the tests.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from typing import Literal
 
 import numpy as np
 
-from repro.errors import FitError
 from repro.constants import N_BINS, UPPER_EDGE_PAD_LOG10
+from repro.errors import FitError
 
 FrontierKind = Literal["binned", "geometric", "pareto", "hull"]
 #: Width of a geometric bin: one doubling of compute, in log10 units.
@@ -34,7 +38,7 @@ class FrontierSpec:
     """One frontier choice.
 
     ``kind`` picks the selector; ``n_bins``, ``eps`` and ``x_at`` matter for ``"binned"`` only
-    (``x_at="centre"`` with 5 bins and eps 0.1 is the paper's frontier).
+    (``x_at="centre"`` with :data:`~repro.constants.N_BINS` bins and eps 0.1 is the paper's frontier).
     """
 
     kind: FrontierKind = "binned"
@@ -51,7 +55,7 @@ class FrontierSpec:
         return self.kind
 
 
-#: The paper's frontier (PAPER.md, fit steps 2-3).
+#: The paper's frontier (Sec. 4: bin centre and bin minimum of 5 equal-width bins).
 PAPER_FRONTIER = FrontierSpec()
 #: The frontiers swept by the backtest and the report.
 STANDARD_FRONTIERS = (
@@ -74,38 +78,175 @@ class FrontierPoints:
     spec: FrontierSpec
 
 
+@dataclass(frozen=True)
+class BinMinima:
+    """The best run of every bin, for many resamples at once (rows).
+
+    Attributes
+    ----------
+    edges : (B, n_bins + 1) array
+        Bin edges in log10 compute, as ``np.histogram`` computes them (bins half-open ``[a, b)``).
+    best : (B, n_bins) int array
+        Index of the run with the smallest error in each bin (the first one on ties; 0 where
+        the bin is empty).
+    min_y : (B, n_bins) array
+        That smallest log10 error (+inf where the bin is empty).
+    found : (B, n_bins) bool array
+        False where the bin holds no run of the resample (the paper drops such a bin).
+    """
+
+    edges: np.ndarray
+    best: np.ndarray
+    min_y: np.ndarray
+    found: np.ndarray
+
+    @property
+    def centres(self) -> np.ndarray:
+        """(B, n_bins) bin centres."""
+        return (self.edges[:, :-1] + self.edges[:, 1:]) / 2
+
+
+def binned_minima(log10_compute: np.ndarray, log10_error: np.ndarray, present: np.ndarray | None = None, *,
+                  n_bins: int = N_BINS, eps: float = UPPER_EDGE_PAD_LOG10,
+                  width: float | None = None) -> BinMinima:
+    """The minimum log10 error per bin of log10 compute, for every row of ``present`` at once.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) array_like
+        The runs; NaN errors are ignored (pandas ``min`` semantics, as the authors' code).
+    present : (B, N) bool array, optional
+        Which runs each row holds (default one row with every run).
+    n_bins : int
+        Equal-width bins over ``[min x, max x + eps]`` of the row's runs (the paper's frontier),
+        unless ``width`` is given.
+    eps : float
+        Upper-edge pad in log10 units, so the largest run falls inside the last bin.
+    width : float, optional
+        Fixed bin width from the row's smallest compute instead (the geometric frontier:
+        ``n_bins`` bins of width log10 2).
+
+    Notes
+    -----
+    The edges equal ``np.histogram(x, range=(min, max + eps), bins=n_bins)[1]`` bit for bit
+    (``np.linspace``: start + i * step, the last edge set to the stop) and membership equals
+    ``np.digitize(x, edges) - 1``, the authors' ``binned_line_fit``.
+    """
+    x = np.asarray(log10_compute, dtype=float)
+    y = np.asarray(log10_error, dtype=float)
+    present = np.ones((1, len(x)), dtype=bool) if present is None else np.asarray(present, dtype=bool)
+    present = present & ~np.isnan(y)[None, :]
+    small = np.where(present, x, np.inf).min(axis=1)
+    steps = np.arange(n_bins + 1)
+    if width is None:
+        big = np.where(present, x, -np.inf).max(axis=1)
+        step = (big + eps - small) / n_bins
+        edges = small[:, None] + step[:, None] * steps[None, :]
+        edges[:, -1] = big + eps
+    else:
+        edges = small[:, None] + np.full(len(small), width)[:, None] * steps[None, :]
+    # np.digitize(x, edges) - 1: the number of edges at or below x, minus one
+    member = (x[None, :, None] >= edges[:, None, :]).sum(axis=2) - 1                     # (B, N)
+    in_bin = (member[:, :, None] == np.arange(n_bins)[None, None, :]) & present[:, :, None]  # (B, N, n_bins)
+    masked = np.where(in_bin, y[None, :, None], np.inf)
+    best = np.argmin(masked, axis=1)
+    min_y = np.take_along_axis(masked, best[:, None, :], axis=1)[:, 0, :]
+    return BinMinima(edges, best, min_y, in_bin.any(axis=1))
+
+
 def pareto_mask(log10_compute: np.ndarray, log10_error: np.ndarray) -> np.ndarray:
     """Runs on the Pareto frontier: no run with strictly less compute has lower-or-equal error.
 
-    Runs with equal compute do not dominate each other (the issue's definition).
+    Runs with equal compute do not dominate each other.
     """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
     order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
-    running = np.minimum.accumulate(ys)
-    # best error among runs with strictly less compute: the running minimum just before the
-    # first run of each compute value
-    first = np.searchsorted(xs, xs, side="left")
-    best_before = np.where(first > 0, running[np.maximum(first - 1, 0)], np.inf)
+    valid = _pareto_sorted(x[order], y[order], np.ones((1, len(x)), dtype=bool))[0]
     mask = np.empty(len(x), dtype=bool)
-    mask[order] = ys < best_before
+    mask[order] = valid
     return mask
 
 
-def _lower_hull(xs: np.ndarray, ys: np.ndarray) -> list[int]:
-    """Indices (into the sorted arrays) of the lower convex hull, Andrew's monotone chain."""
-    hull: list[int] = []
-    for i in range(len(xs)):
-        while len(hull) >= 2:
-            a, b = hull[-2], hull[-1]
-            cross = (xs[b] - xs[a]) * (ys[i] - ys[a]) - (ys[b] - ys[a]) * (xs[i] - xs[a])
-            if cross <= 0:
-                hull.pop()
-            else:
+def _pareto_sorted(xs: np.ndarray, ys: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Pareto runs of every row (runs sorted by compute): (B, N) bool."""
+    masked = np.where(present, ys[None, :], np.inf)
+    running = np.minimum.accumulate(masked, axis=1)
+    # best error among runs with strictly less compute: the running minimum just before the
+    # first run of each compute value
+    first = np.searchsorted(xs, xs, side="left")
+    best_before = np.where(first[None, :] > 0, running[:, np.maximum(first - 1, 0)], np.inf)
+    return present & (ys[None, :] < best_before)
+
+
+def _lower_hull_rows(xs: np.ndarray, ys: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Runs on the lower convex hull of each row's runs (runs sorted by compute): (B, N) bool.
+
+    Andrew's monotone chain, run for every row at once: each row keeps its own stack, a new
+    run pops the top while the last two stack runs and the new one do not turn left
+    (cross product <= 0, so collinear runs are dropped).
+    """
+    n_rows, n = present.shape
+    stack = np.zeros((n_rows, n), dtype=int)
+    top = np.zeros(n_rows, dtype=int)
+    rows = np.arange(n_rows)
+    for i in range(n):
+        active = present[:, i]
+        while True:
+            can = active & (top >= 2)
+            if not can.any():
                 break
-        hull.append(i)
-    return hull
+            a = stack[rows, np.maximum(top - 2, 0)]
+            b = stack[rows, np.maximum(top - 1, 0)]
+            cross = (xs[b] - xs[a]) * (ys[i] - ys[a]) - (ys[b] - ys[a]) * (xs[i] - xs[a])
+            pop = can & (cross <= 0)
+            if not pop.any():
+                break
+            top = top - pop
+        stack[rows[active], top[active]] = i
+        top = top + active
+    on_hull = np.zeros((n_rows, n), dtype=bool)
+    depth = np.arange(n)[None, :] < top[:, None]
+    on_hull[np.broadcast_to(rows[:, None], stack.shape)[depth], stack[depth]] = True
+    return on_hull
+
+
+def _frontier_rows(x: np.ndarray, y: np.ndarray, present: np.ndarray, spec: FrontierSpec
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The one implementation of every frontier: x, y, valid, run index (B, P) per row.
+
+    Binned kinds have one column per bin (P = bins; an empty bin is invalid, its x the bin
+    centre or run 0's compute, its y 0); Pareto kinds have the row's points first, sorted by
+    compute, and as many columns as the fullest row.
+    """
+    if spec.kind in ("binned", "geometric"):
+        if spec.kind == "binned":
+            if spec.n_bins < 2:
+                raise FitError(f"frontier '{spec.name}': n_bins must be >= 2, got {spec.n_bins}")
+            bins = binned_minima(x, y, present, n_bins=spec.n_bins, eps=spec.eps)
+        else:
+            n_bins = int(np.floor((x.max() - x.min()) / LOG10_DOUBLING)) + 1
+            bins = binned_minima(x, y, present, n_bins=n_bins, width=LOG10_DOUBLING)
+        valid = np.isfinite(bins.min_y)
+        if spec.kind == "binned" and spec.x_at == "centre":
+            xs, index = bins.centres, np.full(bins.best.shape, -1)
+        else:
+            xs, index = x[bins.best], np.where(valid, bins.best, -1)
+        return xs, np.where(valid, bins.min_y, 0.0), valid, index
+    if spec.kind not in ("pareto", "hull"):
+        raise FitError(f"unknown frontier kind {spec.kind!r}; expected binned, geometric, pareto or hull")
+    order = np.argsort(x, kind="stable")
+    xs_sorted, ys_sorted, pres = x[order], y[order], present[:, order]
+    valid = _pareto_sorted(xs_sorted, ys_sorted, pres)
+    if spec.kind == "hull":
+        # the lower hull of all runs, restricted to Pareto runs (the rising right end of a hull
+        # is no frontier)
+        valid &= _lower_hull_rows(xs_sorted, ys_sorted, pres)
+    # compact: move each row's points to the front and drop all-padding columns (faster fits)
+    cols = np.argsort(~valid, axis=1, kind="stable")[:, : max(int(valid.sum(axis=1).max()), 1)]
+    valid = np.take_along_axis(valid, cols, axis=1)
+    index = np.where(valid, order[cols], -1)
+    return np.where(valid, xs_sorted[cols], 0.0), np.where(valid, ys_sorted[cols], 0.0), valid, index
 
 
 def select_frontier(log10_compute: np.ndarray, log10_error: np.ndarray,
@@ -132,39 +273,9 @@ def select_frontier(log10_compute: np.ndarray, log10_error: np.ndarray,
                        f"got {x.shape} and {y.shape}")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise FitError(f"frontier '{spec.name}': log10_compute and log10_error must be finite")
-    if spec.kind in ("binned", "geometric"):
-        if spec.kind == "binned":
-            if spec.n_bins < 2:
-                raise FitError(f"frontier '{spec.name}': n_bins must be >= 2, got {spec.n_bins}")
-            # np.histogram's edges and np.digitize's half-open bins, as the authors' code
-            _, edges = np.histogram(x, range=(x.min(), x.max() + spec.eps), bins=spec.n_bins)
-        else:
-            n = int(np.floor((x.max() - x.min()) / LOG10_DOUBLING)) + 1
-            edges = x.min() + LOG10_DOUBLING * np.arange(n + 1)
-        member = np.digitize(x, edges) - 1
-        xs, ys, idx = [], [], []
-        for b in range(len(edges) - 1):
-            inside = np.flatnonzero(member == b)
-            if len(inside) == 0:
-                continue  # an empty bin is dropped (PAPER.md, fit step 3)
-            best = inside[np.argmin(y[inside])]
-            use_centre = spec.kind == "binned" and spec.x_at == "centre"
-            xs.append((edges[b] + edges[b + 1]) / 2 if use_centre else x[best])
-            ys.append(y[best])
-            idx.append(-1 if use_centre else best)
-        return FrontierPoints(np.array(xs), np.array(ys), np.array(idx, dtype=int), spec)
-    on = pareto_mask(x, y)
-    idx = np.flatnonzero(on)
-    idx = idx[np.argsort(x[idx], kind="stable")]
-    if spec.kind == "hull":
-        # the lower hull of all runs, restricted to Pareto runs (the rising right end of a hull
-        # is no frontier)
-        order = np.argsort(x, kind="stable")
-        hull = set(order[_lower_hull(x[order], y[order])].tolist())
-        idx = np.array([i for i in idx if i in hull], dtype=int)
-    elif spec.kind != "pareto":
-        raise FitError(f"unknown frontier kind {spec.kind!r}; expected binned, geometric, pareto or hull")
-    return FrontierPoints(x[idx], y[idx], idx, spec)
+    xs, ys, valid, index = _frontier_rows(x, y, np.ones((1, len(x)), dtype=bool), spec)
+    keep = valid[0]
+    return FrontierPoints(xs[0, keep], ys[0, keep], index[0, keep], spec)
 
 
 def frontier_points_batch(log10_compute: np.ndarray, log10_error: np.ndarray, counts: np.ndarray,
@@ -189,60 +300,9 @@ def frontier_points_batch(log10_compute: np.ndarray, log10_error: np.ndarray, co
     Notes
     -----
     Duplicated runs carry no extra weight on a frontier (a bin minimum or a Pareto point is the
-    same whether a run appears once or twice), so only presence matters. ``"hull"`` is computed
-    per resample (a short loop); the other kinds are fully vectorised.
+    same whether a run appears once or twice), so only presence matters.
     """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
-    present = np.asarray(counts) > 0
-    n_resamples = present.shape[0]
-    if spec.kind == "binned" or spec.kind == "geometric":
-        big = np.where(present, x, -np.inf).max(axis=1)
-        small = np.where(present, x, np.inf).min(axis=1)
-        if spec.kind == "binned":
-            n_bins = spec.n_bins
-            width = (big + spec.eps - small) / n_bins
-        else:
-            n_bins = int(np.floor((x.max() - x.min()) / LOG10_DOUBLING)) + 1
-            width = np.full(n_resamples, LOG10_DOUBLING)
-        # bin index as np.digitize on np.histogram's edges would give (edges computed the same way)
-        edges = small[:, None] + width[:, None] * np.arange(n_bins + 1)[None, :]
-        if spec.kind == "binned":
-            edges[:, -1] = big + spec.eps
-        member = np.empty(present.shape, dtype=int)
-        for r in range(n_resamples):
-            member[r] = np.digitize(x, edges[r]) - 1
-        masked_y = np.where(present, y[None, :], np.inf)
-        ys = np.full((n_resamples, n_bins), np.inf)
-        xs = np.zeros((n_resamples, n_bins))
-        for b in range(n_bins):
-            in_bin = np.where(member == b, masked_y, np.inf)
-            arg = np.argmin(in_bin, axis=1)
-            ys[:, b] = in_bin[np.arange(n_resamples), arg]
-            if spec.kind == "binned" and spec.x_at == "centre":
-                xs[:, b] = (edges[:, b] + edges[:, b + 1]) / 2
-            else:
-                xs[:, b] = x[arg]
-        valid = np.isfinite(ys)
-        return xs, np.where(valid, ys, 0.0), valid
-    order = np.argsort(x, kind="stable")
-    xs_sorted, ys_sorted, pres = x[order], y[order], present[:, order]
-    masked = np.where(pres, ys_sorted[None, :], np.inf)
-    running = np.minimum.accumulate(masked, axis=1)
-    first = np.searchsorted(xs_sorted, xs_sorted, side="left")
-    best_before = np.where(first[None, :] > 0, running[:, np.maximum(first - 1, 0)], np.inf)
-    valid = pres & (ys_sorted[None, :] < best_before)
-    if spec.kind == "hull":
-        for r in range(n_resamples):
-            cols = np.flatnonzero(pres[r])
-            hull = cols[_lower_hull(xs_sorted[cols], ys_sorted[cols])]
-            keep = np.zeros(len(x), dtype=bool)
-            keep[hull] = True
-            valid[r] &= keep
-    elif spec.kind != "pareto":
-        raise FitError(f"unknown frontier kind {spec.kind!r}; expected binned, geometric, pareto or hull")
-    # compact: move each row's points to the front and drop all-padding columns (faster fits)
-    order = np.argsort(~valid, axis=1, kind="stable")[:, : max(int(valid.sum(axis=1).max()), 1)]
-    xs_b = xs_sorted[order]
-    valid = np.take_along_axis(valid, order, axis=1)
-    return np.where(valid, xs_b, 0.0), np.where(valid, ys_sorted[order], 0.0), valid
+    xs, ys, valid, _ = _frontier_rows(x, y, np.asarray(counts) > 0, spec)
+    return xs, ys, valid

@@ -1,4 +1,5 @@
-"""Law forms behind one interface (issue 4, item 2): fit, predict, intervals.
+"""Law forms behind one interface: fit, predict, intervals (the paper's power law, Sec. 4, and
+the forms the book's chapter "How sure are these laws?" compares with it).
 
 Every form models log10 of the error rate E as a function of x = log10 C (total GMACs):
 
@@ -37,6 +38,7 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, stats
 
+from repro.data import load_reported
 from repro.errors import FitError
 
 logger = logging.getLogger(__name__)
@@ -188,6 +190,9 @@ class LawForm:
 
     name: str = ""
     param_names: tuple[str, ...] = ()
+    #: Whether :meth:`fit_batch` gives each row the same result bit for bit whatever the other
+    #: rows of the batch (so a batch may be deduplicated before fitting).
+    batch_size_invariant: bool = True
 
     def __init__(self, *, error_ceiling: float = 1.0) -> None:
         self.error_ceiling = float(error_ceiling)
@@ -361,6 +366,10 @@ class Saturating(LawForm):
 
     name = "saturating"
     param_names = ("a", "alpha", "e_inf")
+    # The products below of a zero-stride view are laid out by numpy according to the batch
+    # size, and the layout sets the order of the sums: a row's last bits depend on the batch.
+    # Kept so, since materialising the view would change the last bits of published numbers.
+    batch_size_invariant = False
 
     def model(self, theta, x, x0):
         return np.log10(10.0 ** (theta[0] + theta[1] * (x - x0)) + theta[2])
@@ -507,8 +516,6 @@ _AVERAGES = {
 
 @lru_cache(maxsize=None)
 def _chance_table() -> dict[str, float]:
-    from repro.data import load_reported
-
     table = load_reported("table26")
     return {str(name): 1.0 / float(classes) for name, classes in zip(table["Dataset"], table["Classes"])}
 

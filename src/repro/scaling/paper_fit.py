@@ -1,4 +1,4 @@
-"""The paper's fit, exactly: the authors' ``binned_line_fit`` (PAPER.md, "The paper's fit, exactly").
+"""The paper's fit, exactly: the authors' ``binned_line_fit`` (Sec. 4 and Fig. 1 of the paper).
 
 A power law E = beta * C^alpha is a line in log10-log10 space. The OpenCLIP frontier is fitted
 through one point per equal-width bin of log10 compute (bin centre, minimum log10 error in the
@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from repro.data.schema import error_of
-from repro.errors import FitError
 from repro.constants import LAION_UPSTREAMS, N_BINS, OPENAI_UPSTREAM, UPPER_EDGE_PAD_LOG10
+from repro.errors import FitError
+from repro.scaling.frontiers import binned_minima
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def binned_frontier(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bin
     Reproduces the authors' ``binned_line_fit``: edges from ``np.histogram(X, range=(min, max +
     eps), bins=n_bins)``, bin membership from ``np.digitize`` (every bin half-open ``[a, b)``),
     ``x`` = bin centre, ``y`` = the minimum in the bin; a bin with no run (or only NaN) is dropped.
+    The bins are :func:`repro.scaling.frontiers.binned_minima`, the one implementation every
+    frontier of the package uses.
     """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
@@ -102,18 +105,9 @@ def binned_frontier(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bin
         raise FitError("log10_compute must be non-empty and finite")
     if n_bins < 2:
         raise FitError(f"n_bins must be >= 2, got {n_bins}")
-    _, edges = np.histogram(x, range=(x.min(), x.max() + eps), bins=n_bins)
-    membership = np.digitize(x, edges)
-    centers, minima, kept = [], [], np.ones(n_bins, dtype=bool)
-    for i in range(n_bins):
-        in_bin = y[membership == i + 1]
-        in_bin = in_bin[~np.isnan(in_bin)]
-        if len(in_bin) == 0:
-            kept[i] = False
-            continue
-        centers.append((edges[i] + edges[i + 1]) / 2)
-        minima.append(in_bin.min())
-    return Frontier(edges, np.array(centers), np.array(minima), kept)
+    bins = binned_minima(x, y, n_bins=n_bins, eps=eps)
+    kept = bins.found[0]
+    return Frontier(bins.edges[0], bins.centres[0, kept], bins.min_y[0, kept], kept)
 
 
 def binned_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bins: int = N_BINS,
@@ -128,7 +122,7 @@ def binned_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bin
 
 
 def plain_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray) -> PowerLawFit:
-    """Plain least squares through every point (the OpenAI fit, PAPER.md step 5)."""
+    """Plain least squares through every point (the OpenAI fit of Fig. 1: three models, no frontier)."""
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
@@ -157,7 +151,7 @@ def select(rows: pd.DataFrame, downstream_dataset: str, *, upstreams: tuple[str,
 def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = N_BINS,
                   upstreams: tuple[str, ...] = LAION_UPSTREAMS, arch_prefix: str | None = None) -> PowerLawFit:
     """The paper's OpenCLIP fit for one downstream dataset: binned frontier over all runs of
-    ``upstreams`` pooled (PAPER.md, fit steps 1-4)."""
+    ``upstreams`` pooled (Sec. 4: LAION-80M, 400M and 2B together)."""
     chosen = select(rows, downstream_dataset, upstreams=upstreams, arch_prefix=arch_prefix)
     if len(chosen) < 2:
         raise FitError(f"'{downstream_dataset}': {len(chosen)} run(s) from {upstreams}; a fit needs at least 2")
@@ -165,6 +159,6 @@ def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = 
 
 
 def fit_openai_law(rows: pd.DataFrame, downstream_dataset: str) -> PowerLawFit:
-    """The paper's OpenAI fit: plain least squares over the CLIP-WIT models (PAPER.md, step 5)."""
+    """The paper's OpenAI fit: plain least squares over the CLIP-WIT models (Fig. 1)."""
     chosen = select(rows, downstream_dataset, upstreams=(OPENAI_UPSTREAM,))
     return plain_line_fit(chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy())

@@ -1,4 +1,5 @@
-"""Synthetic recovery tests (issue 4, item 8): can a fit recover the exponent it was given?
+"""Synthetic recovery tests: can a fit recover the exponent it was given? (The book's chapter
+"How sure are these laws?", section "Recovery tests".)
 
 Data are drawn from a law form at the real design (the log10 compute of the 29 LAION runs,
 about 2.5 decades) with Gaussian log10 noise of a given scale (0.008-0.022, the scatter of the

@@ -1,4 +1,5 @@
-"""Linear probing: Figures 2 and 3 and Table 5, recomputed from the raw probe runs (LP in PAPER.md).
+"""Chapter "Linear probing" (``book/notebooks/linear_probe.md``): Figures 2 and 3 and Table 5,
+recomputed from the authors' raw probe runs (``repro.data.load_linear_probe``).
 
 The published file holds every run of the sweep (learning rate {0.1, 0.01, 0.001} x epochs
 {10, 20, 40}) per (model, pretrained checkpoint, dataset, k). The paper reports, per (model,
@@ -8,26 +9,31 @@ accuracies over the 19 VTAB tasks with full training data (k = -1).
 
 The probed checkpoints are OpenCLIP's public releases, not the scaling-law runs of the results
 CSV: B/32 and L/14 at 13B samples on LAION-400M are the older ``laion400m_e32`` models
-(../shared/paper-reported/README.md).
+(the notes of the package data ``repro/data/reported``). The figures are drawn by
+:func:`repro.figures.linear_probe.probe_vs_compute`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from repro.report import ReportRow, compare
+from repro.constants import OPENAI_UPSTREAM
 from repro.data import load_linear_probe, load_reported
 from repro.errors import FitError, SchemaError
-from repro.constants import OPENAI_UPSTREAM
+from repro.figures.linear_probe import probe_vs_compute
+from repro.report import ReportRow, compare
 from repro.scaling.paper_fit import PowerLawFit, plain_line_fit
 
 #: the 19 VTAB tasks of the probe study, as the raw file names them (``vtab_svhn`` has an
-#: underscore there; the authors' table script lists it so, PAPER.md Table 5)
+#: underscore there; the authors' table script for Table 5 lists it so)
 VTAB_TASKS = (
     "vtab/caltech101", "vtab/cifar10", "vtab/cifar100", "vtab/clevr_count_all", "vtab/clevr_closest_object_distance",
     "vtab/diabetic_retinopathy", "vtab/dmlab", "vtab/dsprites_label_orientation", "vtab/dsprites_label_x_position",
@@ -45,7 +51,7 @@ VTAB_PANEL = (VTAB, FULL)
 VTAB_TASK_PANELS = tuple((task, FULL) for task in VTAB_TASKS)
 #: every panel whose lines the book reports (Figures 2 and 3)
 ALL_PANELS = FIG2_PANELS + (VTAB_PANEL,)
-#: the sweep every (model, checkpoint, dataset, k) was probed with (PAPER.md, "Evaluation protocol")
+#: the sweep every (model, checkpoint, dataset, k) was probed with (3 learning rates x 3 epoch counts)
 SWEEP_SIZE = 9
 
 #: Table 5's rows -> the probed checkpoint (model, pretrained tag). B/32 on LAION-2B at 34B is
@@ -162,8 +168,8 @@ def fit_panel(points: pd.DataFrame) -> dict[str, PowerLawFit]:
     -----
     The authors' probe figures (CLIP_benchmark ``probe_benchmark/scaling_plot.py``) fit one
     plain line through all points of a group, not the binned frontier that the zero-shot
-    figures and the caption describe (PAPER.md, "The linear-probe figures"). We fit E = beta C^alpha
-    as the paper's axes show it.
+    figures and the caption of Figure 2 describe. We fit E = beta C^alpha as the paper's axes
+    show it.
     """
     openai = points["upstream_dataset"] == OPENAI_UPSTREAM
     fits = {}
@@ -262,3 +268,44 @@ def table5_report_rows(cells: pd.DataFrame | None = None) -> list[ReportRow]:
     cells = table5() if cells is None else cells
     return [compare("table05", f"{c.column} {c.Model} {c.Samples} {c.Dataset}", c.reproduced, c.paper, decimals=2)
             for c in cells.itertuples(index=False)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the page shows, computed once.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        :func:`probe_scores` of the probe runs.
+    fits : dict
+        :func:`all_panel_fits`: (dataset, k) -> both lines of the panel.
+    cells : DataFrame
+        :func:`table5`, cell by cell beside the printed values.
+    """
+
+    scores: pd.DataFrame = field(repr=False)
+    fits: dict[tuple[str, int], dict[str, PowerLawFit]] = field(repr=False)
+    cells: pd.DataFrame = field(repr=False)
+
+    def report_rows(self) -> list[ReportRow]:
+        """Table 5's 70 cells and every panel's exponents."""
+        return table5_report_rows(self.cells) + fit_report_rows(self.fits)
+
+    def glue_values(self) -> dict[str, float]:
+        """:func:`glue_values` of the page."""
+        return glue_values(self.cells, self.fits)
+
+
+def compute(probe_file: str | Path = "") -> Page:
+    """The page for the notebook's parameter: the authors' probe runs, or ``probe_file``
+    (:func:`read_probe_runs`) when given."""
+    runs = read_probe_runs(probe_file) if probe_file else load_linear_probe()
+    scores = probe_scores(runs)
+    return Page(scores, all_panel_fits(scores), table5(scores))
+
+
+def figure(page: Page, panels: Sequence[tuple[str, int]], *, with_fits: bool = True, n_cols: int = 3) -> Figure:
+    """Compute vs probe error for ``panels``, with the fitted lines unless ``with_fits`` is False."""
+    return probe_vs_compute(page.scores, panels, fits=page.fits if with_fits else None, n_cols=n_cols)
+

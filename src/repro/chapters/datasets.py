@@ -1,7 +1,8 @@
-"""Tables 2, 3 and 26: the pre-training and evaluation data sets, as printed in the paper.
+"""Chapter "Datasets" (``book/notebooks/datasets.md``): Tables 2, 3 and 26, the pre-training
+and evaluation data sets, as printed in the paper.
 
 Nothing here is reproduced (the paper's numbers are shown as printed); the functions only
-order the tables and summarise them for the prose of the datasets page.
+order the tables and summarise them for the prose of the page.
 """
 
 from __future__ import annotations
@@ -9,6 +10,16 @@ from __future__ import annotations
 import pandas as pd
 
 from repro.data import load_reported
+
+
+def table02() -> pd.DataFrame:
+    """Table 2 (public and private pre-training sets), as printed."""
+    return load_reported("table02")
+
+
+def table26() -> pd.DataFrame:
+    """Table 26 (the evaluation suite: data sets, test sizes, classes), as printed."""
+    return load_reported("table26")
 
 
 def table03(*, sort_by_overlap: bool = False) -> pd.DataFrame:
@@ -24,7 +35,7 @@ def table03(*, sort_by_overlap: bool = False) -> pd.DataFrame:
 
 
 def suite_glue_values(suite: pd.DataFrame) -> dict[str, float]:
-    """Plain values for the prose of the datasets page (``repro.report_all``).
+    """Plain values for the prose of the datasets page.
 
     Parameters
     ----------

@@ -1,23 +1,27 @@
-"""Items drawn from the paper's printed numbers (REP in PAPER.md): fine-tuning (Figures 4, 5,
-9-11, Tables 6-11), control runs (Tables 12-15) and the dataset tables (2, 3, 26).
+"""Chapter "Fine-tuning" (``book/notebooks/finetuning.md``): Figures 4, 5 and 9-11 and Tables
+6-11, drawn from the paper's printed accuracies (the fine-tuned checkpoints are not public).
 
 Only the accuracies are the paper's; the compute axis and every fit are this project's:
-C = GMACs per sample (ARCH) x samples seen, with 12.8 B samples for OpenAI's models and the run
-table's (INFO) samples seen for the LAION checkpoints; lines are plain least squares in
-log10 C - log10 E per group (OpenCLIP, OpenAI), since 3-5 points per group leave nothing to bin.
+C = GMACs per sample (the architecture table) x samples seen, with 12.8 B samples for OpenAI's
+models and the run table's samples seen for the LAION checkpoints; lines are plain least squares
+in log10 C - log10 E per group (OpenCLIP, OpenAI), since 3-5 points per group leave nothing to
+bin. The figures are drawn by :func:`repro.figures.reported.reported_vs_compute`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from repro.report import ReportRow, compare
+from repro.constants import DATA_LABELS, OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
 from repro.data import load_arch, load_models_info, load_reported
 from repro.errors import FitError, SchemaError
-from repro.constants import OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
+from repro.figures.reported import reported_vs_compute
+from repro.report import ReportRow, compare
 from repro.scaling.paper_fit import PowerLawFit, plain_line_fit
 
 #: the eight tasks of the joint fine-tuning study (Tables 6-8), in the paper's column order
@@ -29,10 +33,10 @@ TABLE9_ROBUSTNESS = ("V2", "A", "R", "Sketch")
 #: printed model names -> ARCH names
 ARCHS = {"B/32": "ViT-B-32", "B/16": "ViT-B-16", "L/14": "ViT-L-14", "H/14": "ViT-H-14", "g/14": "ViT-g-14",
          "G/14": "ViT-G-14"}
-#: printed data names -> upstream_dataset of the results schema
-UPSTREAMS = {"WIT": OPENAI_UPSTREAM, "400M": "LAION-400M", "2B": "LAION-2B", "LAION-2B": "LAION-2B",
-             "LAION-400M": "LAION-400M"}
-_INFO_DATA = {"LAION-80M": "80M", "LAION-400M": "400M", "LAION-2B": "2B"}
+#: printed data names ("WIT", "400M", "LAION-2B", ...) -> upstream_dataset of the results schema
+UPSTREAMS = {"WIT": OPENAI_UPSTREAM, **DATA_LABELS, **{label: label for label in DATA_LABELS.values()}}
+#: upstream_dataset -> the run table's short data name
+_INFO_DATA = {label: short for short, label in DATA_LABELS.items()}
 #: Table 9 checkpoints are LAION-2B at 34B samples (the public release) unless a row says otherwise
 TABLE9_SAMPLES = "34B"
 
@@ -166,7 +170,7 @@ class ChapterFits:
                 + fit_report_rows("fig5", self.joint, ["mean of 8 tasks"]))
 
     def glue_values(self) -> dict[str, float]:
-        """``alpha_<openclip|openai>_<fig4_in|fig4_rob|fig5>`` -> exponent, for ``repro.report_all``."""
+        """``alpha_<openclip|openai>_<fig4_in|fig4_rob|fig5>`` -> exponent, the numbers of the prose."""
         named = {"fig4_in": self.fits4["IN"], "fig4_rob": self.fits4["robustness"],
                  "fig5": self.fits5["mean of 8 tasks"]}
         return {f"alpha_{who}_{name}": float(fit[who].alpha)
@@ -194,51 +198,23 @@ def wide(rows: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-# --- Tables 12-15: control runs, with the differences the text talks about -------------------
-
-def table12() -> pd.DataFrame:
-    """Table 12 with ``gain`` = large-batch minus small-batch ImageNet top-1 (points).
-
-    The text calls the effect 0.2-0.5%; the printed gaps are 0.47, 0.52 and 0.18.
-    """
-    printed = load_reported("table12")
-    return printed.assign(gain=printed["large_batch_imagenet_top1"] - printed["small_batch_imagenet_top1"])
+def compute() -> ChapterFits:
+    """The page: :func:`chapter_fits` (the chapter has no parameter that changes the fits)."""
+    return chapter_fits()
 
 
-def tables13_15() -> pd.DataFrame:
-    """Tables 13-15 with ``difference`` to the first row of each table (points)."""
-    printed = load_reported("table13_15")
-    first = printed.groupby("table")["imagenet_top1"].transform("first")
-    return printed.assign(difference=printed["imagenet_top1"] - first)
+def figure(rows: pd.DataFrame, tasks: Sequence[str], fits: dict[str, dict[str, PowerLawFit]], *,
+           n_cols: int = 3) -> Figure:
+    """Compute vs error, one panel per task, with the fitted lines
+    (:func:`repro.figures.reported.reported_vs_compute`)."""
+    return reported_vs_compute(rows, list(tasks), fits=fits, n_cols=n_cols)
 
 
-def control(table: str) -> pd.DataFrame:
-    """One of Tables 13, 14, 15 (``"table13"`` ...), with its differences."""
-    rows = tables13_15()
-    chosen = rows[rows["table"] == table]
-    if chosen.empty:
-        raise SchemaError(f"no control table {table!r}; known: {', '.join(rows['table'].unique())}")
-    return chosen.drop(columns="table").reset_index(drop=True)
+def exponents_table(page: ChapterFits) -> pd.DataFrame:
+    """The exponents of every per-task line of Figure 9 (zero-shot, Table 6)."""
+    return fits_table(page.zeroshot, NINE_TASKS).assign(figure="fig9")
 
 
-def controls_glue_values(batch: pd.DataFrame, repeat: pd.DataFrame) -> dict[str, float]:
-    """Plain values for the prose of the controls page (``repro.report_all``).
-
-    Parameters
-    ----------
-    batch : DataFrame
-        :func:`table12` (large vs small global batch).
-    repeat : DataFrame
-        ``control("table14")`` (repeated runs).
-
-    Returns
-    -------
-    dict
-        ``batch_gain_min`` / ``batch_gain_max`` (smallest and largest ImageNet top-1 gain of the
-        larger batch, points) and ``repeat_gap`` (largest |difference| between repeats, points).
-    """
-    return {
-        "batch_gain_min": float(batch["gain"].min()),
-        "batch_gain_max": float(batch["gain"].max()),
-        "repeat_gap": float(repeat["difference"].abs().max()),
-    }
+def printed_table(table: str) -> pd.DataFrame:
+    """A table of the paper as printed (Tables 10 and 11: the fine-tuning hyper-parameters)."""
+    return load_reported(table)

@@ -1,6 +1,6 @@
-"""Figures of the miniature-study chapter: sample pairs with their captions, loss curves, and
-error against samples seen per pre-training set (the bottleneck). Each returns a
-``matplotlib.figure.Figure`` built without pyplot (STYLE.md §7); the frontier figure itself is
+"""Figures of the miniature-study chapter (``book/notebooks/mini.md``): sample pairs with their
+captions, loss curves, and error against samples seen per pre-training set (the bottleneck).
+Each returns a ``matplotlib.figure.Figure`` built without pyplot; the frontier figure itself is
 the paper's :func:`repro.figures.compute_vs_error`."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from repro.constants import SAMPLES_SEEN_AXIS_TITLE, display_name
 from repro.data.schema import error_of
-from repro.constants import display_name
 from repro.figures import style
 from repro.mini import datasets, scenes
+from repro.mini.analysis import n_pairs
 
 
 def sample_pairs(n: int = 8, *, seed: int = datasets.TRAIN_SEED, rendering: scenes.Rendering = "photo",
@@ -39,7 +40,7 @@ def loss_curves(curves: pd.DataFrame) -> Figure:
         fig, axes = style.new_figure(1, len(archs))
         for ax, arch in zip(np.atleast_1d(axes), archs):
             runs = curves[curves["arch"] == arch]
-            sets = sorted(runs["upstream_dataset"].unique(), key=_n_pairs)
+            sets = sorted(runs["upstream_dataset"].unique(), key=n_pairs)
             for (upstream, budget), run in runs.groupby(["upstream_dataset", "samples_seen"]):
                 shade = 0.35 + 0.65 * sets.index(upstream) / max(1, len(sets) - 1)
                 ax.plot(run["samples"], run["contrastive_loss"], color=style.arch_color(arch), alpha=shade,
@@ -52,17 +53,12 @@ def loss_curves(curves: pd.DataFrame) -> Figure:
     return fig
 
 
-def _n_pairs(name: str) -> float:
-    label = name.removeprefix("mini-")
-    return float(label[:-1]) * 1000 if label.endswith("k") else float(label)
-
-
 def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
     """Error against samples seen, one panel per model, one line per pre-training set: where a
-    small set stops improving, data is the bottleneck (the paper's LAION-80M, PAPER.md)."""
+    small set stops improving, data is the bottleneck (the paper's LAION-80M, Sec. 4.1 and Fig. 1)."""
     chosen = rows[rows["downstream_dataset"] == downstream_dataset].assign(error=lambda f: 100 * error_of(f))
     archs = list(chosen.sort_values("gmacs")["arch"].unique())
-    sets = sorted(chosen["upstream_dataset"].unique(), key=_n_pairs)
+    sets = sorted(chosen["upstream_dataset"].unique(), key=n_pairs)
     with style.context():
         fig, axes = style.new_figure(1, len(archs))
         for ax, arch in zip(np.atleast_1d(axes), archs):
@@ -76,7 +72,7 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_xticks(budgets, labels=[f"{b / 1000:.0f}k" for b in budgets])
             ax.set_title(display_name(arch))
-            ax.set_xlabel("samples seen")
+            ax.set_xlabel(SAMPLES_SEEN_AXIS_TITLE)
             ax.set_ylabel(f"error on {downstream_dataset} (%)")
         np.atleast_1d(axes)[-1].legend(fontsize=7)
     return fig

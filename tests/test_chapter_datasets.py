@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from repro.chapters import datasets
 from repro.data import load_reported
-from repro.paper import datasets
 
 
 def test_table03_sorts_by_overlap_only_when_asked():
@@ -12,7 +12,8 @@ def test_table03_sorts_by_overlap_only_when_asked():
 
 
 def test_suite_glue_values_count_table26():
-    suite = load_reported("table26")
+    suite = datasets.table26()
+    assert suite.equals(load_reported("table26")) and datasets.table02().equals(load_reported("table02"))
     values = datasets.suite_glue_values(suite)
     assert values == {"n_suite": float(len(suite)), "suite_test_images": float(suite["Test size"].sum())}
     assert values["n_suite"] > 30 and all(type(v) is float for v in values.values())

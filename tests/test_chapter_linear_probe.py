@@ -1,12 +1,15 @@
-"""Linear probing (Table 5, Figures 2-3) recomputed from the raw probe runs (LP)."""
+"""The chapter "Linear probing" (repro.chapters.linear_probe): Table 5 and Figures 2-3 recomputed
+from the raw probe runs."""
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from repro.errors import SchemaError
+from repro.chapters import linear_probe as lp
 from repro.data import load_linear_probe, load_linear_probe_vtab
-from repro.paper import linear_probe as lp
+from repro.errors import SchemaError
 
 
 @pytest.fixture(scope="module")
@@ -72,18 +75,15 @@ def test_missing_vtab_task_is_refused(runs):
 
 
 def test_figures_have_one_panel_per_probe(scores):
-    from repro.figures.linear_probe import probe_vs_compute
-
-    fits = {p: lp.fit_panel(lp.panel(scores, *p)) for p in lp.FIG2_PANELS}
-    fig = probe_vs_compute(scores, lp.FIG2_PANELS, fits=fits)
+    fits = lp.all_panel_fits(scores)
+    page = lp.Page(scores, fits, lp.table5(scores))
+    fig = lp.figure(page, lp.FIG2_PANELS)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 6 and visible[0].get_title() == "ImageNet, 10-shot"
     assert all(len(ax.lines) == 2 for ax in visible)
 
 
 def test_probe_runs_from_a_json_file(tmp_path, runs):
-    import json
-
     path = tmp_path / "probes.json"
     subset = runs[runs["model"] == "ViT-B-32"]
     path.write_text(json.dumps(subset.to_dict(orient="records")))

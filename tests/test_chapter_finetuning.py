@@ -1,12 +1,13 @@
-"""Items drawn from the paper's printed numbers: compute attached by us, fits by us."""
+"""The chapter "Fine-tuning" (repro.chapters.finetuning): points drawn from the paper's printed
+accuracies, compute attached by us, fits by us."""
 
 import numpy as np
 import pytest
 
+from repro.chapters import finetuning as rv
+from repro.constants import OPENAI_SAMPLES_SEEN
 from repro.data import load_arch, load_reported
 from repro.errors import FitError, SchemaError
-from repro.paper import reported_values as rv
-from repro.constants import OPENAI_SAMPLES_SEEN
 
 
 def test_points_carry_the_printed_accuracies_and_our_compute():
@@ -44,21 +45,14 @@ def test_fits_are_plain_lines_per_group():
         rv.fit_groups(fig4, "Nope")
 
 
-def test_control_differences_show_the_papers_inconsistencies():
-    batch = rv.table12()
-    np.testing.assert_allclose(batch["gain"], [0.47, 0.52, 0.18], atol=1e-9)
-    assert rv.control("table14")["difference"].iloc[1] == pytest.approx(0.39)
-    with pytest.raises(SchemaError, match="table99"):
-        rv.control("table99")
+def test_points_refuse_other_tables():
     with pytest.raises(SchemaError, match="table05"):
         rv.points("table05")
 
 
 def test_reported_figure_has_one_panel_per_task():
-    from repro.figures.reported import reported_vs_compute
-
     rows = rv.points("table08")
-    fig = reported_vs_compute(rows, list(rv.NINE_TASKS), fits={t: rv.fit_groups(rows, t) for t in rv.NINE_TASKS})
+    fig = rv.figure(rows, rv.NINE_TASKS, {t: rv.fit_groups(rows, t) for t in rv.NINE_TASKS})
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 9 and all(len(ax.lines) == 2 for ax in visible)
 
@@ -70,12 +64,5 @@ def test_chapter_fits_glue_the_figure4_and_5_exponents():
     assert set(values) == {f"alpha_{who}_{n}" for who in ("openclip", "openai") for n in ("fig4_in", "fig4_rob", "fig5")}
     assert values["alpha_openai_fig4_in"] == float(rv.fit_groups(rv.fig4_points(), "IN")["openai"].alpha) < 0
     assert len(chapter.report_rows()) == 6
-
-
-def test_controls_glue_values_summarise_tables_12_and_14():
-    batch, repeat = rv.table12(), rv.control("table14")
-    values = rv.controls_glue_values(batch, repeat)
-    assert values["batch_gain_min"] <= values["batch_gain_max"]
-    assert values["batch_gain_max"] == float(batch["gain"].max())
-    assert values["repeat_gap"] == float(repeat["difference"].abs().max()) >= 0
-    assert all(type(v) is float for v in values.values())
+    table = rv.exponents_table(chapter)
+    assert len(table) == 2 * len(rv.NINE_TASKS) and set(table["figure"]) == {"fig9"}
