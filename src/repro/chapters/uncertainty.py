@@ -36,11 +36,11 @@ from repro.scaling.uncertainty import N_BOOTSTRAP
 RETRIEVAL = ("mscoco_captions", "flickr30k")
 #: The panels of the band figure: Figure 1's four datasets.
 BAND_DATASETS = ("imagenet1k", "imagenet_robustness", "mscoco_captions", "flickr30k")
-#: The (form, frontier) found by looking at the five targets: the power law on frontier points
-#: at each bin's best run instead of the bin centre.
-CANDIDATE = ("power", "binned5-actual")
-#: The frontier of the interval study: the candidate's (bins with the point at the best run).
+#: The frontier of the interval study: the paper's bins with the point at each bin's best run.
 INTERVAL_FRONTIER = frontiers.FrontierSpec("binned", x_at="actual")
+#: The (form, frontier) found by looking at the five targets: the power law on
+#: :data:`INTERVAL_FRONTIER` (``binned5-actual``) instead of the bin centres.
+CANDIDATE = ("power", INTERVAL_FRONTIER.name)
 
 
 class Text(str):

@@ -22,8 +22,8 @@ from repro.scaling.paper_fit import (
 )
 from repro.scaling.extrapolation import ExtrapolationFit, extrapolation_fits, extrapolation_grid, gmacs_per_sample
 from repro.scaling.backtest import paper_backtest, summarise, target_table
-from repro.scaling.frontiers import FrontierSpec, pareto_mask, select_frontier
+from repro.scaling.frontiers import FrontierSpec, binned_minima, pareto_mask, select_frontier
 from repro.scaling.laws import FORMS, LawFit, error_ceiling, get_form
-from repro.scaling.uncertainty import bootstrap_fits, interval_scores, interval_study
+from repro.scaling.uncertainty import bootstrap_fits, interval_scores, interval_study, prediction_bands
 from repro.scaling.parametric import ParametricFit, fit_parametric
 from repro.scaling.isoflop import IsoflopFit, IsoflopProfile, compare_allocation, fit_isoflop, isoflop_profiles
