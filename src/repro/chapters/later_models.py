@@ -312,13 +312,14 @@ class Page:
     def groups(self, task: str | None = None) -> pd.DataFrame:
         return group_table(self.table, task or self.task)
 
-    def model_list(self) -> pd.DataFrame:
-        """The 121 models in the paper's terms (display table)."""
+    def model_list(self):
+        """Every model in the paper's terms, all rows shown (a ``Styler``: a frame would be truncated)."""
         shown = self.models.assign(samples_seen_billions=self.models["samples_seen"] / 1e9,
                                    in_paper=self.models["paper_run"].fillna("").map(lambda r: r.split("_lr")[0]))
         return shown[["name", "pretrained", "data_family", "pool", "pool_filter", "objective", "image_tower",
                       "text_tower", "samples_seen_billions", "samples_source", "gmacs", "in_paper", "group",
-                      "reason"]].round({"samples_seen_billions": 3, "gmacs": 2})
+                      "reason"]].style.format({"samples_seen_billions": "{:.3g}", "gmacs": "{:.2f}"}, na_rep="") \
+            .hide(axis="index")
 
     def forecast_table(self, task: str | None = None) -> pd.DataFrame:
         """In-family later forecasts of one task (display table)."""
