@@ -145,7 +145,6 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
         for _, r in recovery.iterrows():
             values[f"recovery_{r['form']}_{r['noise_sd']}_coverage"] = float(r["coverage"])
             values[f"recovery_{r['form']}_{r['noise_sd']}_bias_over_se"] = float(r["bias_over_se"])
-    values["report_seconds"] = float(report.seconds)
     return values
 
 
