@@ -198,10 +198,20 @@ def load_report(report_file: str | Path = "") -> pd.DataFrame:
     return rows
 
 
+class Text(str):
+    """A string whose repr is itself, so ``{glue:text}`` shows it without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def plain(value):
-    """A value ``glue`` renders as the prose expects: NumPy scalars become Python floats/ints."""
+    """A value ``glue`` renders as the prose expects: NumPy scalars become Python floats/ints,
+    strings become :class:`Text` (shown without quotes)."""
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
+    if isinstance(value, str) and not isinstance(value, Text):
+        return Text(value)
     return value
 
 

@@ -25,7 +25,7 @@ from repro.data import load_models_info, load_openclip_benchmark, load_reported,
 from repro.data.openclip_models import AUDIT_GROUPS, IN_FAMILY_GROUP, model_table
 from repro.errors import SchemaError
 from repro.figures.later_models import later_models_explorer, residual_figure
-from repro.report import ReportRow, rows_frame
+from repro.report import ReportRow, Text, rows_frame
 from repro.scaling.backtest import TARGETS
 from repro.scaling.forecast import (
     LawForecaster,
@@ -339,12 +339,6 @@ class Page:
     def glue_values(self) -> dict[str, object]:
         return glue_values(self)
 
-
-class Text(str):
-    """A string whose repr is itself, so ``{glue:text}`` shows it without quotes."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 def _slug(text: str) -> str:

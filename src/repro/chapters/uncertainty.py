@@ -24,7 +24,7 @@ from scipy.stats import norm
 
 from repro.data import load_source
 from repro.figures.uncertainty import compute_vs_error_bands
-from repro.report import ReportRow, compare
+from repro.report import ReportRow, Text, compare
 from repro.scaling import backtest as bt
 from repro.scaling import compare as comparisons
 from repro.scaling import frontiers, recovery, uncertainty
@@ -42,12 +42,6 @@ INTERVAL_FRONTIER = frontiers.FrontierSpec("binned", x_at="actual")
 #: :data:`INTERVAL_FRONTIER` (``binned5-actual``) instead of the bin centres.
 CANDIDATE = ("power", INTERVAL_FRONTIER.name)
 
-
-class Text(str):
-    """A string whose repr is itself, so ``{glue:text}`` shows it without quotes."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 def _slug(name: str) -> str:

@@ -99,7 +99,7 @@ def _batch_norm_flops(input_shape, weight=None, bias=None, running_mean=None, ru
     return _norm_macs(input_shape, affine=weight is not None, per_element_affine=2)
 
 
-def _norm_mapping() -> dict:
+def norm_layer_counters() -> dict:
     import torch
 
     native_batch_norm = torch.ops.aten.native_batch_norm
@@ -175,7 +175,7 @@ def _count(name: str, config_json: str) -> TowerMacs:
     image_size = config["vision_cfg"].get("image_size", 224)
     image_size = tuple(image_size) if isinstance(image_size, (list, tuple)) else (image_size, image_size)
     context_length = int(config["text_cfg"].get("context_length", 77))
-    mapping = _norm_mapping()
+    mapping = norm_layer_counters()
     gmacs = []
     with torch.no_grad():
         for encode, sample in ((model.encode_image, torch.empty(1, 3, *image_size, device="meta")),

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from repro.compute.macs import TowerMacs, _norm_mapping, count_gmacs, load_model_config
+from repro.compute.macs import TowerMacs, norm_layer_counters, count_gmacs, load_model_config
 from repro.data.registry import REGISTRY
 from repro.errors import SpecError
 
@@ -137,7 +137,7 @@ def _count_any(name: str, config_json: str) -> TowerMacs:
     image_size = tuple(image_size) if isinstance(image_size, (list, tuple)) else (image_size, image_size)
     image = torch.empty(1, 3, *image_size, device="meta")
     text = torch.zeros(1, context_length, dtype=torch.long, device="meta")
-    mapping = _norm_mapping()
+    mapping = norm_layer_counters()
     with torch.no_grad():
         with FlopCounterMode(display=False, custom_mapping=mapping) as counter:
             model.encode_image(image)
