@@ -6,6 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from repro.chapters import uncertainty as chapter
+from repro.errors import FitError
 from repro.scaling import backtest as bt, compare, frontiers, uncertainty
 from repro.scaling.fit_report import full_report
 
@@ -72,3 +73,8 @@ def test_band_figure_draws_one_panel_per_dataset(paper_rows):
     assert np.all(band.lo[inside] <= predicted[inside]) and np.all(predicted[inside] <= band.hi[inside])
     width = np.log10(band.hi / band.lo)   # relative width
     assert width[-1] > 2 * np.median(width[inside])
+
+
+def test_horizons_without_the_selection_horizon_are_refused():
+    with pytest.raises(FitError, match=r"ks=\[2\].*include 5"):
+        chapter.compute(n_bootstrap=20, ks=[2], n_replications=2)

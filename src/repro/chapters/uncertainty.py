@@ -29,7 +29,8 @@ from repro.scaling import backtest as bt
 from repro.scaling import compare as comparisons
 from repro.scaling import frontiers, recovery, uncertainty
 from repro.scaling.backtest import KS, TARGETS, target_table
-from repro.scaling.fit_report import FitReport, full_report
+from repro.errors import FitError
+from repro.scaling.fit_report import SELECTION_K, FitReport, full_report
 from repro.scaling.uncertainty import N_BOOTSTRAP
 
 #: Retrieval downstream datasets: where the paper says OpenCLIP scales better (Sec. 4.1, Fig. 1b).
@@ -213,6 +214,9 @@ def compute_from_rows(rows: pd.DataFrame, downstream_datasets: Sequence[str] | N
     n_replications : int
         Replications of the recovery study.
     """
+    if SELECTION_K not in ks:
+        raise FitError(f"ks={list(ks)}: the page ranks the law forms by their held-out error at k={SELECTION_K} "
+                       f"(the five largest compute values held out); include {SELECTION_K} in ks")
     if downstream_datasets is None:
         downstream_datasets = sorted(rows["downstream_dataset"].unique())
     with warnings.catch_warnings():

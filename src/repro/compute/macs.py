@@ -100,6 +100,7 @@ def _batch_norm_flops(input_shape, weight=None, bias=None, running_mean=None, ru
 
 
 def norm_layer_counters() -> dict:
+    """Counters of LayerNorm and BatchNorm for ``FlopCounterMode`` (fvcore's convention, module docstring)."""
     import torch
 
     native_batch_norm = torch.ops.aten.native_batch_norm

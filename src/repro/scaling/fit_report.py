@@ -138,8 +138,12 @@ def coefficient_table(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
     return pd.DataFrame([row for part in parts for row in part])
 
 
+#: The backtest horizon the form selection ranks at: the five largest compute values held out.
+SELECTION_K = 5
+
+
 def select_forms(summary: pd.DataFrame, coefficients: pd.DataFrame | None = None, *, group: str = "LAION",
-                 ks: Sequence[int] = (5,), exclude: Sequence[str] = tuple(TARGETS)) -> pd.DataFrame:
+                 ks: Sequence[int] = (SELECTION_K,), exclude: Sequence[str] = tuple(TARGETS)) -> pd.DataFrame:
     """Rank form x frontier by held-out extrapolation error, not in-sample fit.
 
     The score is the median over downstream datasets (``exclude``: the five targets, so they stay
