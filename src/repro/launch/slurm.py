@@ -135,14 +135,7 @@ def submit_sbatch(spec: RunSpec, out_dir: str | Path, *, chain: int = 1, sbatch:
         return result_of(run_dir, "skipped")
     path = write_sbatch(spec, out_dir, options=options, data_dir=data_dir, train_data=train_data)
     run_dir.prepare()
-    job_ids = []
-    for _ in range(chain):
-        try:
-            done = subprocess.run([sbatch, "--parsable", str(path)], check=True, capture_output=True, text=True)
-        except (OSError, subprocess.CalledProcessError) as err:
-            stderr = getattr(err, "stderr", "") or ""
-            raise RuntimeError(f"run {run_dir.name}: '{sbatch} {path}' failed: {err} {stderr.strip()}") from err
-        job_ids.append(done.stdout.strip().split(";")[0])
+    job_ids = [_sbatch(path, sbatch, what=f"run {run_dir.name}: ") for _ in range(chain)]
     run_dir.write_status("submitted", executor="slurm", job_ids=job_ids, script=str(path))
     log.info("run %s: submitted as job(s) %s", run_dir.name, ", ".join(job_ids))
     return result_of(run_dir, "submitted", job_id=",".join(job_ids))
@@ -264,16 +257,19 @@ def write_array(scripts: Sequence[Path], out: str | Path, *, name: str, options:
 
 def submit_arrays(arrays: Sequence[Path], *, sbatch: str = "sbatch") -> list[str]:
     """``sbatch --parsable`` each array script; returns the job ids."""
-    job_ids = []
-    for path in arrays:
-        try:
-            done = subprocess.run([sbatch, "--parsable", str(path)], check=True, capture_output=True, text=True)
-        except (OSError, subprocess.CalledProcessError) as err:
-            stderr = getattr(err, "stderr", "") or ""
-            raise RuntimeError(f"'{sbatch} {path}' failed: {err} {stderr.strip()}") from err
-        job_ids.append(done.stdout.strip().split(";")[0])
+    job_ids = [_sbatch(path, sbatch) for path in arrays]
     log.info("submitted %d array(s) as job(s) %s", len(arrays), ", ".join(job_ids))
     return job_ids
+
+
+def _sbatch(path: Path, sbatch: str, *, what: str = "") -> str:
+    """``sbatch --parsable PATH``: the job id, or a RuntimeError that names the script and sbatch's message."""
+    try:
+        done = subprocess.run([sbatch, "--parsable", str(path)], check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        stderr = getattr(err, "stderr", "") or ""
+        raise RuntimeError(f"{what}'{sbatch} {path}' failed: {err} {stderr.strip()}") from err
+    return done.stdout.strip().split(";")[0]
 
 
 def run_script(script: str) -> int:
