@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -15,8 +16,10 @@ from matplotlib.ticker import NullLocator
 from repro.constants import SAMPLES_SEEN_AXIS_TITLE, display_name
 from repro.data.schema import error_of
 from repro.figures import style
-from repro.mini import datasets, scenes
+from repro.mini import datasets, models, scenes
 from repro.mini.analysis import n_pairs
+from repro.scaling.isoflop import IsoflopFit
+from repro.scaling.parametric import ParametricFit
 
 
 def sample_pairs(n: int = 8, *, seed: int = datasets.TRAIN_SEED, rendering: scenes.Rendering = "photo",
@@ -35,7 +38,7 @@ def sample_pairs(n: int = 8, *, seed: int = datasets.TRAIN_SEED, rendering: scen
 def loss_curves(curves: pd.DataFrame) -> Figure:
     """Training loss against samples, one panel per model, one line per (data size, budget)."""
     archs = list(dict.fromkeys(curves.sort_values("samples_seen")["arch"]))
-    archs = sorted(archs, key=lambda a: ("XS", "S", "M", "L").index(a.rsplit("-", 1)[-1]))
+    archs = sorted(archs, key=models.gmacs_per_sample)
     with style.context():
         fig, axes = style.new_figure(1, len(archs))
         for ax, arch in zip(np.atleast_1d(axes), archs):
@@ -75,4 +78,56 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
             ax.set_xlabel(SAMPLES_SEEN_AXIS_TITLE)
             ax.set_ylabel(f"error on {downstream_dataset} (%)")
         np.atleast_1d(axes)[-1].legend(fontsize=7)
+    return fig
+
+
+def isoflop_profiles(fit: IsoflopFit, *, label: str) -> Figure:
+    """The isoFLOP profiles: ``label`` (held-out loss or error) against model size at each budget,
+    the parabola fitted in log size, and its minimum (the loss-optimal size N_opt(C))."""
+    colours = [mpl.colormaps["viridis"](x) for x in np.linspace(0.1, 0.85, len(fit.profiles))]
+    with style.context():
+        fig, (ax,) = style.new_figure(1, 1, panel_size=(5.6, 3.8))
+        for colour, profile, used in zip(colours, fit.profiles, fit.used):
+            ax.scatter(profile.sizes * 1e3, profile.values, color=colour, zorder=3,
+                       label=f"C = {profile.compute:.3g} GMACs")
+            x = np.linspace(np.log10(profile.sizes.min()), np.log10(profile.sizes.max()), 100)
+            if np.isfinite(profile.coef).all():
+                ax.plot(10 ** x * 1e3, profile.coef[0] + profile.coef[1] * x + profile.coef[2] * x ** 2,
+                        color=colour, alpha=0.7, linestyle="-" if used else ":")
+            if used:
+                ax.scatter([profile.n_opt * 1e3], [profile.metric_opt], marker="*", s=160, color=colour,
+                           edgecolor="black", zorder=4)
+        ax.set_xscale("log")
+        ax.set_xlabel("model size: MMACs per sample (both towers)")
+        ax.set_ylabel(label)
+        ax.set_title("isoFLOP profiles (stars: fitted minima)")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def allocation(isoflop: IsoflopFit, parametric: ParametricFit, runs: pd.DataFrame) -> Figure:
+    """N_opt(C) and D_opt(C): the isoFLOP minima with their power laws, beside the allocation
+    implied by the parametric law L(N, D); the runs themselves in grey."""
+    compute = np.geomspace(runs["gmacs_total"].min() / 2, runs["gmacs_total"].max() * 2, 50)
+    n_par, d_par = parametric.optimal_allocation(compute)
+    used = [p for p, u in zip(isoflop.profiles, isoflop.used) if u]
+    with style.context():
+        fig, axes = style.new_figure(1, 2)
+        for ax, column, iso_points, iso_line, par_line, name, scale in (
+                (axes[0], "gmacs", [p.n_opt for p in used], isoflop.predict_n_opt(compute), n_par,
+                 "N_opt: MMACs per sample", 1e3),
+                (axes[1], "samples_seen", [p.d_opt for p in used], isoflop.predict_d_opt(compute), d_par,
+                 "D_opt: samples seen", 1.0)):
+            ax.scatter(runs["gmacs_total"], runs[column] * scale, color="0.75", s=14, label="runs")
+            ax.scatter([p.compute for p in used], np.asarray(iso_points) * scale, color="C0", marker="*", s=140,
+                       zorder=3, label="isoFLOP minima")
+            ax.plot(compute, iso_line * scale, color="C0", label="isoFLOP fit")
+            ax.plot(compute, par_line * scale, color="C3", linestyle="--", label="parametric L(N, D)")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("compute C (GMACs)")
+            ax.set_ylabel(name)
+        axes[0].set_title(f"a: isoFLOP {isoflop.a:.2f}, parametric {parametric.a:.2f}")
+        axes[1].set_title(f"b: isoFLOP {isoflop.b:.2f}, parametric {parametric.b:.2f}")
+        axes[0].legend(fontsize=7)
     return fig

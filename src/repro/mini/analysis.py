@@ -26,7 +26,10 @@ from repro.data.reported import load_reported
 from repro.data.schema import error_of
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import DataNotFoundError, FitError
+from repro.mini.profiles import HELDOUT_FILE
+from repro.scaling.isoflop import IsoflopFit, fit_isoflop
 from repro.scaling.paper_fit import PowerLawFit, fit_paper_law
+from repro.scaling.parametric import ParametricFit, fit_parametric
 
 #: Which paper quantity each mini task stands in for (the datasets of Figure 1; their exponents
 #: are in the paper's text, ``text_exponents``).
@@ -184,3 +187,48 @@ def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dic
 def models_of(rows: pd.DataFrame) -> tuple[str, ...]:
     """The architectures in the rows, smallest (GMACs per sample) first."""
     return tuple(rows.sort_values("gmacs")["arch"].unique())
+
+
+# --- The isoFLOP study (compute-optimal allocation, beyond the paper) -------------------------
+
+#: The isoFLOP study's profile, and the quantities its profiles minimise.
+ISOFLOP_PROFILE = "isoflop"
+ISOFLOP_METRICS = {"contrastive_loss": "held-out contrastive loss", "error": "zero-shot error"}
+
+
+def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *,
+                      root: Path | None = None) -> pd.DataFrame:
+    """One row per run of an isoFLOP profile: size (GMACs per sample and parameters), samples
+    seen, compute, budget, held-out contrastive loss and the zero-shot error on ``task``
+    (default: :func:`headline_task` of the profile's results)."""
+    path = _profile_dir(profile, root) / HELDOUT_FILE
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: no held-out losses for profile '{profile}'; "
+                                f"run 'repro mini --profile {profile}'")
+    runs = pd.read_csv(path)
+    rows = load_results(profile, root=root)
+    task = task or HEADLINE_TASK
+    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    errors = chosen.set_index("name")["error"]
+    missing = sorted(set(runs["name"]) - set(errors.index))
+    if missing:
+        raise DataNotFoundError(f"{path}: run(s) {', '.join(missing)} have no {task} row in results.csv; "
+                                f"rerun 'repro mini --profile {profile}'")
+    return runs.assign(error=runs["name"].map(errors).astype(float)).sort_values(["budget_gmacs", "gmacs"],
+                                                                                 ignore_index=True)
+
+
+def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resamples: int = 1000,
+                on_edge: str = "drop") -> IsoflopFit:
+    """isoFLOP profiles of ``metric`` against model size (GMACs per sample) at each budget, and
+    N_opt ~ C^a, D_opt ~ C^b through their minima (:func:`repro.scaling.isoflop.fit_isoflop`)."""
+    if metric not in ISOFLOP_METRICS:
+        raise FitError(f"unknown isoFLOP metric {metric!r}; known: {', '.join(ISOFLOP_METRICS)}")
+    return fit_isoflop(runs, metric, size="gmacs", budget="budget_gmacs", on_edge=on_edge,
+                       n_resamples=n_resamples)
+
+
+def parametric_fit(runs: pd.DataFrame, *, n_resamples: int = 200) -> ParametricFit:
+    """L(N, D) = E + A / N^alpha + B / D^beta through every run's held-out loss, N = GMACs per
+    sample, D = samples seen (:func:`repro.scaling.parametric.fit_parametric`)."""
+    return fit_parametric(runs["gmacs"], runs["samples_seen"], runs["contrastive_loss"], n_resamples=n_resamples)

@@ -1,8 +1,9 @@
 """``repro mini``: run the miniature study of one profile and print its fit.
 
-    repro mini                      # the laptop profile (<= 30 min on 2 CPU cores)
-    repro mini --profile smoke      # CI: the whole loop in <= 3 min
-    repro mini --profile gpu        # a larger grid for one GPU
+    repro mini                         # the laptop grid (<= 30 min on 2 CPU cores)
+    repro mini --profile isoflop       # the isoFLOP study (<= 30 min on 2 CPU cores)
+    repro mini --profile smoke         # CI: the whole loop in <= 3 min (smoke-isoflop: the isoFLOP loop)
+    repro mini --profile gpu           # a larger grid for one GPU
 
 This module parses the flags and prints; :func:`repro.mini.study.run_study` does the work.
 """
@@ -23,7 +24,9 @@ from repro.mini.study import RESULTS_ROOT, WORK_ROOT, run_study
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repro mini", description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=sorted(PROFILES), default="laptop",
-                   help="grid size: smoke (CI), laptop (default), gpu")
+                   help="which study: laptop (default), isoflop, smoke and smoke-isoflop (CI), gpu")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="runs at a time, one process and one thread each (default: the number of cores on a CPU)")
     p.add_argument("--results-root", type=Path, default=RESULTS_ROOT,
                    help="results.csv, provenance.json and loss_curves.csv go to RESULTS_ROOT/PROFILE/")
     p.add_argument("--work-root", type=Path, default=WORK_ROOT,
@@ -41,9 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root,
-                           force_dirty=args.force_dirty)
+                           force_dirty=args.force_dirty, jobs=args.jobs)
         print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
-              f"skipped in {result.wall_s:.0f} s -> {result.results_path}")
+              f"skipped in {result.wall_s:.0f} s ({result.wall_s / 60:.1f} min, {result.jobs} at a time) "
+              f"-> {result.results_path}")
         print(summary_table(result.rows).to_string(index=False))
     except ReproError as err:
         print(f"repro mini: error: {err}", file=sys.stderr)

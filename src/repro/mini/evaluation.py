@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from repro.errors import EvaluationError
-from repro.mini.tasks import CLASSIFICATION_TASKS, RETRIEVAL_TASKS, TaskSet
+from repro.mini.tasks import CLASSIFICATION_TASKS, RETRIEVAL_TASKS, HeldoutSet, TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,37 @@ def load_model(model_ref: str, checkpoint: Path):
     return model.eval(), preprocess, open_clip.get_tokenizer(model_ref)
 
 
-def evaluate_checkpoint(model_ref: str, checkpoint: Path, tasks: TaskSet, *, batch_size: int = 500) -> dict[str, dict]:
+def heldout_loss(model, preprocess, tokenizer, heldout: HeldoutSet, *, batch_size: int) -> float:
+    """Mean CLIP contrastive loss of ``model`` over fixed, consecutive batches of ``batch_size``
+    held-out pairs (open_clip's ``ClipLoss``: the mean of the image-to-text and text-to-image
+    cross-entropies at the model's own logit scale, as in training)."""
+    import open_clip
+    import torch
+    from PIL import Image
+
+    images, captions = heldout.load()
+    if len(captions) % batch_size:
+        raise EvaluationError(f"{heldout.path}: {len(captions)} pairs is not a multiple of the batch {batch_size}")
+    loss_fn = open_clip.ClipLoss()
+    losses = []
+    with torch.no_grad():
+        for start in range(0, len(captions), batch_size):
+            pixels = torch.stack([preprocess(Image.fromarray(im)) for im in images[start:start + batch_size]])
+            image_features, text_features, logit_scale = model(pixels, tokenizer(captions[start:start + batch_size]))[:3]
+            losses.append(float(loss_fn(image_features, text_features, logit_scale)))
+    value = float(np.mean(losses))
+    if not math.isfinite(value):
+        raise EvaluationError(f"held-out loss is not finite ({value})")
+    return value
+
+
+def evaluate_checkpoint(model_ref: str, checkpoint: Path, tasks: TaskSet, *, batch_size: int = 500,
+                        heldout: HeldoutSet | None = None, heldout_batch: int = 256) -> dict[str, dict]:
     """CLIP_benchmark metrics of one checkpoint on every task: ``{task: {metric: value}}``.
 
     Classification tasks give ``acc1``, ``acc5`` and ``mean_per_class_recall``; the retrieval
     task ``image_retrieval_recall@5`` and ``text_retrieval_recall@5`` (the paper's metrics).
+    With ``heldout``, the key ``"heldout"`` holds ``{"contrastive_loss": ...}`` (:func:`heldout_loss`).
     """
     import torch
     from clip_benchmark.datasets.builder import build_dataset
@@ -68,4 +94,7 @@ def evaluate_checkpoint(model_ref: str, checkpoint: Path, tasks: TaskSet, *, bat
             if bad:
                 raise EvaluationError(f"{checkpoint}: task {name}: non-finite metric(s) {bad}")
             log.info("  %s: %s", name, {k: round(float(v), 4) for k, v in out[name].items()})
+        if heldout is not None:
+            out["heldout"] = {"contrastive_loss": heldout_loss(model, preprocess, tokenizer, heldout,
+                                                               batch_size=heldout_batch)}
     return {k: {m: float(np.float64(v)) for m, v in d.items()} for k, d in out.items()}

@@ -15,7 +15,7 @@ from repro.compute import count_gmacs
 from repro.errors import SpecError
 
 #: The family, smallest first (names are the config file stems).
-MODEL_NAMES: tuple[str, ...] = ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L")
+MODEL_NAMES: tuple[str, ...] = ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL", "mini-ViT-XXL")
 
 
 def model_config(name: str) -> dict:
@@ -38,3 +38,16 @@ def gmacs_per_sample(name: str) -> float:
     """GMACs per (image, caption) sample of a tiny model, image and text towers together, counted
     with the project's counter (:func:`repro.compute.count_gmacs`), as the paper's models are."""
     return float(count_gmacs(config_path(name)).gmacs_per_sample)
+
+
+@cache
+def parameters(name: str) -> int:
+    """Parameters of a tiny model without its token embedding (49,408 x width entries that a
+    lookup reads one row of per token: no compute), counted on the meta device (no weights)."""
+    import open_clip
+    import torch
+
+    config = model_config(name)
+    with torch.device("meta"):
+        model = open_clip.CLIP(**config)
+    return int(sum(p.numel() for n, p in model.named_parameters() if "token_embedding" not in n))

@@ -18,11 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from repro.errors import SpecError
+from repro.mini.models import gmacs_per_sample
 
 
 @dataclass(frozen=True)
 class Profile:
-    """One grid of the miniature study."""
+    """One grid of the miniature study.
+
+    A grid profile is the product ``models x dataset_sizes x samples_seen`` (the paper's grid).
+    An isoFLOP profile (:func:`isoflop_profile`) lists its runs instead (``points``): at each
+    compute budget, several model sizes, each trained for ``budget / GMACs per sample`` samples
+    on one large set; ``budgets`` then names the budget (GMACs) of each run.
+    """
 
     name: str
     models: tuple[str, ...]            # model config names, smallest first
@@ -34,51 +41,93 @@ class Profile:
     probe_train_size: int              # images in the linear-probe train split
     device: str = "cpu"
     seed: int = 0
-    threads: int = 1                   # torch intra-op threads on CPU (see below)
+    threads: int = 1                   # torch intra-op threads per run on CPU (see below)
+    points: tuple[tuple[str, int, int], ...] = ()   # (model, n_pairs, samples_seen) of an isoFLOP profile
+    budgets: tuple[float, ...] = ()    # the compute budget (GMACs) of each point, same order
+    heldout_pairs: int = 0             # > 0: also measure the held-out contrastive loss on this many pairs
 
     def __post_init__(self) -> None:
-        for axis in ("models", "dataset_sizes", "samples_seen"):
-            if len(getattr(self, axis)) < 2:
-                raise SpecError(f"profile '{self.name}': '{axis}' needs at least 2 values")
-        bad = [s for s in self.samples_seen if s % self.batch_size]
+        if self.points:
+            if len(self.budgets) != len(self.points):
+                raise SpecError(f"profile '{self.name}': {len(self.points)} points but {len(self.budgets)} budgets")
+            samples = [s for _, _, s in self.points]
+        else:
+            for axis in ("models", "dataset_sizes", "samples_seen"):
+                if len(getattr(self, axis)) < 2:
+                    raise SpecError(f"profile '{self.name}': '{axis}' needs at least 2 values")
+            samples = list(self.samples_seen)
+        bad = [s for s in samples if s % self.batch_size or s <= 0]
         if bad:
-            raise SpecError(f"profile '{self.name}': samples_seen {bad} are not multiples of the batch "
+            raise SpecError(f"profile '{self.name}': samples_seen {bad} are not positive multiples of the batch "
                             f"size {self.batch_size}")
+        if self.heldout_pairs and self.heldout_pairs % HELDOUT_BATCH:
+            raise SpecError(f"profile '{self.name}': heldout_pairs {self.heldout_pairs} is not a multiple of the "
+                            f"evaluation batch {HELDOUT_BATCH}")
 
-    # Why one thread: on a CPU shared with other processes, two OpenMP threads that spin-wait on
-    # each other made a training step of mini-ViT-M 3.5x slower than one thread (2.27 s vs
-    # 0.65 s per batch of 128, measured with 7 processes on 2 cores).
+    # Why one thread per run: on a CPU shared with other processes, two OpenMP threads that spin-wait on
+    # each other made a training step 3.5x slower than one thread (2.27 s vs 0.65 s per batch of 128,
+    # measured with 7 processes on 2 cores); the study instead runs one single-threaded run per core.
 
     @property
     def n_runs(self) -> int:
+        if self.points:
+            return len(self.points)
         return len(self.models) * len(self.dataset_sizes) * len(self.samples_seen)
+
+    @property
+    def is_isoflop(self) -> bool:
+        return bool(self.points)
+
+
+#: The file of an isoFLOP profile's held-out losses, beside its ``results.csv``.
+HELDOUT_FILE = "heldout_loss.csv"
+#: The held-out contrastive loss is the mean CLIP loss over fixed batches of this many pairs (the
+#: loss depends on the batch size, so it is fixed for every run of a study).
+HELDOUT_BATCH = 256
+
+
+def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs: int, batch_size: int,
+                    lr: float, heldout_pairs: int, test_size: int, probe_train_size: int,
+                    device: str = "cpu", seed: int = 0) -> Profile:
+    """An isoFLOP profile: at each budget (GMACs per run), each listed model trained for
+    ``budget / GMACs per sample`` samples (rounded to whole batches) on ``n_pairs`` unique pairs."""
+    points, run_budgets = [], []
+    for budget, names in budgets.items():
+        for model in names:
+            samples = max(1, round(budget / gmacs_per_sample(model) / batch_size)) * batch_size
+            points.append((model, n_pairs, samples))
+            run_budgets.append(float(budget))
+    models = tuple(dict.fromkeys(m for _, _, m in sorted((gmacs_per_sample(m), i, m)
+                                                         for i, (m, _, _) in enumerate(points))))
+    return Profile(name, models=models, dataset_sizes=(n_pairs,), samples_seen=tuple(sorted({s for *_, s in points})),
+                   batch_size=batch_size, lr=lr, test_size=test_size, probe_train_size=probe_train_size,
+                   device=device, seed=seed, points=tuple(points), budgets=tuple(run_budgets),
+                   heldout_pairs=heldout_pairs)
 
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(100, 400),
-                     samples_seen=(256, 1024), batch_size=64, lr=5e-3, test_size=100, probe_train_size=100),
-    # Sized from throughput measured on 2 shared cores (1 thread, batch 64): mini-ViT-XS ~1,500
-    # samples/s (data loading bound), S ~820, M ~435. The 27 runs see 774k samples; the committed
-    # run took 1,099 s of training, 46 s of evaluation, 1,156 s in all (runs/mini/laptop).
-    #
-    # Design history (when a result disappointed, the design changed, never the measurement). v1 had budgets of
-    # 1k/4k/16k samples on 500/2k/8k pairs, with M = width 64 and XS text width 16: in 8 min
-    # nothing but colour was learned at <= 4k samples (65 steps), shape stayed at chance, and the
-    # frontier fit on mini_shape_colour had R^2 = 0.66 with a weak bottleneck (error drop 0.090 on
-    # 500 pairs vs 0.122 on 8k). v2 moves the budgets up 4x (learning starts after ~4k samples),
-    # the sets to 1k/4k/16k pairs (64 passes over the smallest at the top budget, as LAION-80M is
-    # repeated at 34B), and narrows M to width 48 (and XS's text tower to width 8) so the grid
-    # still fits the laptop budget with 1.56 decades of GMACs per sample. v2 still learns no shape
-    # (mini_shape at chance), so the headline task is mini_retrieval (repro.mini.analysis). A
-    # pilot of a v3 rendering (shapes 11/15 px, colour named in half the captions, <= 2 objects)
-    # brought mini-ViT-M at 64k samples to 0.18 shape accuracy (chance 0.125): shape needs larger
-    # budgets than a laptop affords; the gpu profile has them.
-    "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M"),
-                      dataset_sizes=(1_000, 4_000, 16_000), samples_seen=(4_096, 16_384, 65_536),
-                      batch_size=64, lr=5e-3, test_size=500, probe_train_size=1000),
-    "gpu": Profile("gpu", models=("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L"),
-                   dataset_sizes=(2_000, 8_000, 32_000, 128_000),
-                   samples_seen=(20_480, 81_920, 327_680, 1_310_720), batch_size=256, lr=2e-3,
+                     samples_seen=(256, 1024), batch_size=64, lr=2e-3, test_size=100, probe_train_size=100),
+    # DESIGN-LAPTOP
+    "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-M", "mini-ViT-L"),
+                      dataset_sizes=(2_000, 8_000, 32_000), samples_seen=(6_144, 24_576, 98_304),
+                      batch_size=64, lr=2e-3, test_size=1000, probe_train_size=1000),
+    # DESIGN-ISOFLOP
+    "isoflop": isoflop_profile("isoflop", {50: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL",
+                                               "mini-ViT-XXL"),
+                                          158: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL",
+                                                "mini-ViT-XXL"),
+                                          500: ("mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL", "mini-ViT-XXL")},
+                               n_pairs=64_000, batch_size=64, lr=2e-3, heldout_pairs=1024, test_size=1000,
+                               probe_train_size=1000),
+    # CI's run of the isoFLOP loop: 2 budgets x 3 sizes, held-out loss included.
+    "smoke-isoflop": isoflop_profile("smoke-isoflop", {0.4: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M"),
+                                                      1.2: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M")},
+                                     n_pairs=400, batch_size=64, lr=2e-3, heldout_pairs=256, test_size=100,
+                                     probe_train_size=100),
+    "gpu": Profile("gpu", models=("mini-ViT-XS", "mini-ViT-M", "mini-ViT-XL", "mini-ViT-XXL"),
+                   dataset_sizes=(4_000, 16_000, 64_000, 256_000),
+                   samples_seen=(40_960, 163_840, 655_360, 2_621_440), batch_size=256, lr=2e-3,
                    test_size=2000, probe_train_size=5000, device="cuda"),
 }
 

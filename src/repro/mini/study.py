@@ -41,7 +41,7 @@ from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, scenes, tasks
 from repro.mini.evaluation import evaluate_checkpoint
-from repro.mini.profiles import Profile, get_profile
+from repro.mini.profiles import HELDOUT_BATCH, HELDOUT_FILE, Profile, get_profile
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,16 @@ def samples_pretty(samples_seen: int) -> str:
 
 
 def grid(profile: Profile) -> list[GridPoint]:
-    """Every run of a profile, cheapest model first (so a stopped study has its small runs)."""
+    """Every run of a profile: the product of its axes, or an isoFLOP profile's listed points."""
+    if profile.points:
+        return [GridPoint(m, n, s) for m, n, s in profile.points]
     return [GridPoint(m, n, s) for m in profile.models for n in profile.dataset_sizes for s in profile.samples_seen]
+
+
+def expected_seconds(point: GridPoint) -> float:
+    """A rough cost of one run (GMACs, plus a per-sample data-loading term), used only to start
+    the longest runs first so that the cores finish together."""
+    return point.samples_seen * (models.gmacs_per_sample(point.model) + 2e-3)
 
 
 def results_path(profile: str | Profile, *, root: Path = RESULTS_ROOT) -> Path:
@@ -194,34 +202,93 @@ class StudyResult:
     evaluated: int      # runs evaluated by this call
     skipped: int        # runs already in results.csv
     wall_s: float
+    jobs: int = 1       # runs at a time
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One run for a worker: everything it needs, picklable."""
+
+    point: GridPoint
+    profile: Profile
+    train_csv: Path
+    run_out: Path
+    task_set: tasks.TaskSet
+    heldout: tasks.HeldoutSet | None
+
+
+def _run_job(job: _Job) -> dict:
+    """Train (or resume, or reuse) and evaluate one run; called in a worker process."""
+    import torch
+
+    if job.profile.device == "cpu":
+        torch.set_num_threads(job.profile.threads)
+    spec = run_spec(job.point, job.profile, job.train_csv)
+    was_finished = RunDir.for_spec(spec, job.run_out).state() == "finished"
+    t = time.monotonic()
+    run_dir = _train_in_process(spec, job.run_out)
+    train_s = time.monotonic() - t
+    t = time.monotonic()
+    metrics = evaluate_checkpoint(model_argument(spec, run_dir.path), run_dir.final_checkpoint, job.task_set,
+                                  heldout=job.heldout, heldout_batch=HELDOUT_BATCH)
+    return {"point": job.point, "metrics": metrics, "run_dir": str(run_dir.path), "was_finished": was_finished,
+            "train_s": train_s, "eval_s": time.monotonic() - t, "log_file": str(run_dir.log_file)}
+
+
+def default_jobs(profile: Profile) -> int:
+    """Runs at a time: one single-threaded run per core on a CPU, one run on a GPU."""
+    import os
+
+    return max(1, len(os.sched_getaffinity(0))) if profile.device == "cpu" else 1
+
+
+def _worker_init() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s | %(levelname)s | %(message)s")
+
+
+def _heldout_rows(point: GridPoint, profile: Profile, loss: float) -> dict:
+    budget = dict(zip(profile.points, profile.budgets)).get((point.model, point.n_pairs, point.samples_seen))
+    gmacs = models.gmacs_per_sample(point.model)
+    return {"name": point.name, "arch": point.model, "params": models.parameters(point.model),
+            "gmacs": gmacs, "samples_seen": point.samples_seen, "gmacs_total": gmacs * point.samples_seen,
+            "budget_gmacs": budget, "upstream_dataset": point.upstream_dataset, "contrastive_loss": loss}
 
 
 def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
-              work_root: Path = WORK_ROOT, force_dirty: bool = False) -> StudyResult:
+              work_root: Path = WORK_ROOT, force_dirty: bool = False, jobs: int | None = None,
+              progress=print) -> StudyResult:
     """Train, evaluate and record the whole grid of one profile (idempotent).
 
     Parameters
     ----------
     profile : str or Profile
-        ``smoke``, ``laptop`` or ``gpu`` (:mod:`repro.mini.profiles`).
+        ``smoke``, ``laptop``, ``isoflop``, ``gpu`` ... (:mod:`repro.mini.profiles`).
     results_root : Path
-        ``results.csv``, ``provenance.json`` and ``loss_curves.csv`` go to ``results_root/<profile>/``.
+        ``results.csv``, ``provenance.json`` and ``loss_curves.csv`` (and, for an isoFLOP profile,
+        ``heldout_loss.csv``) go to ``results_root/<profile>/``.
     work_root : Path
         Datasets, task shards and run directories (checkpoints) go here; keep it git-ignored.
     force_dirty : bool
         Write results that would be committed (inside the checkout) even from a working tree with
         uncommitted changes; ``provenance.json`` then records ``"forced": true``.
+    jobs : int, optional
+        Runs trained at once, each in its own process with one thread (default: the cores on a
+        CPU, 1 on a GPU). Longest runs start first.
+    progress : callable
+        Called with one line per finished run (``None`` for silence).
 
     Raises
     ------
     repro.data.provenance.DirtyTreeError
         The results would be committed and the tree has uncommitted changes (without ``force_dirty``).
     """
-    import torch
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     profile = get_profile(profile) if isinstance(profile, str) else profile
-    if profile.device == "cpu":
-        torch.set_num_threads(profile.threads)
+    jobs = default_jobs(profile) if jobs is None else int(jobs)
+    if jobs < 1:
+        raise SpecError(f"jobs must be >= 1, got {jobs}")
     start = time.monotonic()
     out = Path(results_root) / profile.name
     # the code that trains this call's runs (read before it can change); refused from a dirty tree
@@ -230,46 +297,74 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
     out.mkdir(parents=True, exist_ok=True)
     work = Path(work_root)
     registry = results_path(profile, root=results_root)
+    heldout_file = out / HELDOUT_FILE
     provenance_file = out / "provenance.json"
     provenance = json.loads(provenance_file.read_text()) if provenance_file.is_file() else {}
     provenance.setdefault("runs", {})
 
     t = time.monotonic()
     train_sets = {n: datasets.write_train_dataset(n, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
-                  for n in profile.dataset_sizes}
+                  for n in sorted({p.n_pairs for p in grid(profile)})}
     task_folder = f"v{scenes.SCENES_VERSION}-test{profile.test_size}-probe{profile.probe_train_size}"
     task_set = tasks.write_tasks(work / "tasks" / task_folder,
                                  test_size=profile.test_size, probe_train_size=profile.probe_train_size)
+    heldout = tasks.write_heldout(work / "tasks", profile.heldout_pairs) if profile.heldout_pairs else None
     data_s = time.monotonic() - t
 
     done = read_registry(registry)
-    trained = evaluated = skipped = 0
-    curves = []
+    losses = pd.read_csv(heldout_file) if heldout is not None and heldout_file.is_file() else None
+    run_out = work / "runs" / profile.name
+    todo, skipped = [], 0
     for point in grid(profile):
         have = set(done.loc[done["name"] == point.name, "downstream_dataset"]) if len(done) else set()
-        run_out = work / "runs" / profile.name
-        if have >= set(task_set.names):
+        if have >= set(task_set.names) and (heldout is None or (losses is not None
+                                                                 and point.name in set(losses["name"]))):
             skipped += 1
-        else:
-            train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{profile.seed}.csv"
-            if not train_csv.is_file():
-                datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
-            spec = run_spec(point, profile, train_csv.resolve())
-            was_finished = RunDir.for_spec(spec, run_out).state() == "finished"
-            t = time.monotonic()
-            run_dir = _train_in_process(spec, run_out)
-            train_s = time.monotonic() - t
-            trained += not was_finished
-            t = time.monotonic()
-            metrics = evaluate_checkpoint(model_argument(spec, run_dir.path), run_dir.final_checkpoint, task_set)
-            eval_s = time.monotonic() - t
-            evaluated += 1
-            done = merge_results(registry, rows_of(point, metrics), source=f"mini run {point.name}")
-            entry = {"run_dir": str(run_dir.path), "train_s": round(train_s, 1), "eval_s": round(eval_s, 1)}
-            if not was_finished:
-                entry.update(train_samples_per_s=round(point.samples_seen / train_s, 1), code_version=version)
-            provenance["runs"][point.name] = {**provenance["runs"].get(point.name, {}), **entry}
-            log.info("mini %s: %s trained in %.0f s, evaluated in %.0f s", profile.name, point.name, train_s, eval_s)
+            continue
+        train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{profile.seed}.csv"
+        if not train_csv.is_file():
+            datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
+        todo.append(_Job(point, profile, train_csv.resolve(), run_out, task_set, heldout))
+    todo.sort(key=lambda job: -expected_seconds(job.point))
+    if progress and todo:
+        progress(f"mini {profile.name}: {len(todo)} run(s) to do, {skipped} already done; {jobs} at a time")
+
+    trained = evaluated = 0
+
+    def record(result: dict) -> None:
+        nonlocal done, losses, trained, evaluated
+        point = result["point"]
+        metrics = dict(result["metrics"])
+        loss = metrics.pop("heldout", {}).get("contrastive_loss")
+        done = merge_results(registry, rows_of(point, metrics), source=f"mini run {point.name}")
+        if loss is not None:
+            fresh = pd.DataFrame([_heldout_rows(point, profile, loss)])
+            losses = fresh if losses is None else pd.concat([losses[losses["name"] != point.name], fresh],
+                                                            ignore_index=True)
+            write_atomic(losses.sort_values(["budget_gmacs", "gmacs"]), heldout_file)
+        trained += not result["was_finished"]
+        evaluated += 1
+        entry = {"run_dir": result["run_dir"], "train_s": round(result["train_s"], 1),
+                 "eval_s": round(result["eval_s"], 1)}
+        if not result["was_finished"]:
+            entry.update(train_samples_per_s=round(point.samples_seen / result["train_s"], 1), code_version=version)
+        provenance["runs"][point.name] = {**provenance["runs"].get(point.name, {}), **entry}
+        if progress:
+            progress(f"[{evaluated}/{len(todo)}] {point.name}: trained in {result['train_s']:.0f} s, evaluated in "
+                     f"{result['eval_s']:.0f} s ({time.monotonic() - start:.0f} s so far)")
+
+    if jobs == 1 or len(todo) <= 1:
+        for job in todo:
+            record(_run_job(job))
+    else:
+        context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools exist
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init) as pool:
+            futures = [pool.submit(_run_job, job) for job in todo]
+            for future in as_completed(futures):
+                record(future.result())
+
+    curves = []
+    for point in grid(profile):
         log_file = RunDir.for_spec(run_spec(point, profile, Path("unused")), run_out).log_file
         if log_file.is_file():
             curves.append(loss_curve(log_file).assign(name=point.name, arch=point.model,
@@ -294,6 +389,6 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
     )
     if trained or evaluated:
         provenance["last_call"] = {"wall_s": round(wall_s, 1), "trained": trained, "evaluated": evaluated,
-                                   "skipped": skipped}
+                                   "skipped": skipped, "jobs": jobs}
     provenance_file.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    return StudyResult(profile.name, registry, done, trained, evaluated, skipped, wall_s)
+    return StudyResult(profile.name, registry, done, trained, evaluated, skipped, wall_s, jobs)

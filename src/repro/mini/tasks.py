@@ -10,8 +10,12 @@ name                      CLIP_benchmark task     what it asks
 ``mini_shape_colour``     zero-shot classif.      which of 64 colour-shape pairs (the hard task)
 ``mini_shape_sketch``     zero-shot classif.      ``mini_shape`` on the shifted "sketch" rendering
                                                   (the robustness set, as ImageNet-Sketch)
-``mini_retrieval``        zero-shot retrieval     1-3 objects per image, 2 clean captions each
+``mini_retrieval``        zero-shot retrieval     2 clean captions per image naming every attribute
 ========================  ======================  ==================================================
+
+The headline task (the paper's ImageNet) is ``mini_shape``: 8 shapes, each drawn in any of 8
+colours, so colour alone decides nothing (chance 1/8). The isoFLOP study also measures the
+held-out contrastive loss on pairs of the pre-training distribution (:func:`write_heldout`).
 
 Every task draws its scenes from its own seed, disjoint from the pre-training stream
 (:data:`repro.mini.datasets.TRAIN_SEED`), so no test image is a training image.
@@ -31,6 +35,8 @@ from repro.mini import scenes
 #: Seeds of the task streams (the pre-training stream uses seed 1).
 TASK_SEEDS = {"mini_shape": 101, "mini_colour": 102, "mini_shape_colour": 103, "mini_shape_sketch": 104,
               "mini_retrieval": 105}
+#: Seed of the held-out pairs (the pre-training distribution, web noise included, another stream).
+HELDOUT_SEED = 106
 CLASSIFICATION_TASKS = ("mini_shape", "mini_colour", "mini_shape_colour", "mini_shape_sketch")
 RETRIEVAL_TASKS = ("mini_retrieval",)
 ALL_TASKS = CLASSIFICATION_TASKS + RETRIEVAL_TASKS
@@ -85,14 +91,16 @@ def classification_split(task: str, n: int, *, offset: int = 0) -> Split:
 
 
 def retrieval_split(n: int, *, captions_per_image: int = 2) -> Split:
-    """``n`` scenes of 1-3 objects, each with ``captions_per_image`` clean captions."""
+    """``n`` scenes, each with ``captions_per_image`` clean captions naming size, colour, shape and
+    position (the pre-training captions seldom name more than the shape: retrieval asks whether
+    the rarer words were learned too, as MS-COCO's captions are richer than alt-text)."""
     seed = TASK_SEEDS["mini_retrieval"]
     images, captions = [], []
     for i in range(n):
         image, _, scene = scenes.pair(seed, i, p_wrong=0.0)
         rng = np.random.default_rng([seed, i, 1])
         images.append(image)
-        captions.append([scenes.caption(scene, rng) for _ in range(captions_per_image)])
+        captions.append([scenes.caption(scene, rng, full=True) for _ in range(captions_per_image)])
     return Split(images, captions=captions)
 
 
@@ -121,3 +129,30 @@ def write_tasks(root: Path, *, test_size: int, probe_train_size: int) -> TaskSet
             splits["train"] = classification_split(task, probe_train_size, offset=test_size)
         write_wds_dataset(root, task, splits, classnames=classnames, templates=templates, overwrite=True)
     return TaskSet(root, ALL_TASKS, test_size)
+
+
+@dataclass(frozen=True)
+class HeldoutSet:
+    """Held-out (image, caption) pairs of the pre-training distribution, in a ``.npz`` file."""
+
+    path: Path
+    n_pairs: int
+
+    def load(self) -> tuple[np.ndarray, list[str]]:
+        """``(images (n, 32, 32, 3) uint8, captions)``."""
+        with np.load(self.path) as data:
+            return data["images"], [str(c) for c in data["captions"]]
+
+
+def write_heldout(root: Path, n_pairs: int) -> HeldoutSet:
+    """Write (or reuse) ``n_pairs`` held-out pairs of the pre-training distribution (seed
+    :data:`HELDOUT_SEED`, mismatched captions included as in training) under ``root``."""
+    path = Path(root).resolve() / f"heldout-v{scenes.SCENES_VERSION}-{n_pairs}.npz"
+    if not path.is_file():
+        drawn = scenes.pairs(HELDOUT_SEED, 0, n_pairs)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp.npz")
+        np.savez_compressed(tmp, images=np.stack([image for image, _, _ in drawn]),
+                            captions=np.array([text for _, text, _ in drawn]))
+        tmp.replace(path)
+    return HeldoutSet(path, n_pairs)
