@@ -34,8 +34,8 @@ def test_the_page_compares_with_the_paper_only_under_its_setting():
 
 def test_stand_ins_and_target(paper_rows):
     mini_like = paper_rows[paper_rows["downstream_dataset"] == "imagenet1k"].replace(
-        {"downstream_dataset": {"imagenet1k": "mini_shape_colour"}})
-    assert chapter.stand_ins(mini_like) == {"imagenet1k": "mini_shape_colour"}
+        {"downstream_dataset": {"imagenet1k": "mini_shape"}})
+    assert chapter.stand_ins(mini_like) == {"imagenet1k": "mini_shape"}
     assert chapter.resolve_target(paper_rows, "") == "vtab+"
     with pytest.raises(FitError, match="not-a-set"):
         chapter.resolve_target(paper_rows, "not-a-set")

@@ -13,20 +13,27 @@ def test_report_rows_carry_every_number():
     rows = _table(_power_law_with_bottleneck)
     report = chapter.report_rows(rows)
     quantities = {r.quantity for r in report}
-    assert {"r2_frontier_mini_shape_colour", "compute_decades_mini_retrieval", "bottleneck_gain_mini-500",
-            "bottleneck_gain_mini-8k", "larger_model_wins", "more_data_wins",
-            "alpha_mini_shape_colour", "alpha_mini_retrieval"} <= quantities
+    assert {"r2_frontier_mini_shape", "compute_decades_mini_shape", "bottleneck_gain_mini-500",
+            "bottleneck_gain_mini-8k", "larger_model_wins", "more_data_wins", "top_accuracy_over_chance_mini_shape",
+            "alpha_mini_shape", "alpha_mini_retrieval"} <= quantities
     assert all(r.paper is None and r.status == "reproduced" for r in report)
     wins = {r.quantity: r.reproduced for r in report}
     assert wins["larger_model_wins"] == 1.0 and wins["more_data_wins"] == 1.0
     assert wins["bottleneck_gain_mini-500"] == pytest.approx(0.0, abs=1e-12)
+    # the largest model at the largest budget on the largest set: error 2 C^-0.1 / 10 at C = 1e-2 x 16384
+    expected = (1 - 0.2 * (1e-2 * 16384) ** -0.1) / (1 / 8)
+    assert wins["top_accuracy_over_chance_mini_shape"] == pytest.approx(expected)
 
 
 def test_committed_laptop_results_show_the_papers_phenomena():
-    page = chapter.compute("laptop")
-    assert page.panels == [chapter.HEADLINE_TASK, "mini_shape_colour"]
+    """The claims of the chapter, on the committed results: a law on zero-shot classification
+    (R^2 >= 0.95 over >= 2 decades), the largest model >= 3x chance, larger models and more data
+    winning, the smallest set the bottleneck."""
+    page = chapter.compute("laptop", isoflop_profile=None)
+    assert page.task == "mini_shape" and page.panels == ["mini_shape", "mini_shape_sketch", "mini_retrieval"]
     values = page.glue_values()
-    assert values["mini_r2"] >= 0.9 and values["mini_decades"] >= 1.5
+    assert values["mini_r2"] >= 0.95 and values["mini_decades"] >= 2
+    assert values["mini_chance_multiple"] >= 3
     assert values["mini_larger_model_wins"] == 1.0 and values["mini_more_data_wins"] == 1.0
     assert values["mini_gain_small"] < 0.5 * values["mini_gain_large"]
     table = chapter.error_table(page.rows, page.task)
@@ -35,8 +42,32 @@ def test_committed_laptop_results_show_the_papers_phenomena():
 
 
 def test_figures_of_the_page():
-    page = chapter.compute("laptop")
+    page = chapter.compute("laptop", isoflop_profile=None)
     for fig in (chapter.frontier_figure(page), chapter.bottleneck_figure(page), chapter.sample_pairs(3)):
         assert isinstance(fig, Figure) and fig.axes
     titles = [ax.get_title() for ax in chapter.frontier_figure(page).axes if ax.get_title()]
     assert any(page.task in t or "retrieval" in t.lower() for t in titles)
+
+
+def test_committed_isoflop_results_give_interior_minima_and_both_estimates():
+    """Every budget of the committed isoFLOP study has an interior minimum of the held-out loss, and
+    both estimates of a and b come with intervals that contain them."""
+    study = chapter.isoflop(n_bootstrap=200, n_bootstrap_parametric=20)
+    assert len(study.fit.profiles) >= 3 and all(study.fit.used)
+    budgets = [p.compute for p in study.fit.profiles]
+    assert max(budgets) / min(budgets) >= 10 and all(len(p.sizes) >= 5 for p in study.fit.profiles)
+    table = chapter.allocation_table(study)
+    for row in table.iloc[:2].itertuples():
+        assert row.a_lo <= row.a <= row.a_hi and row.b_lo <= row.b <= row.b_hi
+    assert study.fit.a + study.fit.b == pytest.approx(1.0, abs=1e-9)   # N = GMACs per sample: C = N D exactly
+    rows = {r.quantity: r for r in chapter.isoflop_report_rows(study)}
+    assert {"a_isoflop", "b_isoflop", "a_parametric", "b_parametric"} <= set(rows)
+    for fig in (chapter.isoflop_figure(study), chapter.isoflop_figure(study, "error"), chapter.allocation_figure(study)):
+        assert isinstance(fig, Figure) and fig.axes
+
+
+def test_page_parameters_are_checked():
+    with pytest.raises(ValueError, match="form must be one of"):
+        chapter.compute("laptop", form="cubic", isoflop_profile=None)
+    with pytest.raises(ValueError, match="isoflop_metric must be one of"):
+        chapter.isoflop(metric="accuracy")

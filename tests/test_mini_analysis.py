@@ -19,7 +19,7 @@ def _table(error) -> pd.DataFrame:
     for arch, gmacs in GMACS.items():
         for n_pairs in (500, 2000, 8000):
             for samples in (1024, 4096, 16384):
-                for task in ("mini_shape_colour", "mini_retrieval"):
+                for task in ("mini_shape", "mini_retrieval"):
                     row = dict.fromkeys(RESULTS_COLUMNS)
                     score = 1 - error(gmacs * samples, n_pairs, samples)
                     row.update(arch=arch, samples_seen=samples, gmacs=gmacs, gmacs_total=gmacs * samples,
@@ -67,9 +67,9 @@ def test_missing_profile_names_the_file_and_the_command(tmp_path):
 
 def test_panel_fits_and_pair_counts():
     rows = _table(lambda c, n, s: 0.5 * c ** -0.1 / 2)
-    fits = analysis.panel_fits(rows, ["mini_retrieval", "mini_shape_colour"], n_bins=N_BINS)
-    assert list(fits) == ["mini_retrieval", "mini_shape_colour"] and all(list(f) == ["openclip"] for f in fits.values())
+    fits = analysis.panel_fits(rows, ["mini_retrieval", "mini_shape"], n_bins=N_BINS)
+    assert list(fits) == ["mini_retrieval", "mini_shape"] and all(list(f) == ["openclip"] for f in fits.values())
     assert fits["mini_retrieval"]["openclip"].alpha == analysis.fit(rows, "mini_retrieval").alpha
-    assert fits["mini_shape_colour"]["openclip"].alpha == pytest.approx(-0.1, abs=2e-3)
+    assert fits["mini_shape"]["openclip"].alpha == pytest.approx(-0.1, abs=2e-3)
     assert [analysis.n_pairs(n) for n in ("mini-500", "mini-2k", "mini-16k")] == [500, 2000, 16000]
     assert analysis.upstreams(rows) == ("mini-500", "mini-2k", "mini-8k")

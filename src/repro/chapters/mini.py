@@ -1,5 +1,6 @@
 """Chapter "The study in miniature" (``book/notebooks/mini.md``): the paper's whole loop on a
-laptop CPU, from the committed results of ``repro mini``.
+laptop CPU, from the committed results of ``repro mini``, and the compute-optimal allocation the
+paper left open (Sec. 5), from the committed results of ``repro mini --profile isoflop``.
 
 The fits and phenomena are :mod:`repro.mini.analysis` (the paper's frontier fit, R^2, decades of
 compute, the data bottleneck, who wins at the largest budget); this module gathers them for the
@@ -11,7 +12,9 @@ report rows (:func:`report_rows`), builds the display tables, and assembles the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import nan
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -19,22 +22,26 @@ from repro.constants import N_BINS
 from repro.data.schema import error_of
 from repro.figures import compute_vs_error
 from repro.figures import mini as mini_figures
-from repro.mini import analysis, models
-from repro.mini.analysis import HEADLINE_TASK
+from repro.mini import analysis, models, tasks
+from repro.mini.analysis import HEADLINE_TASK, ISOFLOP_METRICS, ISOFLOP_PROFILE
+from repro.scaling.isoflop import IsoflopFit, compare_allocation
+from repro.scaling.laws import FORMS
+from repro.scaling.parametric import ParametricFit
 from repro.report import ReportRow, compare
 
-#: The task whose frontier plateaus, drawn beside the headline task (mini_shape_colour stands in for ImageNet).
-PLATEAU_TASK = "mini_shape_colour"
+#: The panels drawn beside the headline task: the stand-ins for the paper's robustness mean and MS-COCO.
+OTHER_PANELS = ("mini_shape_sketch", "mini_retrieval")
 
 
 def headline_panels(task: str = HEADLINE_TASK) -> list[str]:
-    """The panels of the page's compute-vs-error figure: ``task`` beside :data:`PLATEAU_TASK`
-    (the stand-in for ImageNet, whose frontier plateaus; see :data:`repro.mini.analysis.HEADLINE_TASK`)."""
-    return [task, PLATEAU_TASK]
+    """The panels of the page's compute-vs-error figure: ``task``, then the stand-ins for the
+    paper's other Figure 1 panels (:data:`OTHER_PANELS`)."""
+    return [task, *[t for t in OTHER_PANELS if t != task]]
 
 
-def report_rows(rows: pd.DataFrame) -> list[ReportRow]:
-    """Reproduction-report rows of the mini study: R^2, decades, bottleneck, exponents.
+def report_rows(rows: pd.DataFrame, isoflop: "Isoflop | None" = None) -> list[ReportRow]:
+    """Reproduction-report rows of the mini study: R^2, decades, bottleneck, accuracy against
+    chance, exponents; with ``isoflop``, the compute-optimal rows (:func:`isoflop_report_rows`).
 
     None of these has a paper value to equal (the paper fits LAION, not synthetic scenes), so
     every row is ``reproduced``; the exponents carry the paper's analogue in their explanation.
@@ -44,13 +51,13 @@ def report_rows(rows: pd.DataFrame) -> list[ReportRow]:
     drop = f"{neck.arch}: error drop from {neck.budgets[0]:.0f} to {neck.budgets[1]:.0f} samples seen"
     out = [
         compare("mini", f"r2_frontier_{task}", analysis.r_squared(analysis.fit(rows, task)),
-                explanation="log-log R^2 of the binned-frontier line (required >= 0.9 on the headline task, "
+                explanation="log-log R^2 of the binned-frontier line (required >= 0.95 on the headline task, "
                             f"{HEADLINE_TASK})")
         for task in sorted(rows["downstream_dataset"].unique())
     ]
     out += [
         compare("mini", f"compute_decades_{HEADLINE_TASK}", analysis.compute_decades(rows),
-                explanation="log10(max/min total GMACs) of the grid (required >= 1.5)"),
+                explanation="log10(max/min total GMACs) of the grid (required >= 2)"),
         compare("mini", f"bottleneck_gain_{neck.small_dataset}", neck.gain_small,
                 explanation=drop),
         compare("mini", f"bottleneck_gain_{neck.large_dataset}", neck.gain_large,
@@ -60,10 +67,16 @@ def report_rows(rows: pd.DataFrame) -> list[ReportRow]:
         compare("mini", "more_data_wins", float(win.more_data_wins),
                 explanation="1 if the largest set gives the lowest error at the largest budget, largest model"),
     ]
+    name, accuracy, multiple = analysis.top_accuracy(rows)
+    out.append(compare("mini", f"top_accuracy_over_chance_{HEADLINE_TASK}", multiple,
+                       explanation=f"{name}: top-1 {accuracy:.3f} against chance {tasks.chance(HEADLINE_TASK):.3f} "
+                                   "(required >= 3)"))
     for row in analysis.exponents_beside_paper(rows).itertuples():
         out.append(compare("mini", f"alpha_{row.downstream_dataset}", row.alpha,
                            explanation=f"synthetic-scene exponent; the paper's {row.paper_analogue} "
                                        f"OpenCLIP exponent is {row.alpha_paper:.2f}"))
+    if isoflop is not None:
+        out += isoflop_report_rows(isoflop)
     return out
 
 
@@ -72,7 +85,9 @@ def glue_values(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> dict[str, floa
     power_law = analysis.fit(rows, task)
     neck = analysis.bottleneck(rows, task)
     win = analysis.winners(rows, task)
+    _, accuracy, multiple = analysis.top_accuracy(rows, task) if task in tasks.CLASSIFICATION_TASKS else ("", nan, nan)
     return {"mini_alpha": float(power_law.alpha), "mini_beta": float(power_law.beta),
+            "mini_top_accuracy": accuracy, "mini_chance_multiple": multiple,
             "mini_r2": analysis.r_squared(power_law), "mini_decades": analysis.compute_decades(rows, task),
             "mini_gain_small": neck.gain_small, "mini_gain_large": neck.gain_large,
             "mini_gain_ratio": float(neck.ratio), "mini_larger_model_wins": float(win.larger_model_wins),
@@ -126,6 +141,124 @@ def grid_table(provenance: dict) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class Isoflop:
+    """The isoFLOP study as the page shows it.
+
+    Attributes
+    ----------
+    profile : str
+        Its profile (``isoflop``; ``smoke-isoflop`` in CI).
+    metric : str
+        What the profiles minimise: ``contrastive_loss`` (held-out) or ``error`` (zero-shot, on the task).
+    runs : DataFrame
+        One row per run (:func:`repro.mini.analysis.load_isoflop_runs`).
+    fits : dict
+        Metric -> :class:`~repro.scaling.isoflop.IsoflopFit` (every metric, so both can be compared).
+    parametric : ParametricFit
+        L(N, D) through the held-out losses.
+    """
+
+    profile: str
+    metric: str
+    runs: pd.DataFrame = field(repr=False)
+    fits: dict[str, IsoflopFit] = field(repr=False)
+    parametric: ParametricFit = field(repr=False)
+
+    @property
+    def fit(self) -> IsoflopFit:
+        """The isoFLOP fit of :attr:`metric`."""
+        return self.fits[self.metric]
+
+
+def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: str = "contrastive_loss", *,
+            n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200) -> Isoflop:
+    """Read an isoFLOP profile's runs and fit both estimates of the compute-optimal allocation."""
+    if metric not in ISOFLOP_METRICS:
+        raise ValueError(f"isoflop_metric must be one of {', '.join(ISOFLOP_METRICS)}, got {metric!r}")
+    runs = analysis.load_isoflop_runs(profile, task)
+    fits = {m: analysis.isoflop_fit(runs, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS}
+    return Isoflop(profile, metric, runs, fits, analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric))
+
+
+def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
+    """Report rows of the compute-optimal study: interior minima per budget, then a and b from the
+    isoFLOP profiles and from the parametric law, each with its 90% bootstrap interval."""
+    out = []
+    for metric, fit in study.fits.items():
+        for profile in fit.profiles:
+            out.append(compare("mini", f"isoflop_interior_{metric}_C{profile.compute:.3g}", float(profile.interior),
+                               explanation=f"1 if the parabola of {ISOFLOP_METRICS[metric]} against log size has its "
+                                           f"minimum inside the sizes tried ({profile.status}; log10 vertex "
+                                           f"{profile.log10_vertex:.3f} in [{np.log10(profile.sizes.min()):.3f}, "
+                                           f"{np.log10(profile.sizes.max()):.3f}])"))
+    for name, fit in (("isoflop", study.fit), ("parametric", study.parametric)):
+        for quantity in ("a", "b"):
+            lo, hi = fit.interval(quantity)
+            out.append(compare("mini", f"{quantity}_{name}", float(getattr(fit, quantity)),
+                               explanation=f"{'N' if quantity == 'a' else 'D'}_opt ~ C^{quantity} from "
+                                           + (f"the isoFLOP minima of {ISOFLOP_METRICS[study.metric]}"
+                                              if name == "isoflop" else "L(N, D) = E + A/N^alpha + B/D^beta")
+                                           + f"; 90% bootstrap interval [{lo:.3f}, {hi:.3f}]; Chinchilla ~0.5"))
+    return out
+
+
+def isoflop_glue(study: Isoflop) -> dict[str, float]:
+    """Numbers of the compute-optimal section's prose."""
+    out = {"iso_n_budgets": float(len(study.fit.profiles)), "iso_n_interior": float(sum(study.fit.used)),
+           "iso_n_runs": float(len(study.runs)),
+           "iso_decades": float(np.log10(max(p.compute for p in study.fit.profiles)
+                                         / min(p.compute for p in study.fit.profiles))),
+           "par_alpha": study.parametric.alpha, "par_beta": study.parametric.beta, "par_E": study.parametric.E}
+    for name, fit in (("iso", study.fit), ("par", study.parametric)):
+        for quantity in ("a", "b"):
+            lo, hi = fit.interval(quantity)
+            out.update({f"{name}_{quantity}": float(getattr(fit, quantity)), f"{name}_{quantity}_lo": lo,
+                        f"{name}_{quantity}_hi": hi})
+    other = [m for m in study.fits if m != study.metric][0]
+    out["iso_other_interior"] = float(sum(study.fits[other].used))
+    return out
+
+
+def isoflop_runs_table(study: Isoflop) -> pd.DataFrame:
+    """Every isoFLOP run: budget, model, size, samples seen, held-out loss, zero-shot error."""
+    runs = study.runs
+    return pd.DataFrame({"budget (GMACs)": runs["budget_gmacs"], "model": runs["arch"],
+                         "MMACs/sample": (runs["gmacs"] * 1e3).round(3), "parameters": runs["params"],
+                         "samples seen": runs["samples_seen"], "compute (GMACs)": runs["gmacs_total"].round(1),
+                         "held-out loss": runs["contrastive_loss"].round(4), "zero-shot error": runs["error"].round(3)})
+
+
+def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.DataFrame:
+    """One row per budget: sizes tried, where the parabola's minimum is, N_opt with its interval, D_opt."""
+    fit = study.fits[metric or study.metric]
+    frame = fit.profiles_frame()
+    return frame.assign(**{c: frame[c] * 1e3 for c in ("size_min", "size_max", "n_opt", "n_opt_lo", "n_opt_hi")}).rename(
+        columns={"size_min": "smallest (MMACs)", "size_max": "largest (MMACs)", "n_opt": "N_opt (MMACs)",
+                 "n_opt_lo": "N_opt lo", "n_opt_hi": "N_opt hi", "d_opt": "D_opt (samples)"})
+
+
+def allocation_table(study: Isoflop) -> pd.DataFrame:
+    """Both estimates of a and b with their 90% intervals, beside Chinchilla's."""
+    return compare_allocation(study.fit, study.parametric)
+
+
+def parametric_table(study: Isoflop) -> pd.DataFrame:
+    """The parametric law's parameters with their bootstrap intervals."""
+    return study.parametric.summary()
+
+
+def isoflop_figure(study: Isoflop, metric: str | None = None) -> Figure:
+    """The isoFLOP profiles of one metric (default: the page's)."""
+    metric = metric or study.metric
+    return mini_figures.isoflop_profiles(study.fits[metric], label=ISOFLOP_METRICS[metric])
+
+
+def allocation_figure(study: Isoflop) -> Figure:
+    """N_opt(C) and D_opt(C) from both estimates."""
+    return mini_figures.allocation(study.fit, study.parametric, study.runs)
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything the page shows, read and computed once.
 
@@ -135,34 +268,76 @@ class Page:
         The study's profile (``laptop``, ``smoke``, ``gpu``) and the headline task.
     n_bins : int
         Bins of the frontier fit (the paper: 5).
+    form : str
+        A law form fitted to the same frontier points beside the paper's power law
+        (:data:`repro.scaling.laws.FORMS`).
     rows : DataFrame
         The study's results in the paper's schema.
     provenance : dict
         ``provenance.json`` of the profile.
     panels : list of str
         :func:`headline_panels` of ``task``.
+    isoflop : Isoflop, optional
+        The compute-optimal study (None when not asked for).
     """
 
     profile: str
     task: str
     n_bins: int
+    form: str
     rows: pd.DataFrame = field(repr=False)
     provenance: dict = field(repr=False)
     panels: list[str] = field(repr=False)
+    isoflop: Isoflop | None = field(default=None, repr=False)
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows` of the results."""
-        return report_rows(self.rows)
+        return report_rows(self.rows, self.isoflop)
+
+    def isoflop_provenance(self) -> dict:
+        """``provenance.json`` of the isoFLOP study."""
+        if self.isoflop is None:
+            raise ValueError("this page was computed without an isoFLOP study (isoflop_profile=None)")
+        return analysis.load_provenance(self.isoflop.profile)
 
     def glue_values(self) -> dict[str, float]:
-        """:func:`glue_values` of the results on the headline task."""
-        return glue_values(self.rows, self.task)
+        """:func:`glue_values` of the results on the headline task, and the isoFLOP numbers."""
+        out = glue_values(self.rows, self.task)
+        law = form_fit(self)
+        out.update(mini_form_alpha=law.alpha, mini_form_rss=law.rss)
+        if self.isoflop is not None:
+            out.update(isoflop_glue(self.isoflop))
+        return out
 
 
-def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_BINS) -> Page:
-    """The page for the notebook's parameters: the profile's results and provenance."""
-    return Page(profile, task, n_bins, analysis.load_results(profile), analysis.load_provenance(profile),
-                headline_panels(task))
+def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_BINS, form: str = "power", *,
+            isoflop_profile: str | None = ISOFLOP_PROFILE, isoflop_metric: str = "contrastive_loss",
+            n_bootstrap: int = 1000) -> Page:
+    """The page for the notebook's parameters: the profile's results and provenance, and the
+    isoFLOP study (``isoflop_profile=None`` leaves it out)."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    study = (isoflop(isoflop_profile, task, isoflop_metric, n_bootstrap=n_bootstrap,
+                     n_bootstrap_parametric=max(20, n_bootstrap // 5)) if isoflop_profile else None)
+    return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
+                headline_panels(task), study)
+
+
+def form_fit(page: Page):
+    """The page's law form through the headline task's binned-frontier points."""
+    return analysis.form_fit(analysis.fit(page.rows, page.task, n_bins=page.n_bins), page.form, page.task)
+
+
+def form_table(page: Page) -> pd.DataFrame:
+    """The paper's power law and the page's form, fitted to the same frontier points."""
+    power_law = analysis.fit(page.rows, page.task, n_bins=page.n_bins)
+    law = form_fit(page)
+    return pd.DataFrame([
+        {"form": "power (the paper's fit)", "alpha": power_law.alpha, "parameters": f"beta = {power_law.beta:.4g}",
+         "points": power_law.n_points},
+        {"form": page.form, "alpha": law.alpha, "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in law.params.items()),
+         "points": law.n_points},
+    ])
 
 
 def models_table(page: Page) -> pd.DataFrame:

@@ -9,7 +9,7 @@ Importing this package does not import torch.
 
 Figure notebooks read the mini results with :func:`load_results` (``results_source="mini"``). The
 mini tasks keep their own names; :data:`PAPER_ANALOGUE` says which paper dataset each stands in
-for (mini_shape_colour: imagenet1k, mini_shape_sketch: imagenet_robustness, mini_retrieval:
+for (mini_shape: imagenet1k, mini_shape_sketch: imagenet_robustness, mini_retrieval:
 mscoco_captions), for a figure whose panels name the paper's datasets.
 """
 

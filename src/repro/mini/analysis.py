@@ -27,19 +27,21 @@ from repro.data.schema import error_of
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import DataNotFoundError, FitError
 from repro.mini.profiles import HELDOUT_FILE
+from repro.mini.tasks import CLASSIFICATION_TASKS, chance
 from repro.scaling.isoflop import IsoflopFit, fit_isoflop
+from repro.scaling.laws import Bounded, LawFit, get_form
 from repro.scaling.paper_fit import PowerLawFit, fit_paper_law
 from repro.scaling.parametric import ParametricFit, fit_parametric
 
 #: Which paper quantity each mini task stands in for (the datasets of Figure 1; their exponents
 #: are in the paper's text, ``text_exponents``).
-PAPER_ANALOGUE = {"mini_shape_colour": "imagenet1k", "mini_shape_sketch": "imagenet_robustness",
+PAPER_ANALOGUE = {"mini_shape": "imagenet1k", "mini_shape_sketch": "imagenet_robustness",
                   "mini_retrieval": "mscoco_captions"}
-#: The task the headline numbers (R^2, bottleneck, winners) are computed on. The design meant it to
-#: be mini_shape_colour, but within the laptop budgets no model learns shape (mini_shape stays at
-#: chance), so that task plateaus at the colour-only error (~7/8) and its frontier is not a line
-#: (R^2 0.75): retrieval, the task closest to the training objective, carries the phenomena.
-HEADLINE_TASK = "mini_retrieval"
+#: The task the headline numbers (R^2, bottleneck, winners) are computed on: zero-shot
+#: classification of 8 shapes drawn in any of 8 colours (colour decides nothing; chance 1/8), as
+#: the paper leads with ImageNet. (Until scenes v3 no model learned shape within the laptop
+#: budgets and the headline was retrieval; see the chapter's design history.)
+HEADLINE_TASK = "mini_shape"
 
 
 def upstreams(rows: pd.DataFrame) -> tuple[str, ...]:
@@ -141,6 +143,31 @@ def winners(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> Winners:
     by_arch = top[top["upstream_dataset"] == sets[-1]].set_index("arch")["error"]
     by_set = top[top["arch"] == archs[-1]].set_index("upstream_dataset")["error"]
     return Winners({a: float(by_arch[a]) for a in archs}, {s: float(by_set[s]) for s in sets})
+
+
+def top_accuracy(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> tuple[str, float, float]:
+    """(run name, top-1 accuracy, accuracy / chance) of the largest model at the largest budget on
+    the largest pre-training set, on a classification task."""
+    if task not in CLASSIFICATION_TASKS:
+        raise FitError(f"{task!r} is not a mini classification task ({', '.join(CLASSIFICATION_TASKS)})")
+    chosen = rows[rows["downstream_dataset"] == task]
+    sets = upstreams(chosen)
+    top = chosen[(chosen["gmacs"] == chosen["gmacs"].max()) & (chosen["samples_seen"] == chosen["samples_seen"].max())
+                 & (chosen["upstream_dataset"] == sets[-1])]
+    if top.empty:
+        raise FitError(f"no run of the largest model at the largest budget on {sets[-1]} for {task}")
+    row = top.iloc[0]
+    return str(row["name"]), float(row["acc1"]), float(row["acc1"]) / chance(task)
+
+
+def form_fit(power_law: PowerLawFit, form: str, task: str) -> LawFit:
+    """Another law form (:mod:`repro.scaling.laws`) through the same binned-frontier points as the
+    paper's fit; the bounded form's ceiling is the task's error at chance."""
+    if form == "bounded":
+        law = Bounded(error_ceiling=1.0 - chance(task)) if task in CLASSIFICATION_TASKS else Bounded(error_ceiling=1.0)
+    else:
+        law = get_form(form)
+    return law.fit(np.asarray(power_law.x), np.asarray(power_law.y))
 
 
 def summary_table(rows: pd.DataFrame) -> pd.DataFrame:

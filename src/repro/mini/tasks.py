@@ -69,6 +69,11 @@ def _classes(task: str) -> tuple[list[str], tuple[str, ...]]:
     raise ValueError(f"unknown classification task {task!r}; known: {CLASSIFICATION_TASKS}")
 
 
+def chance(task: str) -> float:
+    """Top-1 accuracy of guessing on a classification task: 1 / classes."""
+    return 1.0 / len(_classes(task)[0])
+
+
 def _label(task: str, obj: scenes.SceneObject) -> int:
     shape, colour = scenes.SHAPES.index(obj.shape), list(scenes.COLOURS).index(obj.colour)
     if task in ("mini_shape", "mini_shape_sketch"):
