@@ -21,13 +21,16 @@ def test_images_are_32x32_rgb_uint8():
     assert 1 <= len(scene.objects) <= 3 and text.strip()
 
 
-def test_captions_mostly_name_the_shapes_in_the_image():
-    # p_wrong=0: every caption describes its own scene; a shape is dropped only with p=0.1 per object
-    named = 0
+def test_captions_always_name_the_shape_and_seldom_its_colour():
+    # p_wrong=0: every caption describes its own scene; the shape is always named (it is the headline
+    # class), the colour only with probability P_NAME["colour"]
+    shape_named = colour_named = 0
     for i in range(300):
         _, text, scene = scenes.pair(0, i, p_wrong=0.0, max_objects=1)
-        named += scene.main.shape in text
-    assert 0.8 < named / 300 < 0.98
+        shape_named += scene.main.shape in text
+        colour_named += scene.main.colour in text
+    assert shape_named == 300
+    assert 0.03 < colour_named / 300 < 0.2
 
 
 def test_mismatched_pairs_happen_at_the_requested_rate():

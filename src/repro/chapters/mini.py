@@ -24,7 +24,7 @@ from repro.figures import compute_vs_error
 from repro.figures import mini as mini_figures
 from repro.mini import analysis, models, tasks
 from repro.mini.analysis import HEADLINE_TASK, ISOFLOP_METRICS, ISOFLOP_PROFILE
-from repro.scaling.isoflop import IsoflopFit, compare_allocation
+from repro.scaling.isoflop import MIN_BUDGETS, IsoflopFit, IsoflopProfile, compare_allocation, isoflop_profiles
 from repro.scaling.laws import FORMS
 from repro.scaling.parametric import ParametricFit
 from repro.report import ReportRow, compare
@@ -152,8 +152,11 @@ class Isoflop:
         What the profiles minimise: ``contrastive_loss`` (held-out) or ``error`` (zero-shot, on the task).
     runs : DataFrame
         One row per run (:func:`repro.mini.analysis.load_isoflop_runs`).
+    profiles : dict
+        Metric -> its isoFLOP profiles (every metric, so that both can be compared).
     fits : dict
-        Metric -> :class:`~repro.scaling.isoflop.IsoflopFit` (every metric, so both can be compared).
+        Metric -> :class:`~repro.scaling.isoflop.IsoflopFit`, for each metric with interior minima at
+        two budgets or more (the page's metric must have them).
     parametric : ParametricFit
         L(N, D) through the held-out losses.
     """
@@ -161,6 +164,7 @@ class Isoflop:
     profile: str
     metric: str
     runs: pd.DataFrame = field(repr=False)
+    profiles: dict[str, tuple[IsoflopProfile, ...]] = field(repr=False)
     fits: dict[str, IsoflopFit] = field(repr=False)
     parametric: ParametricFit = field(repr=False)
 
@@ -176,16 +180,21 @@ def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: s
     if metric not in ISOFLOP_METRICS:
         raise ValueError(f"isoflop_metric must be one of {', '.join(ISOFLOP_METRICS)}, got {metric!r}")
     runs = analysis.load_isoflop_runs(profile, task)
-    fits = {m: analysis.isoflop_fit(runs, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS}
-    return Isoflop(profile, metric, runs, fits, analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric))
+    profiles = {m: isoflop_profiles(runs, m, size="gmacs", budget="budget_gmacs") for m in ISOFLOP_METRICS}
+    fits = {metric: analysis.isoflop_fit(runs, metric, n_resamples=n_bootstrap)}
+    for other in ISOFLOP_METRICS:
+        if other != metric and sum(p.interior for p in profiles[other]) >= MIN_BUDGETS:
+            fits[other] = analysis.isoflop_fit(runs, other, n_resamples=n_bootstrap)
+    return Isoflop(profile, metric, runs, profiles, fits,
+                   analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric))
 
 
 def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
     """Report rows of the compute-optimal study: interior minima per budget, then a and b from the
     isoFLOP profiles and from the parametric law, each with its 90% bootstrap interval."""
     out = []
-    for metric, fit in study.fits.items():
-        for profile in fit.profiles:
+    for metric, profiles in study.profiles.items():
+        for profile in profiles:
             out.append(compare("mini", f"isoflop_interior_{metric}_C{profile.compute:.3g}", float(profile.interior),
                                explanation=f"1 if the parabola of {ISOFLOP_METRICS[metric]} against log size has its "
                                            f"minimum inside the sizes tried ({profile.status}; log10 vertex "
@@ -214,8 +223,8 @@ def isoflop_glue(study: Isoflop) -> dict[str, float]:
             lo, hi = fit.interval(quantity)
             out.update({f"{name}_{quantity}": float(getattr(fit, quantity)), f"{name}_{quantity}_lo": lo,
                         f"{name}_{quantity}_hi": hi})
-    other = [m for m in study.fits if m != study.metric][0]
-    out["iso_other_interior"] = float(sum(study.fits[other].used))
+    other = [m for m in study.profiles if m != study.metric][0]
+    out["iso_other_interior"] = float(sum(p.interior for p in study.profiles[other]))
     return out
 
 
@@ -229,7 +238,8 @@ def isoflop_runs_table(study: Isoflop) -> pd.DataFrame:
 
 
 def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.DataFrame:
-    """One row per budget: sizes tried, where the parabola's minimum is, N_opt with its interval, D_opt."""
+    """One row per budget: sizes tried, where the parabola's minimum is, N_opt with its interval, D_opt
+    (``metric`` must be one with a fit: the page's, or the other where it has two interior minima)."""
     fit = study.fits[metric or study.metric]
     frame = fit.profiles_frame()
     return frame.assign(**{c: frame[c] * 1e3 for c in ("size_min", "size_max", "n_opt", "n_opt_lo", "n_opt_hi")}).rename(
@@ -250,7 +260,7 @@ def parametric_table(study: Isoflop) -> pd.DataFrame:
 def isoflop_figure(study: Isoflop, metric: str | None = None) -> Figure:
     """The isoFLOP profiles of one metric (default: the page's)."""
     metric = metric or study.metric
-    return mini_figures.isoflop_profiles(study.fits[metric], label=ISOFLOP_METRICS[metric])
+    return mini_figures.isoflop_profiles(study.profiles[metric], label=ISOFLOP_METRICS[metric])
 
 
 def allocation_figure(study: Isoflop) -> Figure:

@@ -6,6 +6,7 @@ the paper's :func:`repro.figures.compute_vs_error`."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -18,7 +19,7 @@ from repro.data.schema import error_of
 from repro.figures import style
 from repro.mini import datasets, models, scenes
 from repro.mini.analysis import n_pairs
-from repro.scaling.isoflop import IsoflopFit
+from repro.scaling.isoflop import IsoflopFit, IsoflopProfile
 from repro.scaling.parametric import ParametricFit
 
 
@@ -81,13 +82,15 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
     return fig
 
 
-def isoflop_profiles(fit: IsoflopFit, *, label: str) -> Figure:
+def isoflop_profiles(profiles: Sequence[IsoflopProfile], *, label: str) -> Figure:
     """The isoFLOP profiles: ``label`` (held-out loss or error) against model size at each budget,
-    the parabola fitted in log size, and its minimum (the loss-optimal size N_opt(C))."""
-    colours = [mpl.colormaps["viridis"](x) for x in np.linspace(0.1, 0.85, len(fit.profiles))]
+    the parabola fitted in log size (dotted where its minimum is not inside the sizes tried), and
+    the minimum (the loss-optimal size N_opt(C)) where it is."""
+    colours = [mpl.colormaps["viridis"](x) for x in np.linspace(0.1, 0.85, len(profiles))]
     with style.context():
         fig, (ax,) = style.new_figure(1, 1, panel_size=(5.6, 3.8))
-        for colour, profile, used in zip(colours, fit.profiles, fit.used):
+        for colour, profile in zip(colours, profiles):
+            used = profile.interior
             ax.scatter(profile.sizes * 1e3, profile.values, color=colour, zorder=3,
                        label=f"C = {profile.compute:.3g} GMACs")
             x = np.linspace(np.log10(profile.sizes.min()), np.log10(profile.sizes.max()), 100)

@@ -1,16 +1,19 @@
 """Grid profiles of the miniature study: which models, dataset sizes and samples-seen budgets.
 
-========  =========================================  ==================================
-profile   grid                                       budget
-========  =========================================  ==================================
-smoke     2 models x 2 sizes x 2 budgets, tiny       whole loop <= 3 min on 2 CPU cores
-laptop    3 models x 3 sizes x 3 budgets (default)   whole loop <= 30 min on 2 CPU cores
-gpu       4 models x 4 sizes x 4 budgets             one GPU
-========  =========================================  ==================================
+=============  ===============================================  ==================================
+profile        grid                                             budget
+=============  ===============================================  ==================================
+smoke          2 models x 2 sizes x 2 budgets, tiny             whole loop <= 3 min on 2 CPU cores
+laptop         3 models x 3 sizes x 3 budgets (default)         whole loop <= 30 min on 2 CPU cores
+isoflop        3 budgets over 1 decade x 5-6 model sizes        whole loop <= 30 min on 2 CPU cores
+smoke-isoflop  2 budgets x 3 model sizes, tiny                  CI's run of the isoFLOP loop
+gpu            4 models x 4 sizes x 4 budgets                   one GPU
+=============  ===============================================  ==================================
 
 Like the paper's grid (Table 18: ViT-B/32 .. ViT-H/14 x LAION-80M/400M/2B x 3B/13B/34B
-samples seen), every axis grows geometrically by 4x, so the grid spans about as many
-decades of compute as it can for its cost.
+samples seen), every axis of a grid profile grows geometrically by 4x, so the grid spans about
+as many decades of compute as it can for its cost. An isoFLOP profile (Hoffmann et al. 2022,
+approach 2) instead fixes the compute of each run and trades model size against samples seen.
 """
 
 from __future__ import annotations
@@ -108,11 +111,19 @@ def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(100, 400),
                      samples_seen=(256, 1024), batch_size=64, lr=2e-3, test_size=100, probe_train_size=100),
-    # DESIGN-LAPTOP
+    # Sized from throughput measured on 2 cores (one single-threaded run per core, batch 64, with
+    # data loading): mini-ViT-XS ~1,300 samples/s (loading bound), M ~420, L ~260. 27 runs, 378k
+    # samples. Learning of shape starts after ~20k samples (scenes v3), so the budgets start at 6k
+    # (near chance: the low end of the law) and reach 98k; 2k pairs seen 48 times at the top budget
+    # make the small set the bottleneck, as LAION-80M is at 34B. Design history: see the chapter
+    # "The study in miniature" and repro.mini.scenes.
     "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-M", "mini-ViT-L"),
                       dataset_sizes=(2_000, 8_000, 32_000), samples_seen=(6_144, 24_576, 98_304),
                       batch_size=64, lr=2e-3, test_size=1000, probe_train_size=1000),
-    # DESIGN-ISOFLOP
+    # Budgets of 50, 158 and 500 GMACs (one decade): at each, the models from the smallest that
+    # can learn shape in the samples it gets to the largest that cannot, so that each profile has a
+    # minimum inside the sizes tried; about 21 min of both cores. 64k unique pairs: the largest
+    # sample count (mini-ViT-S at 500 GMACs, 521k) repeats each pair 8 times.
     "isoflop": isoflop_profile("isoflop", {50: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL",
                                                "mini-ViT-XXL"),
                                           158: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL",
