@@ -16,6 +16,7 @@ from math import nan
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from repro.constants import N_BINS
@@ -24,6 +25,7 @@ from repro.figures import compute_vs_error
 from repro.figures import mini as mini_figures
 from repro.mini import analysis, models, tasks
 from repro.mini.analysis import HEADLINE_TASK, ISOFLOP_METRICS, ISOFLOP_PROFILE
+from repro.mini.profiles import get_profile
 from repro.scaling.isoflop import MIN_BUDGETS, IsoflopFit, IsoflopProfile, compare_allocation, isoflop_profiles
 from repro.scaling.laws import FORMS
 from repro.scaling.parametric import ParametricFit
@@ -228,6 +230,56 @@ def isoflop_glue(study: Isoflop) -> dict[str, float]:
     return out
 
 
+def _interval_text(lo: float, hi: float) -> str:
+    return f"[{lo:.2f}, {hi:.2f}]"
+
+
+def allocation_discussion(study: Isoflop) -> str:
+    """What the two estimates of the allocation exponents say, in sentences computed from the fits:
+    whether their 90% intervals overlap each other and Chinchilla's 0.5, where the parametric law's
+    exponents put the weight, and what limits both on this study's budgets."""
+    iso, par = study.fit, study.parametric
+    a_iso, a_par = iso.interval("a"), par.interval("a")
+    overlap = a_par[0] <= a_iso[1] and a_iso[0] <= a_par[1]
+    half = {name: lo <= 0.5 <= hi for name, (lo, hi) in (("isoFLOP", a_iso), ("parametric", a_par))}
+    width = {name: hi - lo for name, (lo, hi) in (("isoFLOP", a_iso), ("parametric", a_par))}
+    decades = np.log10(max(p.compute for p in iso.profiles) / min(p.compute for p in iso.profiles))
+    n_pairs = max(pairs for _, pairs, _ in get_profile(study.profile).points)
+    repeats = float(study.runs["samples_seen"].max()) / n_pairs
+    lines = [f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}, the parametric law "
+             f"a = {par.a:.2f} {_interval_text(*a_par)}: the two intervals "
+             + ("overlap, so the two methods agree within their uncertainty"
+                if overlap else "do not overlap, so the two methods disagree") + "."]
+    verdicts = [f"the {name} interval {'contains' if inside else 'excludes'} Chinchilla's 0.5"
+                for name, inside in half.items()]
+    lines.append(" and ".join(verdicts).capitalize() + ".")
+    bigger = "model size" if par.a > 0.5 else "samples seen"
+    lines.append(f"In the parametric law, loss falls as N^-{par.alpha:.2f} in model size and D^-{par.beta:.2f} in "
+                 f"samples seen above an irreducible E = {par.E:.2f}; the smaller exponent is the term that "
+                 f"needs more of the budget, so a compute-optimal mini CLIP spends the extra compute mostly on "
+                 f"{bigger} (a {'>' if par.a > 0.5 else '<'} 0.5).")
+    caveats = [f"the budgets span {decades:.1f} decade(s) with {len(study.runs)} runs, so each isoFLOP "
+               f"interval rests on {int(sum(iso.used))} parabola minima "
+               f"(widths: isoFLOP {width['isoFLOP']:.2f}, parametric {width['parametric']:.2f})",
+               "model size is counted as MACs per sample of both towers, not as parameters, so C = N D holds "
+               "exactly but a is an exponent of compute per sample (Chinchilla counts parameters)",
+               f"every run draws from the same {n_pairs:,} unique pairs and the longest sees each of them "
+               f"{repeats:.1f} times, so the D term mixes more samples with more repetition",
+               "the parametric law is fitted to every run and the isoFLOP estimate only to the minima, so a law "
+               "form that is wrong far from the minima moves the first and not the second"]
+    if not overlap:
+        lines.append("Where they disagree, these are the candidates, in order of likely weight: "
+                     + "; ".join(caveats) + ".")
+    else:
+        lines.append("What limits both: " + "; ".join(caveats) + ".")
+    return " ".join(lines)
+
+
+def allocation_display(study: Isoflop) -> Markdown:
+    """:func:`allocation_discussion` for the page."""
+    return Markdown(allocation_discussion(study))
+
+
 def isoflop_runs_table(study: Isoflop) -> pd.DataFrame:
     """Every isoFLOP run: budget, model, size, samples seen, held-out loss, zero-shot error."""
     runs = study.runs
@@ -314,7 +366,9 @@ class Page:
         """:func:`glue_values` of the results on the headline task, and the isoFLOP numbers."""
         out = glue_values(self.rows, self.task)
         law = form_fit(self)
-        out.update(mini_form_alpha=law.alpha, mini_form_rss=law.rss)
+        power = analysis.form_fit(analysis.fit(self.rows, self.task, n_bins=self.n_bins), "power", self.task)
+        out.update(mini_form_alpha=law.alpha, mini_form_rss=law.rss, mini_power_rss=power.rss,
+                   mini_rss_ratio=power.rss / law.rss if law.rss > 0 else nan)
         if self.isoflop is not None:
             out.update(isoflop_glue(self.isoflop))
         return out
@@ -342,11 +396,12 @@ def form_table(page: Page) -> pd.DataFrame:
     """The paper's power law and the page's form, fitted to the same frontier points."""
     power_law = analysis.fit(page.rows, page.task, n_bins=page.n_bins)
     law = form_fit(page)
+    power = analysis.form_fit(power_law, "power", page.task)
     return pd.DataFrame([
         {"form": "power (the paper's fit)", "alpha": power_law.alpha, "parameters": f"beta = {power_law.beta:.4g}",
-         "points": power_law.n_points},
+         "points": power_law.n_points, "RSS (log10 error)": power.rss},
         {"form": page.form, "alpha": law.alpha, "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in law.params.items()),
-         "points": law.n_points},
+         "points": law.n_points, "RSS (log10 error)": law.rss},
     ])
 
 
