@@ -158,7 +158,8 @@ class Isoflop:
         Metric -> its isoFLOP profiles (every metric, so that both can be compared).
     fits : dict
         Metric -> :class:`~repro.scaling.isoflop.IsoflopFit`, for each metric with interior minima at
-        two budgets or more (the page's metric must have them).
+        two budgets or more; a metric without them has no isoFLOP estimate (the page says so and
+        shows the parametric law's).
     parametric : ParametricFit
         L(N, D) through the held-out losses.
     """
@@ -171,9 +172,13 @@ class Isoflop:
     parametric: ParametricFit = field(repr=False)
 
     @property
-    def fit(self) -> IsoflopFit:
-        """The isoFLOP fit of :attr:`metric`."""
-        return self.fits[self.metric]
+    def fit(self) -> IsoflopFit | None:
+        """The isoFLOP fit of :attr:`metric` (None: fewer than two budgets had an interior minimum)."""
+        return self.fits.get(self.metric)
+
+    def n_interior(self, metric: str | None = None) -> int:
+        """Budgets whose profile of ``metric`` (default: the page's) has an interior minimum."""
+        return int(sum(p.interior for p in self.profiles[metric or self.metric]))
 
 
 def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: str = "contrastive_loss", *,
@@ -183,10 +188,8 @@ def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: s
         raise ValueError(f"isoflop_metric must be one of {', '.join(ISOFLOP_METRICS)}, got {metric!r}")
     runs = analysis.load_isoflop_runs(profile, task)
     profiles = {m: isoflop_profiles(runs, m, size="gmacs", budget="budget_gmacs") for m in ISOFLOP_METRICS}
-    fits = {metric: analysis.isoflop_fit(runs, metric, n_resamples=n_bootstrap)}
-    for other in ISOFLOP_METRICS:
-        if other != metric and sum(p.interior for p in profiles[other]) >= MIN_BUDGETS:
-            fits[other] = analysis.isoflop_fit(runs, other, n_resamples=n_bootstrap)
+    fits = {m: analysis.isoflop_fit(runs, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS
+            if sum(p.interior for p in profiles[m]) >= MIN_BUDGETS}
     return Isoflop(profile, metric, runs, profiles, fits,
                    analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric))
 
@@ -203,6 +206,8 @@ def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
                                            f"{profile.log10_vertex:.3f} in [{np.log10(profile.sizes.min()):.3f}, "
                                            f"{np.log10(profile.sizes.max()):.3f}])"))
     for name, fit in (("isoflop", study.fit), ("parametric", study.parametric)):
+        if fit is None:   # no isoFLOP estimate: said by the interior rows above
+            continue
         for quantity in ("a", "b"):
             lo, hi = fit.interval(quantity)
             out.append(compare("mini", f"{quantity}_{name}", float(getattr(fit, quantity)),
@@ -215,18 +220,18 @@ def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
 
 def isoflop_glue(study: Isoflop) -> dict[str, float]:
     """Numbers of the compute-optimal section's prose."""
-    out = {"iso_n_budgets": float(len(study.fit.profiles)), "iso_n_interior": float(sum(study.fit.used)),
+    profiles = study.profiles[study.metric]
+    out = {"iso_n_budgets": float(len(profiles)), "iso_n_interior": float(study.n_interior()),
            "iso_n_runs": float(len(study.runs)),
-           "iso_decades": float(np.log10(max(p.compute for p in study.fit.profiles)
-                                         / min(p.compute for p in study.fit.profiles))),
+           "iso_decades": float(np.log10(max(p.compute for p in profiles) / min(p.compute for p in profiles))),
            "par_alpha": study.parametric.alpha, "par_beta": study.parametric.beta, "par_E": study.parametric.E}
     for name, fit in (("iso", study.fit), ("par", study.parametric)):
         for quantity in ("a", "b"):
-            lo, hi = fit.interval(quantity)
-            out.update({f"{name}_{quantity}": float(getattr(fit, quantity)), f"{name}_{quantity}_lo": lo,
+            lo, hi = fit.interval(quantity) if fit is not None else (nan, nan)
+            out.update({f"{name}_{quantity}": float(getattr(fit, quantity)) if fit is not None else nan, f"{name}_{quantity}_lo": lo,
                         f"{name}_{quantity}_hi": hi})
     other = [m for m in study.profiles if m != study.metric][0]
-    out["iso_other_interior"] = float(sum(p.interior for p in study.profiles[other]))
+    out["iso_other_interior"] = float(study.n_interior(other))
     return out
 
 
@@ -236,42 +241,53 @@ def _interval_text(lo: float, hi: float) -> str:
 
 def allocation_discussion(study: Isoflop) -> str:
     """What the two estimates of the allocation exponents say, in sentences computed from the fits:
-    whether their 90% intervals overlap each other and Chinchilla's 0.5, where the parametric law's
-    exponents put the weight, and what limits both on this study's budgets."""
+    where each budget's best run is, whether the 90% intervals overlap each other and Chinchilla's
+    0.5, where the parametric law's exponents put the weight, and what limits both here."""
     iso, par = study.fit, study.parametric
-    a_iso, a_par = iso.interval("a"), par.interval("a")
-    overlap = a_par[0] <= a_iso[1] and a_iso[0] <= a_par[1]
-    half = {name: lo <= 0.5 <= hi for name, (lo, hi) in (("isoFLOP", a_iso), ("parametric", a_par))}
-    width = {name: hi - lo for name, (lo, hi) in (("isoFLOP", a_iso), ("parametric", a_par))}
-    decades = np.log10(max(p.compute for p in iso.profiles) / min(p.compute for p in iso.profiles))
+    profiles = study.profiles[study.metric]
+    a_par = par.interval("a")
+    decades = np.log10(max(p.compute for p in profiles) / min(p.compute for p in profiles))
     n_pairs = max(pairs for _, pairs, _ in get_profile(study.profile).points)
     repeats = float(study.runs["samples_seen"].max()) / n_pairs
-    lines = [f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}, the parametric law "
-             f"a = {par.a:.2f} {_interval_text(*a_par)}: the two intervals "
-             + ("overlap, so the two methods agree within their uncertainty"
-                if overlap else "do not overlap, so the two methods disagree") + "."]
-    verdicts = [f"the {name} interval {'contains' if inside else 'excludes'} Chinchilla's 0.5"
-                for name, inside in half.items()]
-    lines.append(" and ".join(verdicts).capitalize() + ".")
-    bigger = "model size" if par.a > 0.5 else "samples seen"
-    lines.append(f"In the parametric law, loss falls as N^-{par.alpha:.2f} in model size and D^-{par.beta:.2f} in "
-                 f"samples seen above an irreducible E = {par.E:.2f}; the smaller exponent is the term that "
-                 f"needs more of the budget, so a compute-optimal mini CLIP spends the extra compute mostly on "
-                 f"{bigger} (a {'>' if par.a > 0.5 else '<'} 0.5).")
-    caveats = [f"the budgets span {decades:.1f} decade(s) with {len(study.runs)} runs, so each isoFLOP "
-               f"interval rests on {int(sum(iso.used))} parabola minima "
-               f"(widths: isoFLOP {width['isoFLOP']:.2f}, parametric {width['parametric']:.2f})",
+    best = [f"{p.compute:.3g} GMACs: {p.sizes[int(np.argmin(p.values))] * 1e3:.3g} MMACs per sample "
+            f"({'interior minimum' if p.interior else p.status})" for p in profiles]
+    lines = [f"Best run of each budget by {ISOFLOP_METRICS[study.metric]}: " + "; ".join(best) + "."]
+    if iso is None:
+        edge = sum(p.status.startswith("at or below") for p in profiles)
+        lines.append(f"Only {study.n_interior()} of {len(profiles)} budgets have an interior minimum, so there is "
+                     "no isoFLOP estimate of a and b (it needs two). "
+                     + (f"At {edge} budget(s) the smallest model tried is the best: at these budgets the "
+                        "compute-optimal model is smaller than the family's smallest, so the isoFLOP grid has to "
+                        "move to smaller models or larger budgets before it can place an optimum. " if edge else "")
+                     + f"The parametric law, fitted to every run, still gives a = {par.a:.2f} "
+                       f"{_interval_text(*a_par)} and b = {par.b:.2f} {_interval_text(*par.interval('b'))}; "
+                       "with no minimum inside the grid it extrapolates beyond the sizes tried, and its "
+                       "interval is the honest measure of how far that carries.")
+    else:
+        a_iso = iso.interval("a")
+        overlap = a_par[0] <= a_iso[1] and a_iso[0] <= a_par[1]
+        lines.append(f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}, the parametric law "
+                     f"a = {par.a:.2f} {_interval_text(*a_par)}: the two intervals "
+                     + ("overlap, so the two methods agree within their uncertainty."
+                        if overlap else "do not overlap, so the two methods disagree."))
+    intervals = (("isoFLOP", iso.interval("a")),) if iso is not None else ()
+    intervals += (("parametric", a_par),)
+    verdicts = [f"the {name} interval of a {'contains' if lo <= 0.5 <= hi else 'excludes'} Chinchilla's 0.5"
+                for name, (lo, hi) in intervals]
+    sentence = " and ".join(verdicts)
+    lines.append(sentence[0].upper() + sentence[1:] + ".")
+    lines.append(f"In the parametric law the loss falls as N^-{par.alpha:.2f} in model size and D^-{par.beta:.2f} "
+                 f"in samples seen above an irreducible E = {par.E:.2f}; the term with the smaller exponent needs "
+                 f"more of each added unit of compute, so it puts the extra compute mostly into "
+                 f"{'model size' if par.a > 0.5 else 'samples seen'} (a {'>' if par.a > 0.5 else '<'} 0.5).")
+    caveats = [f"the budgets span {decades:.1f} decade(s) with {len(study.runs)} runs",
                "model size is counted as MACs per sample of both towers, not as parameters, so C = N D holds "
                "exactly but a is an exponent of compute per sample (Chinchilla counts parameters)",
                f"every run draws from the same {n_pairs:,} unique pairs and the longest sees each of them "
                f"{repeats:.1f} times, so the D term mixes more samples with more repetition",
                "the parametric law is fitted to every run and the isoFLOP estimate only to the minima, so a law "
                "form that is wrong far from the minima moves the first and not the second"]
-    if not overlap:
-        lines.append("Where they disagree, these are the candidates, in order of likely weight: "
-                     + "; ".join(caveats) + ".")
-    else:
-        lines.append("What limits both: " + "; ".join(caveats) + ".")
+    lines.append("What limits both estimates here: " + "; ".join(caveats) + ".")
     return " ".join(lines)
 
 
@@ -292,8 +308,14 @@ def isoflop_runs_table(study: Isoflop) -> pd.DataFrame:
 def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.DataFrame:
     """One row per budget: sizes tried, where the parabola's minimum is, N_opt with its interval, D_opt
     (``metric`` must be one with a fit: the page's, or the other where it has two interior minima)."""
-    fit = study.fits[metric or study.metric]
-    frame = fit.profiles_frame()
+    metric = metric or study.metric
+    if metric not in study.fits:   # no fit: the profiles alone, where each parabola's minimum lies
+        return pd.DataFrame([{"budget (GMACs)": p.compute, "sizes": len(p.sizes),
+                              "smallest (MMACs)": p.sizes.min() * 1e3, "largest (MMACs)": p.sizes.max() * 1e3,
+                              "best run (MMACs)": p.sizes[int(np.argmin(p.values))] * 1e3,
+                              "log10 vertex (GMACs)": p.log10_vertex, "minimum": p.status}
+                             for p in study.profiles[metric]])
+    frame = study.fits[metric].profiles_frame()
     return frame.assign(**{c: frame[c] * 1e3 for c in ("size_min", "size_max", "n_opt", "n_opt_lo", "n_opt_hi")}).rename(
         columns={"size_min": "smallest (MMACs)", "size_max": "largest (MMACs)", "n_opt": "N_opt (MMACs)",
                  "n_opt_lo": "N_opt lo", "n_opt_hi": "N_opt hi", "d_opt": "D_opt (samples)"})
@@ -382,7 +404,7 @@ def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     study = (isoflop(isoflop_profile, task, isoflop_metric, n_bootstrap=n_bootstrap,
-                     n_bootstrap_parametric=max(20, n_bootstrap // 5)) if isoflop_profile else None)
+                     n_bootstrap_parametric=max(5, n_bootstrap // 20)) if isoflop_profile else None)
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
                 headline_panels(task), study)
 

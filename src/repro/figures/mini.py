@@ -108,29 +108,32 @@ def isoflop_profiles(profiles: Sequence[IsoflopProfile], *, label: str) -> Figur
     return fig
 
 
-def allocation(isoflop: IsoflopFit, parametric: ParametricFit, runs: pd.DataFrame) -> Figure:
-    """N_opt(C) and D_opt(C): the isoFLOP minima with their power laws, beside the allocation
-    implied by the parametric law L(N, D); the runs themselves in grey."""
+def allocation(isoflop: IsoflopFit | None, parametric: ParametricFit, runs: pd.DataFrame) -> Figure:
+    """N_opt(C) and D_opt(C): the isoFLOP minima with their power laws (when two budgets or more
+    had an interior minimum; None otherwise), beside the allocation implied by the parametric law
+    L(N, D); the runs themselves in grey."""
     compute = np.geomspace(runs["gmacs_total"].min() / 2, runs["gmacs_total"].max() * 2, 50)
     n_par, d_par = parametric.optimal_allocation(compute)
-    used = [p for p, u in zip(isoflop.profiles, isoflop.used) if u]
+    used = [p for p, u in zip(isoflop.profiles, isoflop.used) if u] if isoflop is not None else []
     with style.context():
         fig, axes = style.new_figure(1, 2)
-        for ax, column, iso_points, iso_line, par_line, name, scale in (
-                (axes[0], "gmacs", [p.n_opt for p in used], isoflop.predict_n_opt(compute), n_par,
-                 "N_opt: MMACs per sample", 1e3),
-                (axes[1], "samples_seen", [p.d_opt for p in used], isoflop.predict_d_opt(compute), d_par,
-                 "D_opt: samples seen", 1.0)):
+        for ax, column, attr, par_line, name, scale in (
+                (axes[0], "gmacs", "n_opt", n_par, "N_opt: MMACs per sample", 1e3),
+                (axes[1], "samples_seen", "d_opt", d_par, "D_opt: samples seen", 1.0)):
             ax.scatter(runs["gmacs_total"], runs[column] * scale, color="0.75", s=14, label="runs")
-            ax.scatter([p.compute for p in used], np.asarray(iso_points) * scale, color="C0", marker="*", s=140,
-                       zorder=3, label="isoFLOP minima")
-            ax.plot(compute, iso_line * scale, color="C0", label="isoFLOP fit")
+            if isoflop is not None:
+                iso_line = isoflop.predict_n_opt(compute) if attr == "n_opt" else isoflop.predict_d_opt(compute)
+                ax.scatter([p.compute for p in used], np.asarray([getattr(p, attr) for p in used]) * scale,
+                           color="C0", marker="*", s=140, zorder=3, label="isoFLOP minima")
+                ax.plot(compute, iso_line * scale, color="C0", label="isoFLOP fit")
             ax.plot(compute, par_line * scale, color="C3", linestyle="--", label="parametric L(N, D)")
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("compute C (GMACs)")
             ax.set_ylabel(name)
-        axes[0].set_title(f"a: isoFLOP {isoflop.a:.2f}, parametric {parametric.a:.2f}")
-        axes[1].set_title(f"b: isoFLOP {isoflop.b:.2f}, parametric {parametric.b:.2f}")
+        iso_a = f"{isoflop.a:.2f}" if isoflop is not None else "none (no interior minima)"
+        iso_b = f"{isoflop.b:.2f}" if isoflop is not None else "none"
+        axes[0].set_title(f"a: isoFLOP {iso_a}, parametric {parametric.a:.2f}")
+        axes[1].set_title(f"b: isoFLOP {iso_b}, parametric {parametric.b:.2f}")
         axes[0].legend(fontsize=7)
     return fig

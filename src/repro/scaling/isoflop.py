@@ -403,7 +403,8 @@ def fit_isoflop(runs: pd.DataFrame, metric: str, *, size: str = "gmacs", samples
                       b0=float(b0), bootstrap=boot, n_opt_bootstrap=10 ** log_n_opt, level=level)
 
 
-def compare_allocation(isoflop: IsoflopFit, parametric: ParametricFit, *, reference: bool = True) -> pd.DataFrame:
+def compare_allocation(isoflop: IsoflopFit | None, parametric: ParametricFit, *,
+                       reference: bool = True) -> pd.DataFrame:
     """Both estimates of the allocation exponents a and b side by side, with Chinchilla's for contrast.
 
     Rows: the isoFLOP estimate (approach 2), the parametric law's implied a = beta / (alpha +
@@ -411,14 +412,21 @@ def compare_allocation(isoflop: IsoflopFit, parametric: ParametricFit, *, refere
     :data:`CHINCHILLA_ALLOCATION` (no intervals). Columns: method, a, a_lo, a_hi, b, b_lo, b_hi,
     and ``overlap``: whether the parametric interval of a overlaps the isoFLOP one (NaN on the other rows).
     """
-    a_iso, b_iso = isoflop.interval("a"), isoflop.interval("b")
     a_par, b_par = parametric.interval("a"), parametric.interval("b")
+    if isoflop is None:   # fewer than MIN_BUDGETS interior minima: no isoFLOP estimate, said in the row
+        iso_row = {"method": "isoFLOP profiles (approach 2): no estimate, fewer than "
+                             f"{MIN_BUDGETS} budgets with an interior minimum", "a": np.nan, "a_lo": np.nan,
+                   "a_hi": np.nan, "b": np.nan, "b_lo": np.nan, "b_hi": np.nan, "overlap": np.nan}
+        overlap = np.nan
+    else:
+        a_iso, b_iso = isoflop.interval("a"), isoflop.interval("b")
+        iso_row = {"method": f"isoFLOP profiles of {isoflop.metric} (approach 2)", "a": isoflop.a, "a_lo": a_iso[0],
+                   "a_hi": a_iso[1], "b": isoflop.b, "b_lo": b_iso[0], "b_hi": b_iso[1], "overlap": np.nan}
+        overlap = bool(a_par[0] <= a_iso[1] and a_iso[0] <= a_par[1])
     rows = [
-        {"method": f"isoFLOP profiles of {isoflop.metric} (approach 2)", "a": isoflop.a, "a_lo": a_iso[0],
-         "a_hi": a_iso[1], "b": isoflop.b, "b_lo": b_iso[0], "b_hi": b_iso[1], "overlap": np.nan},
+        iso_row,
         {"method": "parametric law L(N, D) (approach 3)", "a": parametric.a, "a_lo": a_par[0], "a_hi": a_par[1],
-         "b": parametric.b, "b_lo": b_par[0], "b_hi": b_par[1],
-         "overlap": bool(a_par[0] <= a_iso[1] and a_iso[0] <= a_par[1])},
+         "b": parametric.b, "b_lo": b_par[0], "b_hi": b_par[1], "overlap": overlap},
     ]
     if reference:
         rows += [{**r, "a_lo": np.nan, "a_hi": np.nan, "b_lo": np.nan, "b_hi": np.nan, "overlap": np.nan}
