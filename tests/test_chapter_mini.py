@@ -6,6 +6,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from repro.chapters import mini as chapter
+from repro.mini import analysis
+from repro.mini.analysis import HEADLINE_TASK, ISOFLOP_PROFILE
+from repro.mini.profiles import HELDOUT_BATCH
 
 from test_mini_analysis import _power_law_with_bottleneck, _table
 
@@ -81,3 +84,30 @@ def test_page_parameters_are_checked():
         chapter.compute("laptop", form="cubic", isoflop_profile=None)
     with pytest.raises(ValueError, match="isoflop_metric must be one of"):
         chapter.isoflop(metric="accuracy")
+
+
+def test_runs_that_never_left_the_training_plateau_are_the_runs_at_the_chance_held_out_loss():
+    """Two measurements of the same run agree: a run whose training loss never left ln(batch) ends
+    with the held-out loss of a uniform guess among 256 pairs, and every run that left it is below."""
+    runs = analysis.load_isoflop_runs(ISOFLOP_PROFILE, HEADLINE_TASK).drop_duplicates("name").set_index("name")
+    batch = analysis.load_provenance(ISOFLOP_PROFILE)["profile"]["batch_size"]
+    onsets = analysis.learning_onset(analysis.load_loss_curves(ISOFLOP_PROFILE), batch).set_index("name")
+    assert set(onsets.index) == set(runs.index)
+    at_chance = runs["contrastive_loss"] > np.log(HELDOUT_BATCH) - 0.01
+    never_left = onsets["onset_samples"].isna().reindex(runs.index)
+    assert 0 < at_chance.sum() < len(runs)
+    assert (at_chance == never_left).all()
+
+
+def test_onset_table_and_prose_numbers_of_the_committed_studies():
+    studies = ("laptop", ISOFLOP_PROFILE)
+    table = chapter.onset_table(studies)
+    assert set(table["study"]) == {"laptop", ISOFLOP_PROFILE}
+    assert len(table) == 3 + 6  # the laptop's three models and the isoFLOP family's six
+    glue = chapter.onset_glue(studies)
+    assert glue["mini_onset_runs"] == 27 + 17
+    # no model, whatever its size, learns in the first few thousand samples: every run of the
+    # laptop's lowest budget (6k samples) is still at chance
+    assert 6_144 < glue["mini_onset_earliest"] < 24_576
+    assert glue["mini_chance_runs"] >= 9
+    assert glue["mini_onset_earliest"] == table["earliest onset (samples)"].min()

@@ -73,3 +73,38 @@ def test_panel_fits_and_pair_counts():
     assert fits["mini_shape"]["openclip"].alpha == pytest.approx(-0.1, abs=2e-3)
     assert [analysis.n_pairs(n) for n in ("mini-500", "mini-2k", "mini-16k")] == [500, 2000, 16000]
     assert analysis.upstreams(rows) == ("mini-500", "mini-2k", "mini-8k")
+
+
+def _curves(runs: dict[str, list[float]], every: int = 1000) -> pd.DataFrame:
+    rows = []
+    for name, losses in runs.items():
+        for i, loss in enumerate(losses):
+            rows.append({"samples": (i + 1) * every, "contrastive_loss": loss, "name": name, "arch": name.split("_")[0],
+                         "upstream_dataset": "mini-2k", "samples_seen": len(losses) * every})
+    return pd.DataFrame(rows)
+
+
+def test_learning_onset_is_the_first_logged_loss_clear_of_chance():
+    chance = float(np.log(64))
+    curves = _curves({"mini-ViT-M_a": [chance + 0.6, chance, chance - 0.02, chance - 0.2, chance - 0.9],
+                      "mini-ViT-M_b": [chance + 0.6, chance - 0.01, chance + 0.01, chance - 0.03],
+                      "mini-ViT-XS_c": [chance, chance - 0.3, chance - 0.5]})
+    onsets = analysis.learning_onset(curves, 64).set_index("name")
+    assert onsets.loc["mini-ViT-M_a", "onset_samples"] == 4000  # -0.02 is within the plateau's wander
+    assert np.isnan(onsets.loc["mini-ViT-M_b", "onset_samples"])
+    assert onsets.loc["mini-ViT-XS_c", "onset_samples"] == 2000
+    assert onsets.loc["mini-ViT-M_a", "final_loss"] == pytest.approx(chance - 0.9)
+    # a smaller batch has a lower plateau: the same curve has not reached it
+    assert np.isnan(analysis.learning_onset(curves, 16).set_index("name").loc["mini-ViT-XS_c", "onset_samples"])
+    summary = analysis.onset_summary(analysis.learning_onset(curves, 64)).set_index("model")
+    assert list(summary.index) == ["mini-ViT-XS", "mini-ViT-M"]
+    assert summary.loc["mini-ViT-M", "left the plateau"] == 1 and summary.loc["mini-ViT-M", "runs"] == 2
+    assert summary.loc["mini-ViT-M", "longest run at chance (samples)"] == 4000
+    assert np.isnan(summary.loc["mini-ViT-XS", "longest run at chance (samples)"])
+
+
+def test_learning_onset_refuses_bad_input():
+    with pytest.raises(ValueError, match="contrastive_loss"):
+        analysis.learning_onset(pd.DataFrame({"name": ["a"], "arch": ["x"], "samples_seen": [1], "samples": [1]}), 64)
+    with pytest.raises(ValueError, match="batch_size"):
+        analysis.learning_onset(_curves({"mini-ViT-M_a": [4.0]}), 1)

@@ -393,6 +393,7 @@ class Page:
                    mini_rss_ratio=power.rss / law.rss if law.rss > 0 else nan)
         if self.isoflop is not None:
             out.update(isoflop_glue(self.isoflop))
+        out.update(onset_glue(studies(self)))
         return out
 
 
@@ -450,6 +451,39 @@ def sample_pairs(n: int = 8, **kwargs) -> Figure:
 def loss_curves(page: Page) -> Figure:
     """The training-loss curves of the profile's runs."""
     return mini_figures.loss_curves(analysis.load_loss_curves(page.profile))
+
+
+def studies(page: Page) -> tuple[str, ...]:
+    """The profiles on the page: its study's and, when present, its isoFLOP study's."""
+    return (page.profile,) + ((page.isoflop.profile,) if page.isoflop is not None else ())
+
+
+def onsets(profiles: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`repro.mini.analysis.learning_onset` of every run of the ``profiles``' committed
+    results (column ``study``: the profile)."""
+    out = []
+    for profile in profiles:
+        batch = analysis.load_provenance(profile)["profile"]["batch_size"]
+        out.append(analysis.learning_onset(analysis.load_loss_curves(profile), batch).assign(study=profile))
+    return pd.concat(out, ignore_index=True)
+
+
+def onset_table(page: Page | tuple[str, ...]) -> pd.DataFrame:
+    """Per study and model, smallest first: where the runs left the loss plateau at chance
+    (:func:`repro.mini.analysis.onset_summary`), for the page's studies or the ``profiles`` given."""
+    table = onsets(studies(page) if isinstance(page, Page) else page)
+    summaries = [analysis.onset_summary(runs).assign(study=study) for study, runs in table.groupby("study", sort=False)]
+    out = pd.concat(summaries, ignore_index=True)
+    return out[["study", *out.columns[:-1]]]
+
+
+def onset_glue(profiles: tuple[str, ...]) -> dict[str, float]:
+    """The plateau's numbers in the prose: the earliest onset of any run, the runs that never left
+    the plateau, and all runs (of every profile given)."""
+    table = onsets(profiles)
+    left = table["onset_samples"].notna()
+    return {"mini_onset_earliest": float(table.loc[left, "onset_samples"].min()) if left.any() else nan,
+            "mini_chance_runs": float((~left).sum()), "mini_onset_runs": float(len(table))}
 
 
 def frontier_figure(page: Page) -> Figure:

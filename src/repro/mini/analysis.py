@@ -26,6 +26,7 @@ from repro.data.reported import load_reported
 from repro.data.schema import error_of
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import DataNotFoundError, FitError
+from repro.mini.models import gmacs_per_sample
 from repro.mini.profiles import HELDOUT_FILE
 from repro.mini.tasks import CLASSIFICATION_TASKS, chance
 from repro.scaling.isoflop import IsoflopFit, fit_isoflop
@@ -259,3 +260,62 @@ def parametric_fit(runs: pd.DataFrame, *, n_resamples: int = 200) -> ParametricF
     """L(N, D) = E + A / N^alpha + B / D^beta through every run's held-out loss, N = GMACs per
     sample, D = samples seen (:func:`repro.scaling.parametric.fit_parametric`)."""
     return fit_parametric(runs["gmacs"], runs["samples_seen"], runs["contrastive_loss"], n_resamples=n_resamples)
+
+
+#: A run has left the loss plateau at the first logged training loss this far below ln(batch size).
+ONSET_MARGIN = 0.05
+
+
+def learning_onset(curves: pd.DataFrame, batch_size: int, *, margin: float = ONSET_MARGIN) -> pd.DataFrame:
+    """Where each run's training loss left the plateau at chance.
+
+    At the start of contrastive training the image and text embeddings do not yet tell the pairs
+    of a batch apart, and the loss sits at ln(batch size), the loss of a uniform guess among the
+    batch. The onset is the first logged point of a run whose loss is below ``ln(batch_size) -
+    margin``; a run that never gets there has no onset (NaN): for its whole budget it was at chance.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``loss_curves.csv`` of a profile (:func:`load_loss_curves`): columns ``name``, ``arch``,
+        ``samples_seen``, ``samples`` and ``contrastive_loss``.
+    batch_size : int
+        The runs' batch size (the profile's, in its ``provenance.json``).
+    margin : float
+        How far below ln(batch size) counts as having left the plateau (the logged loss of a run
+        on the plateau wanders by about 0.01).
+
+    Returns
+    -------
+    DataFrame
+        One row per run: ``name``, ``arch``, ``samples_seen``, ``onset_samples`` (NaN: never left)
+        and ``final_loss`` (the last logged training loss), ordered as the runs first appear.
+    """
+    need = {"name", "arch", "samples_seen", "samples", "contrastive_loss"}
+    if missing := need - set(curves.columns):
+        raise ValueError(f"loss curves lack column(s) {', '.join(sorted(missing))}")
+    if batch_size < 2:
+        raise ValueError(f"batch_size must be >= 2 (a contrastive batch), got {batch_size}")
+    threshold = float(np.log(batch_size)) - margin
+    rows = []
+    for name, run in curves.groupby("name", sort=False):
+        run = run.sort_values("samples")
+        below = run.loc[run["contrastive_loss"] < threshold, "samples"]
+        rows.append({"name": name, "arch": run["arch"].iloc[0], "samples_seen": int(run["samples_seen"].iloc[0]),
+                     "onset_samples": float(below.iloc[0]) if len(below) else np.nan,
+                     "final_loss": float(run["contrastive_loss"].iloc[-1])})
+    return pd.DataFrame(rows, columns=["name", "arch", "samples_seen", "onset_samples", "final_loss"])
+
+
+def onset_summary(onsets: pd.DataFrame) -> pd.DataFrame:
+    """Per architecture (smallest first): runs, how many left the plateau, the earliest and latest
+    onset, and the longest run that never left it (samples seen; NaN where there is none)."""
+    out = []
+    for arch, runs in onsets.groupby("arch"):
+        left = runs["onset_samples"].notna()
+        out.append({"model": arch, "GMACs per sample": gmacs_per_sample(arch), "runs": len(runs),
+                    "left the plateau": int(left.sum()),
+                    "earliest onset (samples)": runs.loc[left, "onset_samples"].min() if left.any() else np.nan,
+                    "latest onset (samples)": runs.loc[left, "onset_samples"].max() if left.any() else np.nan,
+                    "longest run at chance (samples)": runs.loc[~left, "samples_seen"].max() if (~left).any() else np.nan})
+    return pd.DataFrame(out).sort_values("GMACs per sample").reset_index(drop=True)
