@@ -176,6 +176,12 @@ class Isoflop:
         """The isoFLOP fit of :attr:`metric` (None: fewer than two budgets had an interior minimum)."""
         return self.fits.get(self.metric)
 
+    @property
+    def decades(self) -> float:
+        """Decades of compute between the smallest and the largest budget."""
+        budgets = [p.compute for p in self.profiles[self.metric]]
+        return float(np.log10(max(budgets) / min(budgets)))
+
     def n_interior(self, metric: str | None = None) -> int:
         """Budgets whose profile of ``metric`` (default: the page's) has an interior minimum."""
         return int(sum(p.interior for p in self.profiles[metric or self.metric]))
@@ -223,13 +229,12 @@ def isoflop_glue(study: Isoflop) -> dict[str, float]:
     profiles = study.profiles[study.metric]
     out = {"iso_n_budgets": float(len(profiles)), "iso_n_interior": float(study.n_interior()),
            "iso_n_runs": float(len(study.runs)),
-           "iso_decades": float(np.log10(max(p.compute for p in profiles) / min(p.compute for p in profiles))),
+           "iso_decades": study.decades,
            "par_alpha": study.parametric.alpha, "par_beta": study.parametric.beta, "par_E": study.parametric.E}
     for name, fit in (("iso", study.fit), ("par", study.parametric)):
         for quantity in ("a", "b"):
-            lo, hi = fit.interval(quantity) if fit is not None else (nan, nan)
-            out.update({f"{name}_{quantity}": float(getattr(fit, quantity)) if fit is not None else nan, f"{name}_{quantity}_lo": lo,
-                        f"{name}_{quantity}_hi": hi})
+            value, (lo, hi) = (float(getattr(fit, quantity)), fit.interval(quantity)) if fit is not None else (nan, (nan, nan))
+            out.update({f"{name}_{quantity}": value, f"{name}_{quantity}_lo": lo, f"{name}_{quantity}_hi": hi})
     other = [m for m in study.profiles if m != study.metric][0]
     out["iso_other_interior"] = float(study.n_interior(other))
     return out
@@ -246,10 +251,9 @@ def allocation_discussion(study: Isoflop) -> str:
     iso, par = study.fit, study.parametric
     profiles = study.profiles[study.metric]
     a_par = par.interval("a")
-    decades = np.log10(max(p.compute for p in profiles) / min(p.compute for p in profiles))
     n_pairs = max(pairs for _, pairs, _ in get_profile(study.profile).points)
     repeats = float(study.runs["samples_seen"].max()) / n_pairs
-    best = [f"{p.compute:.3g} GMACs: {p.sizes[int(np.argmin(p.values))] * 1e3:.3g} MMACs per sample "
+    best = [f"{p.compute:.3g} GMACs: {p.best_size * 1e3:.3g} MMACs per sample "
             f"({'interior minimum' if p.interior else p.status})" for p in profiles]
     lines = [f"Best run of each budget by {ISOFLOP_METRICS[study.metric]}: " + "; ".join(best) + "."]
     if iso is None:
@@ -265,7 +269,7 @@ def allocation_discussion(study: Isoflop) -> str:
                        "interval is the honest measure of how far that carries.")
     else:
         a_iso = iso.interval("a")
-        overlap = a_par[0] <= a_iso[1] and a_iso[0] <= a_par[1]
+        overlap = bool(compare_allocation(iso, par, reference=False)["overlap"].iloc[1])
         lines.append(f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}, the parametric law "
                      f"a = {par.a:.2f} {_interval_text(*a_par)}: the two intervals "
                      + ("overlap, so the two methods agree within their uncertainty."
@@ -280,7 +284,7 @@ def allocation_discussion(study: Isoflop) -> str:
                  f"in samples seen above an irreducible E = {par.E:.2f}; the term with the smaller exponent needs "
                  f"more of each added unit of compute, so it puts the extra compute mostly into "
                  f"{'model size' if par.a > 0.5 else 'samples seen'} (a {'>' if par.a > 0.5 else '<'} 0.5).")
-    caveats = [f"the budgets span {decades:.1f} decade(s) with {len(study.runs)} runs",
+    caveats = [f"the budgets span {study.decades:.1f} decade(s) with {len(study.runs)} runs",
                "model size is counted as MACs per sample of both towers, not as parameters, so C = N D holds "
                "exactly but a is an exponent of compute per sample (Chinchilla counts parameters)",
                f"every run draws from the same {n_pairs:,} unique pairs and the longest sees each of them "
@@ -312,7 +316,7 @@ def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.Data
     if metric not in study.fits:   # no fit: the profiles alone, where each parabola's minimum lies
         return pd.DataFrame([{"budget (GMACs)": p.compute, "sizes": len(p.sizes),
                               "smallest (MMACs)": p.sizes.min() * 1e3, "largest (MMACs)": p.sizes.max() * 1e3,
-                              "best run (MMACs)": p.sizes[int(np.argmin(p.values))] * 1e3,
+                              "best run (MMACs)": p.best_size * 1e3,
                               "log10 vertex (GMACs)": p.log10_vertex, "minimum": p.status}
                              for p in study.profiles[metric]])
     frame = study.fits[metric].profiles_frame()

@@ -122,7 +122,7 @@ def allocation(isoflop: IsoflopFit | None, parametric: ParametricFit, runs: pd.D
                 (axes[1], "samples_seen", "d_opt", d_par, "D_opt: samples seen", 1.0)):
             ax.scatter(runs["gmacs_total"], runs[column] * scale, color="0.75", s=14, label="runs")
             if isoflop is not None:
-                iso_line = isoflop.predict_n_opt(compute) if attr == "n_opt" else isoflop.predict_d_opt(compute)
+                iso_line = getattr(isoflop, f"predict_{attr}")(compute)
                 ax.scatter([p.compute for p in used], np.asarray([getattr(p, attr) for p in used]) * scale,
                            color="C0", marker="*", s=140, zorder=3, label="isoFLOP minima")
                 ax.plot(compute, iso_line * scale, color="C0", label="isoFLOP fit")

@@ -98,6 +98,11 @@ class IsoflopProfile:
         """Whether the minimum lies strictly between the smallest and largest size tried."""
         return self.status == INTERIOR
 
+    @property
+    def best_size(self) -> float:
+        """The size of the best run tried (lowest metric), whatever the parabola says."""
+        return float(self.sizes[int(np.argmin(self.values))])
+
     def predict(self, size) -> np.ndarray:
         """The parabola at model size(s) N (meaningful only between the sizes tried)."""
         x = np.log10(np.asarray(size, dtype=float))
