@@ -109,34 +109,35 @@ def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs
 
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", models=("mini-ViT-XS", "mini-ViT-S"), dataset_sizes=(100, 400),
+    "smoke": Profile("smoke", models=("mini-RN-XS", "mini-RN-S"), dataset_sizes=(100, 400),
                      samples_seen=(256, 1024), batch_size=64, lr=2e-3, test_size=100, probe_train_size=100),
-    # Sized from throughput measured on 2 cores (one single-threaded run per core, batch 64, with
-    # data loading): mini-ViT-XS ~1,300 samples/s (loading bound), M ~420, L ~260. 27 runs, 378k
-    # samples. Learning of shape starts after ~20k samples (scenes v3), so the budgets start at 6k
-    # (near chance: the low end of the law) and reach 98k; 2k pairs seen 48 times at the top budget
-    # make the small set the bottleneck, as LAION-80M is at 34B. Design history: see the chapter
-    # "The study in miniature" and repro.mini.scenes.
-    "laptop": Profile("laptop", models=("mini-ViT-XS", "mini-ViT-M", "mini-ViT-L"),
-                      dataset_sizes=(2_000, 8_000, 32_000), samples_seen=(6_144, 24_576, 98_304),
+    # 27 runs, 1.5M samples. The tiny ResNets leave the chance plateau after ~4k (M) to ~10k (XS)
+    # samples, so the budgets start at 8k (at or just off chance: the low end of the law) and reach
+    # 131k; 2k pairs seen 64 times at the top budget make the small set the bottleneck, as
+    # LAION-80M is at 34B. The three models span 1 decade of GMACs per sample, the budgets 1.2
+    # decades: the grid spans 2.2 decades of compute. Design history: see the chapter "The study
+    # in miniature" and repro.mini.models.
+    "laptop": Profile("laptop", models=("mini-RN-XS", "mini-RN-M", "mini-RN-L"),
+                      dataset_sizes=(2_000, 8_000, 32_000), samples_seen=(8_192, 32_768, 131_072),
                       batch_size=64, lr=2e-3, test_size=1000, probe_train_size=1000),
-    # Budgets of 50, 158 and 500 GMACs (one decade): at each, the models from the smallest that
-    # can learn shape in the samples it gets to the largest that cannot, so that each profile has a
-    # minimum inside the sizes tried; about 21 min of both cores. 64k unique pairs: the largest
-    # sample count (mini-ViT-S at 500 GMACs, 521k) repeats each pair 8 times.
-    "isoflop": isoflop_profile("isoflop", {50: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL",
-                                               "mini-ViT-XXL"),
-                                          158: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL",
-                                                "mini-ViT-XXL"),
-                                          500: ("mini-ViT-S", "mini-ViT-M", "mini-ViT-L", "mini-ViT-XL", "mini-ViT-XXL")},
+    # Budgets of 16, 50 and 160 GMACs (one decade): at each, from a model small enough to see
+    # hundreds of thousands of samples but too small to use them, to one so large that it sees a
+    # few thousand (near the chance plateau), so that each profile can have its minimum inside the
+    # sizes tried. 64k unique pairs: the largest sample count (mini-RN-XXS at 50 GMACs, 396k)
+    # repeats each pair about 6 times.
+    "isoflop": isoflop_profile("isoflop", {16: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M", "mini-RN-L"),
+                                          50: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M", "mini-RN-L",
+                                               "mini-RN-XL"),
+                                          160: ("mini-RN-XS", "mini-RN-S", "mini-RN-M", "mini-RN-L", "mini-RN-XL",
+                                                "mini-RN-XXL")},
                                n_pairs=64_000, batch_size=64, lr=2e-3, heldout_pairs=1024, test_size=1000,
                                probe_train_size=1000),
     # CI's run of the isoFLOP loop: 2 budgets x 3 sizes, held-out loss included.
-    "smoke-isoflop": isoflop_profile("smoke-isoflop", {0.4: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M"),
-                                                      1.2: ("mini-ViT-XS", "mini-ViT-S", "mini-ViT-M")},
+    "smoke-isoflop": isoflop_profile("smoke-isoflop", {0.4: ("mini-RN-XS", "mini-RN-S", "mini-RN-M"),
+                                                      1.2: ("mini-RN-XS", "mini-RN-S", "mini-RN-M")},
                                      n_pairs=400, batch_size=64, lr=2e-3, heldout_pairs=256, test_size=100,
                                      probe_train_size=100),
-    "gpu": Profile("gpu", models=("mini-ViT-XS", "mini-ViT-M", "mini-ViT-XL", "mini-ViT-XXL"),
+    "gpu": Profile("gpu", models=("mini-RN-XS", "mini-RN-M", "mini-RN-XL", "mini-RN-XXL"),
                    dataset_sizes=(4_000, 16_000, 64_000, 256_000),
                    samples_seen=(40_960, 163_840, 655_360, 2_621_440), batch_size=256, lr=2e-3,
                    test_size=2000, probe_train_size=5000, device="cuda"),

@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-IMAGE_SIZE = 32  # pixels; the tiny ViTs use patch 4 or 8
+IMAGE_SIZE = 32  # pixels; the tiny ResNets reduce it 32x, the tiny ViTs use patch 4
 #: Bump whenever rendering or captions change: written datasets and tasks carry it, so stale
 #: ones are rewritten instead of reused.
 SCENES_VERSION = 3
