@@ -1,5 +1,5 @@
-"""The tiny ViT family: open_clip configs with ViT-B-32's keys, >= 1.5 decades of GMACs, counted
-two ways (the project counter against a count by hand)."""
+"""The tiny CLIP families: the study's ResNets with RN50's keys and the ViTs with ViT-B-32's,
+>= 1.5 decades of GMACs, counted two ways (the project counter against a count by hand)."""
 
 import json
 from importlib import resources
@@ -15,16 +15,31 @@ def _keys(config: dict) -> set:
     return {("top", k) for k in config} | {(t, k) for t in ("vision_cfg", "text_cfg") for k in config[t]}
 
 
-def test_configs_have_the_keys_of_vit_b_32():
-    reference = json.loads((resources.files("open_clip") / "model_configs" / "ViT-B-32.json").read_text())
-    for name in models.MODEL_NAMES:
+def _reference(name: str) -> dict:
+    return json.loads((resources.files("open_clip") / "model_configs" / f"{name}.json").read_text())
+
+
+def test_vit_configs_have_the_keys_of_vit_b_32():
+    reference = _reference("ViT-B-32")
+    for name in models.VIT_NAMES:
         extra = _keys(models.model_config(name)) - _keys(reference)
         missing = _keys(reference) - _keys(models.model_config(name))
         assert not missing and extra <= {("vision_cfg", "head_width")}, name
 
 
-def test_family_spans_one_and_a_half_decades_of_gmacs():
-    gmacs = [models.gmacs_per_sample(n) for n in models.MODEL_NAMES]
+def test_resnet_configs_have_the_keys_of_rn50_and_start_at_logit_scale_one():
+    reference = _reference("RN50")
+    for name in models.MODEL_NAMES:
+        config = models.model_config(name)
+        extra = _keys(config) - _keys(reference)
+        missing = _keys(reference) - _keys(config) - {("vision_cfg", "patch_size")}  # null in RN50: no patches
+        assert not missing and extra <= {("vision_cfg", "head_width"), ("top", "init_logit_scale")}, name
+        assert config["init_logit_scale"] == 0.0 and len(config["vision_cfg"]["layers"]) == 4
+
+
+@pytest.mark.parametrize("names", [models.MODEL_NAMES, models.VIT_NAMES])
+def test_family_spans_one_and_a_half_decades_of_gmacs(names):
+    gmacs = [models.gmacs_per_sample(n) for n in names]
     assert gmacs == sorted(gmacs)
     assert np.log10(gmacs[-1] / gmacs[0]) >= 1.5
 
@@ -44,7 +59,7 @@ def _closed_form_gmacs(config: dict) -> float:
     return (image + text) / 1e9
 
 
-@pytest.mark.parametrize("name", models.MODEL_NAMES)
+@pytest.mark.parametrize("name", models.VIT_NAMES)
 def test_counter_agrees_with_closed_form(name):
     counted = models.gmacs_per_sample(name)
     assert counted == pytest.approx(_closed_form_gmacs(models.model_config(name)), rel=0.01)
@@ -53,3 +68,41 @@ def test_counter_agrees_with_closed_form(name):
 def test_unknown_model_is_refused_by_name():
     with pytest.raises(SpecError, match="mini-ViT-Q"):
         models.model_config("mini-ViT-Q")
+
+
+def _closed_form_resnet_gmacs(config: dict) -> float:
+    """MACs of the ModifiedResNet CLIP per sample, by hand, in the same convention: every
+    convolution (out elements x in channels x kernel area), BatchNorm 2 MACs per element (inference),
+    the attention pool over the (H W + 1) tokens of the last stage (q, k, v and output projections,
+    2 T^2 C of attention), and the text transformer as above."""
+    v = config["vision_cfg"]
+    w, side = v["width"], v["image_size"]
+
+    def conv(c_in, c_out, side_out, k=1):
+        return side_out**2 * c_out * c_in * k * k + 2 * side_out**2 * c_out  # + its BatchNorm
+
+    side //= 2
+    image = conv(3, w // 2, side, 3) + conv(w // 2, w // 2, side, 3) + conv(w // 2, w, side, 3)
+    side //= 2  # the stem's average pool
+    inplanes = w
+    for stage, blocks in enumerate(v["layers"]):
+        planes = w * 2**stage
+        for block in range(blocks):
+            stride = 2 if stage > 0 and block == 0 else 1
+            out = side // stride
+            image += conv(inplanes, planes, side) + conv(planes, planes, side, 3) + conv(planes, 4 * planes, out)
+            if stride > 1 or inplanes != 4 * planes:
+                image += conv(inplanes, 4 * planes, out)
+            inplanes, side = 4 * planes, out
+    tokens, channels = side**2 + 1, inplanes
+    image += 3 * tokens * channels**2 + 2 * tokens**2 * channels + tokens * channels * config["embed_dim"]
+    t = config["text_cfg"]
+    n, w = t["context_length"], t["width"]
+    text = t["layers"] * (12 * w**2 * n + 2 * n**2 * w + 10 * n * w) + 5 * n * w + w * config["embed_dim"]
+    return (image + text) / 1e9
+
+
+@pytest.mark.parametrize("name", models.MODEL_NAMES)
+def test_counter_agrees_with_closed_form_resnet(name):
+    counted = models.gmacs_per_sample(name)
+    assert counted == pytest.approx(_closed_form_resnet_gmacs(models.model_config(name)), rel=0.01)

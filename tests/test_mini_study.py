@@ -1,8 +1,10 @@
 """The study loop end to end with the smoke profile: real open_clip_train runs through the launcher's
 run directories, real CLIP_benchmark scoring, rows in the results schema, idempotent reruns."""
 
+import dataclasses
 import json
 
+import pandas as pd
 import pytest
 
 from repro.data.loaders import read_results
@@ -49,6 +51,18 @@ def test_smoke_study_end_to_end_and_idempotent(tmp_path):
     kept.to_csv(results_root / "smoke" / "results.csv", index=False)
     third = run_study(smoke, results_root=results_root, work_root=work_root)
     assert (third.trained, third.evaluated, third.skipped) == (0, 1, 7)
+    # the profile changes (another model for mini-RN-S): the runs of S leave every output
+    changed = dataclasses.replace(smoke, models=("mini-RN-XXS", "mini-RN-XS"))
+    said = []
+    fourth = run_study(changed, results_root=results_root, work_root=work_root, progress=said.append)
+    assert (fourth.trained, fourth.evaluated, fourth.skipped) == (4, 4, 4)
+    rows = read_results(results_root / "smoke" / "results.csv")
+    assert set(rows["arch"]) == {"mini-RN-XXS", "mini-RN-XS"} and len(rows) == 8 * 5
+    assert set(pd.read_csv(results_root / "smoke" / "loss_curves.csv")["arch"]) == {"mini-RN-XXS", "mini-RN-XS"}
+    provenance = json.loads((results_root / "smoke" / "provenance.json").read_text())
+    assert len(provenance["runs"]) == 8 and not any(name.startswith("mini-RN-S_") for name in provenance["runs"])
+    assert any("dropped 4 run(s) no longer in the profile" in line and "mini-RN-S_mini-100_s256" in line
+               for line in said)
 
 
 def test_cli_refuses_unknown_profile(capsys):

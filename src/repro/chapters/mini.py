@@ -188,8 +188,12 @@ class Isoflop:
 
 
 def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: str = "contrastive_loss", *,
-            n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200) -> Isoflop:
-    """Read an isoFLOP profile's runs and fit both estimates of the compute-optimal allocation."""
+            n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200, n_starts: int = 0) -> Isoflop:
+    """Read an isoFLOP profile's runs and fit both estimates of the compute-optimal allocation
+    (``n_starts`` > 0: the parametric law's L-BFGS runs only from that many best points of its
+    start grid; 0: from every point, as Besiroglu et al. do)."""
+    if n_starts < 0:
+        raise ValueError(f"n_starts must be >= 0 (0: every start of the grid), got {n_starts}")
     if metric not in ISOFLOP_METRICS:
         raise ValueError(f"isoflop_metric must be one of {', '.join(ISOFLOP_METRICS)}, got {metric!r}")
     runs = analysis.load_isoflop_runs(profile, task)
@@ -197,7 +201,7 @@ def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: s
     fits = {m: analysis.isoflop_fit(runs, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS
             if sum(p.interior for p in profiles[m]) >= MIN_BUDGETS}
     return Isoflop(profile, metric, runs, profiles, fits,
-                   analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric))
+                   analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric, n_polish=n_starts or None))
 
 
 def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
@@ -403,13 +407,14 @@ class Page:
 
 def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_BINS, form: str = "power", *,
             isoflop_profile: str | None = ISOFLOP_PROFILE, isoflop_metric: str = "contrastive_loss",
-            n_bootstrap: int = 1000) -> Page:
+            n_bootstrap: int = 1000, n_starts: int = 0) -> Page:
     """The page for the notebook's parameters: the profile's results and provenance, and the
-    isoFLOP study (``isoflop_profile=None`` leaves it out)."""
+    isoFLOP study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`)."""
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     study = (isoflop(isoflop_profile, task, isoflop_metric, n_bootstrap=n_bootstrap,
-                     n_bootstrap_parametric=max(5, n_bootstrap // 20)) if isoflop_profile else None)
+                     n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts)
+             if isoflop_profile else None)
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
                 headline_panels(task), study)
 
@@ -430,6 +435,47 @@ def form_table(page: Page) -> pd.DataFrame:
         {"form": page.form, "alpha": law.alpha, "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in law.params.items()),
          "points": law.n_points, "RSS (log10 error)": law.rss},
     ])
+
+
+#: The frontier fit's R^2 from which the page calls the paper's straight line a law that holds.
+R2_HOLDS = 0.95
+
+
+def frontier_discussion(page: Page) -> str:
+    """What the frontier says, in sentences computed from the fits: whether the paper's straight
+    line holds (log-log R^2 >= :data:`R2_HOLDS`), how many bin minima sit at chance, and how the
+    page's other law form compares on the same points."""
+    power_law = analysis.fit(page.rows, page.task, n_bins=page.n_bins)
+    r2, decades = analysis.r_squared(power_law), analysis.compute_decades(page.rows, page.task)
+    law, power = form_fit(page), analysis.form_fit(power_law, "power", page.task)
+    errors = 10 ** np.asarray(power_law.y)
+    ceiling = 1.0 - tasks.chance(page.task) if page.task in tasks.CLASSIFICATION_TASKS else 1.0
+    at_chance = int(np.sum(errors >= ceiling - 0.01))
+    lines = []
+    if r2 >= R2_HOLDS:
+        lines.append(f"The paper's straight line holds here: through the {power_law.n_points} bin minima it has "
+                     f"log-log R^2 = {r2:.3f} over {decades:.2f} decades of compute, the error falling from "
+                     f"{errors.max():.3f} to {errors.min():.3f}.")
+    else:
+        lines.append(f"Here the paper's straight line does not hold (log-log R^2 = {r2:.3f} over {decades:.2f} "
+                     "decades).")
+    if at_chance:
+        lines.append(f"{at_chance} of the {power_law.n_points} bin minima are at chance (an error of "
+                     f"{ceiling:.3f}), where an error rate cannot follow a power law.")
+    else:
+        lines.append(f"No bin minimum is at chance (an error of {ceiling:.3f}).")
+    if page.form != "power" and law.rss > 0:
+        ratio = power.rss / law.rss
+        lines.append(f"The page's other law form ({page.form}) through the same points leaves "
+                     + (f"{ratio:.1f} times less squared residual than the power law"
+                        if ratio >= 1 else f"{1 / ratio:.1f} times more squared residual than the power law")
+                     + f" (with {law.n_params} parameters against 2).")
+    return " ".join(lines)
+
+
+def frontier_display(page: Page) -> Markdown:
+    """:func:`frontier_discussion` for the page."""
+    return Markdown(frontier_discussion(page))
 
 
 def models_table(page: Page) -> pd.DataFrame:
@@ -488,6 +534,32 @@ def onset_glue(profiles: tuple[str, ...]) -> dict[str, float]:
     left = table["onset_samples"].notna()
     return {"mini_onset_earliest": float(table.loc[left, "onset_samples"].min()) if left.any() else nan,
             "mini_chance_runs": float((~left).sum()), "mini_onset_runs": float(len(table))}
+
+
+def onset_discussion(profiles: tuple[str, ...]) -> str:
+    """Where the runs of the ``profiles`` left the loss plateau, in sentences computed from the
+    committed training curves: the earliest onset, the per-model range, and the runs that never
+    left it (per study, with the most samples any of them saw)."""
+    table = onsets(profiles)
+    left = table["onset_samples"].notna()
+    if not left.any():
+        return f"None of the {len(table)} runs left the plateau: every one is at chance on every task."
+    per_model = table[left].groupby("arch")["onset_samples"].min()
+    lines = [f"The earliest onset of any run is {table.loc[left, 'onset_samples'].min():,.0f} samples seen; per "
+             f"model the earliest is between {per_model.min():,.0f} and {per_model.max():,.0f}."]
+    stuck = table[~left]
+    if len(stuck):
+        parts = [f"{len(runs)} of the {int((table['study'] == study).sum())} runs of `{study}` (the longest "
+                 f"{runs['samples_seen'].max():,.0f} samples)" for study, runs in stuck.groupby("study", sort=False)]
+        lines.append("Never left it, and so at chance on every task: " + "; ".join(parts) + ".")
+    else:
+        lines.append(f"All {len(table)} runs left it.")
+    return " ".join(lines)
+
+
+def onset_display(profiles: tuple[str, ...] | Page) -> Markdown:
+    """:func:`onset_discussion` for the page's studies."""
+    return Markdown(onset_discussion(studies(profiles) if isinstance(profiles, Page) else profiles))
 
 
 def frontier_figure(page: Page) -> Figure:

@@ -256,10 +256,12 @@ def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resam
                        n_resamples=n_resamples)
 
 
-def parametric_fit(runs: pd.DataFrame, *, n_resamples: int = 200) -> ParametricFit:
+def parametric_fit(runs: pd.DataFrame, *, n_resamples: int = 200, n_polish: int | None = None) -> ParametricFit:
     """L(N, D) = E + A / N^alpha + B / D^beta through every run's held-out loss, N = GMACs per
-    sample, D = samples seen (:func:`repro.scaling.parametric.fit_parametric`)."""
-    return fit_parametric(runs["gmacs"], runs["samples_seen"], runs["contrastive_loss"], n_resamples=n_resamples)
+    sample, D = samples seen (:func:`repro.scaling.parametric.fit_parametric`; ``n_polish``: L-BFGS
+    only from that many best points of the start grid, None: from all 4,500 of them)."""
+    return fit_parametric(runs["gmacs"], runs["samples_seen"], runs["contrastive_loss"], n_resamples=n_resamples,
+                          n_polish=n_polish)
 
 
 #: A run has left the loss plateau at the first logged training loss this far below ln(batch size).

@@ -11,7 +11,8 @@ Outputs (committed, small) under ``runs/mini/<profile>/``:
 Heavy outputs (datasets, task shards, run directories with checkpoints) go to a git-ignored
 work folder (``runs/work/mini/``). Regeneration is idempotent: a run whose rows are all in
 ``results.csv`` is skipped, a run whose final checkpoint exists is only evaluated, and a partial
-run resumes (``--resume latest``).
+run resumes (``--resume latest``). A run that the profile no longer lists (the profile changed)
+is dropped from the outputs, with a line saying which.
 
 Each run is trained in this process (``open_clip_train.main.main(argv)``, with the argv the
 launcher builds for the spec) rather than through :func:`repro.launch.run_local`'s subprocess:
@@ -254,6 +255,31 @@ def _heldout_rows(point: GridPoint, profile: Profile, loss: float) -> dict:
             "budget_gmacs": budget, "upstream_dataset": point.upstream_dataset, "contrastive_loss": loss}
 
 
+def _drop_stale_runs(profile: Profile, out: Path, done: pd.DataFrame, losses: pd.DataFrame | None,
+                     provenance: dict) -> list[str]:
+    """Remove from ``out`` (results, held-out losses, loss curves, provenance) every run that the
+    profile no longer lists, so that a changed profile never leaves old runs in its fits; returns
+    their names. ``provenance`` is updated in place (the caller writes it)."""
+    names = {point.name for point in grid(profile)}
+    stale = sorted(set(done["name"]) - names) if len(done) else []
+    stale = sorted(set(stale) | (set(losses["name"]) - names if losses is not None else set())
+                   | (set(provenance.get("runs", {})) - names))
+    if not stale:
+        return []
+    registry = out / "results.csv"
+    if len(done):
+        write_atomic(done[~done["name"].isin(stale)], registry)
+    if losses is not None:
+        write_atomic(losses[~losses["name"].isin(stale)], out / HELDOUT_FILE)
+    curve_file = out / "loss_curves.csv"
+    if curve_file.is_file():
+        curves = pd.read_csv(curve_file)
+        write_atomic(curves[~curves["name"].isin(stale)], curve_file)
+    for name in stale:
+        provenance.get("runs", {}).pop(name, None)
+    return stale
+
+
 def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
               work_root: Path = WORK_ROOT, force_dirty: bool = False, jobs: int | None = None,
               progress=print) -> StudyResult:
@@ -313,6 +339,13 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
 
     done = read_registry(registry)
     losses = pd.read_csv(heldout_file) if heldout is not None and heldout_file.is_file() else None
+    stale = _drop_stale_runs(profile, out, done, losses, provenance)
+    if stale:
+        done = read_registry(registry)
+        losses = pd.read_csv(heldout_file) if heldout is not None and heldout_file.is_file() else None
+        if progress:
+            progress(f"mini {profile.name}: dropped {len(stale)} run(s) no longer in the profile (their rows, "
+                     f"curves and provenance; git keeps the committed ones): {', '.join(stale)}")
     run_out = work / "runs" / profile.name
     todo, skipped = [], 0
     for point in grid(profile):
