@@ -13,6 +13,7 @@ from repro.mini import analysis, models, tasks
 from repro.mini.evaluation import heldout_loss, load_model
 from repro.mini.profiles import HELDOUT_FILE, Profile, get_profile, isoflop_profile
 from repro.mini.study import grid, run_study
+from repro.scaling.isoflop import isoflop_profiles
 
 
 def test_isoflop_profile_gives_each_model_its_budget_in_whole_batches():
@@ -108,7 +109,9 @@ def test_smoke_isoflop_end_to_end(tmp_path):
     assert np.isfinite(losses["contrastive_loss"]).all() and (losses["contrastive_loss"] > 0).all()
     runs = analysis.load_isoflop_runs(profile.name, root=results_root)
     assert len(runs) == 6 and runs["error"].between(0, 1).all()
-    fit = analysis.isoflop_fit(runs, "contrastive_loss", n_resamples=0)
-    assert len(fit.profiles) == 2
+    # runs this short rarely leave the plateau, so the profiles need not have interior minima: each
+    # budget still gets a profile with its status
+    profiles = isoflop_profiles(runs, "contrastive_loss", size="gmacs", budget="budget_gmacs")
+    assert len(profiles) == 2 and all(len(p.sizes) == 3 and p.status for p in profiles)
     second = run_study(profile, results_root=results_root, work_root=work_root, jobs=2, progress=None)
     assert (second.trained, second.evaluated, second.skipped) == (0, 0, 6)

@@ -96,6 +96,39 @@ def glue_values(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> dict[str, floa
             "mini_more_data_wins": float(win.more_data_wins)}
 
 
+def winners_discussion(page: Page) -> str:
+    """Who wins at the largest samples-seen budget, with each error and its binomial standard
+    error on the task's test set (so that a win within the noise reads as one)."""
+    win = analysis.winners(page.rows, page.task)
+    n_test = int(page.provenance["profile"]["test_size"])
+
+    def listing(errors: dict[str, float]) -> str:
+        return ", ".join(f"{name} {e:.3f} (± {np.sqrt(e * (1 - e) / n_test):.3f})" for name, e in errors.items())
+
+    def se(e: float) -> float:
+        return float(np.sqrt(e * (1 - e) / n_test))
+
+    by_set, by_arch = win.error_by_dataset, win.error_by_arch
+    lines = [f"At the largest budget, on the largest set, the error by model is {listing(by_arch)}: the larger "
+             f"model {'wins' if win.larger_model_wins else 'does not win'}."]
+    largest, best = list(by_set.values())[-1], min(by_set.values())
+    if win.more_data_wins:
+        verdict = "the largest set wins"
+    else:
+        z = (largest - best) / np.hypot(se(largest), se(best))
+        verdict = (f"the largest set does not win: it trails the best by {largest - best:.3f}, "
+                   f"{z:.1f} standard errors of the difference")
+    lines.append(f"With the largest model, by pre-training set: {listing(by_set)}; {verdict}, and the smallest set is "
+                 + ("the worst." if list(by_set.values())[0] == max(by_set.values()) else "not the worst."))
+    lines.append(f"(The ± are binomial standard errors on the {n_test:,} test images.)")
+    return " ".join(lines)
+
+
+def winners_display(page: Page) -> Markdown:
+    """:func:`winners_discussion` for the page."""
+    return Markdown(winners_discussion(page))
+
+
 def cost_table(provenance: dict) -> pd.DataFrame:
     """Measured cost of a study: data generation rate, training and evaluation time, total wall time."""
     runs = pd.DataFrame.from_dict(provenance["runs"], orient="index")
@@ -108,19 +141,25 @@ def cost_table(provenance: dict) -> pd.DataFrame:
         {"quantity": "training throughput, median (samples/s)", "value": float(rate.median())},
         {"quantity": "whole study, last call (s)",
          "value": provenance.get("last_call", {}).get("wall_s", float("nan"))},
+        {"quantity": "all runs, training and evaluation / runs at a time (s)",
+         "value": float((runs["train_s"].sum() + runs["eval_s"].sum()) / provenance.get("last_call", {}).get("jobs", 1))},
     ])
 
 
 def family_table(names: tuple[str, ...]) -> pd.DataFrame:
-    """The tiny models: widths, layers, patch size and GMACs per sample."""
+    """The tiny models: image tower (ResNet: stem width and blocks per stage; ViT: width, layers and
+    patch), text tower, logit scale at initialisation, GMACs per sample and parameters."""
     out = []
     for name in names:
         config = models.model_config(name)
         vision, text = config["vision_cfg"], config["text_cfg"]
-        out.append({"model": name, "embed_dim": config["embed_dim"], "vision width": vision["width"],
-                    "vision layers": vision["layers"], "patch": vision["patch_size"], "text width": text["width"],
-                    "text layers": text["layers"], "context": text["context_length"],
-                    "GMACs/sample": models.gmacs_per_sample(name)})
+        resnet = isinstance(vision["layers"], list)
+        image = (f"ResNet, width {vision['width']}, blocks {'-'.join(map(str, vision['layers']))}" if resnet else
+                 f"ViT, width {vision['width']}, {vision['layers']} layers, patch {vision['patch_size']}")
+        out.append({"model": name, "image tower": image, "text width": text["width"], "text layers": text["layers"],
+                    "embed_dim": config["embed_dim"], "context": text["context_length"],
+                    "initial logit scale": round(float(np.exp(config.get("init_logit_scale", np.log(1 / 0.07)))), 2),
+                    "GMACs/sample": models.gmacs_per_sample(name), "parameters": models.parameters(name)})
     return pd.DataFrame(out)
 
 
@@ -162,6 +201,9 @@ class Isoflop:
         shows the parametric law's).
     parametric : ParametricFit
         L(N, D) through the held-out losses.
+    chance_runs : str
+        ``exclude``: the profiles and both fits leave out the runs at chance (column ``at_chance``
+        of ``runs``); ``keep``: they use every run.
     """
 
     profile: str
@@ -170,6 +212,12 @@ class Isoflop:
     profiles: dict[str, tuple[IsoflopProfile, ...]] = field(repr=False)
     fits: dict[str, IsoflopFit] = field(repr=False)
     parametric: ParametricFit = field(repr=False)
+    chance_runs: str = "exclude"
+
+    @property
+    def fitted_runs(self) -> pd.DataFrame:
+        """The runs both estimates were fitted to (without those at chance, unless kept)."""
+        return self.runs[~self.runs["at_chance"]] if self.chance_runs == "exclude" else self.runs
 
     @property
     def fit(self) -> IsoflopFit | None:
@@ -187,21 +235,34 @@ class Isoflop:
         return int(sum(p.interior for p in self.profiles[metric or self.metric]))
 
 
+#: What the fits do with the runs that ended at chance (:func:`repro.mini.analysis.at_chance`).
+CHANCE_RUNS = ("exclude", "keep")
+
+
 def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: str = "contrastive_loss", *,
-            n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200, n_starts: int = 0) -> Isoflop:
-    """Read an isoFLOP profile's runs and fit both estimates of the compute-optimal allocation
-    (``n_starts`` > 0: the parametric law's L-BFGS runs only from that many best points of its
-    start grid; 0: from every point, as Besiroglu et al. do)."""
+            n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200, n_starts: int = 0,
+            chance_runs: str = "exclude") -> Isoflop:
+    """Read an isoFLOP profile's runs and fit both estimates of the compute-optimal allocation.
+
+    ``n_starts`` > 0: the parametric law's L-BFGS runs only from that many best points of its start
+    grid (0: from every point, as Besiroglu et al. do). ``chance_runs``: ``exclude`` fits both
+    estimates to the runs that left the chance plateau (a run at chance is pinned at the floor
+    whatever its size); ``keep`` fits every run. The runs table lists every run either way."""
     if n_starts < 0:
         raise ValueError(f"n_starts must be >= 0 (0: every start of the grid), got {n_starts}")
     if metric not in ISOFLOP_METRICS:
         raise ValueError(f"isoflop_metric must be one of {', '.join(ISOFLOP_METRICS)}, got {metric!r}")
+    if chance_runs not in CHANCE_RUNS:
+        raise ValueError(f"chance_runs must be one of {', '.join(CHANCE_RUNS)}, got {chance_runs!r}")
     runs = analysis.load_isoflop_runs(profile, task)
-    profiles = {m: isoflop_profiles(runs, m, size="gmacs", budget="budget_gmacs") for m in ISOFLOP_METRICS}
-    fits = {m: analysis.isoflop_fit(runs, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS
+    runs = runs.assign(at_chance=analysis.at_chance(runs))
+    fitted = runs[~runs["at_chance"]] if chance_runs == "exclude" else runs
+    profiles = {m: isoflop_profiles(fitted, m, size="gmacs", budget="budget_gmacs") for m in ISOFLOP_METRICS}
+    fits = {m: analysis.isoflop_fit(fitted, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS
             if sum(p.interior for p in profiles[m]) >= MIN_BUDGETS}
     return Isoflop(profile, metric, runs, profiles, fits,
-                   analysis.parametric_fit(runs, n_resamples=n_bootstrap_parametric, n_polish=n_starts or None))
+                   analysis.parametric_fit(fitted, n_resamples=n_bootstrap_parametric, n_polish=n_starts or None),
+                   chance_runs)
 
 
 def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
@@ -288,13 +349,16 @@ def allocation_discussion(study: Isoflop) -> str:
                  f"in samples seen above an irreducible E = {par.E:.2f}; the term with the smaller exponent needs "
                  f"more of each added unit of compute, so it puts the extra compute mostly into "
                  f"{'model size' if par.a > 0.5 else 'samples seen'} (a {'>' if par.a > 0.5 else '<'} 0.5).")
-    caveats = [f"the budgets span {study.decades:.1f} decade(s) with {len(study.runs)} runs",
+    n_chance = int(study.runs["at_chance"].sum())
+    fitted = (f"{len(study.fitted_runs)} of its {len(study.runs)} runs (the {n_chance} at chance left out)"
+              if study.chance_runs == "exclude" and n_chance else f"{len(study.runs)} runs")
+    caveats = [f"the budgets span {study.decades:.1f} decade(s) and the fits use {fitted}",
                "model size is counted as MACs per sample of both towers, not as parameters, so C = N D holds "
                "exactly but a is an exponent of compute per sample (Chinchilla counts parameters)",
                f"every run draws from the same {n_pairs:,} unique pairs and the longest sees each of them "
                f"{repeats:.1f} times, so the D term mixes more samples with more repetition",
-               "the parametric law is fitted to every run and the isoFLOP estimate only to the minima, so a law "
-               "form that is wrong far from the minima moves the first and not the second"]
+               "the parametric law is fitted to all the runs the fits use and the isoFLOP estimate only to the "
+               "minima, so a law form that is wrong far from the minima moves the first and not the second"]
     lines.append("What limits both estimates here: " + "; ".join(caveats) + ".")
     return " ".join(lines)
 
@@ -310,7 +374,9 @@ def isoflop_runs_table(study: Isoflop) -> pd.DataFrame:
     return pd.DataFrame({"budget (GMACs)": runs["budget_gmacs"], "model": runs["arch"],
                          "MMACs/sample": (runs["gmacs"] * 1e3).round(3), "parameters": runs["params"],
                          "samples seen": runs["samples_seen"], "compute (GMACs)": runs["gmacs_total"].round(1),
-                         "held-out loss": runs["contrastive_loss"].round(4), "zero-shot error": runs["error"].round(3)})
+                         "held-out loss": runs["contrastive_loss"].round(4), "zero-shot error": runs["error"].round(3),
+                         "at chance": runs["at_chance"],
+                         "fitted": ~runs["at_chance"] if study.chance_runs == "exclude" else True})
 
 
 def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.DataFrame:
@@ -407,13 +473,14 @@ class Page:
 
 def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_BINS, form: str = "power", *,
             isoflop_profile: str | None = ISOFLOP_PROFILE, isoflop_metric: str = "contrastive_loss",
-            n_bootstrap: int = 1000, n_starts: int = 0) -> Page:
+            n_bootstrap: int = 1000, n_starts: int = 0, chance_runs: str = "exclude") -> Page:
     """The page for the notebook's parameters: the profile's results and provenance, and the
     isoFLOP study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`)."""
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     study = (isoflop(isoflop_profile, task, isoflop_metric, n_bootstrap=n_bootstrap,
-                     n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts)
+                     n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts,
+                     chance_runs=chance_runs)
              if isoflop_profile else None)
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
                 headline_panels(task), study)

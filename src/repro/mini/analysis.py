@@ -27,7 +27,7 @@ from repro.data.schema import error_of
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import DataNotFoundError, FitError
 from repro.mini.models import gmacs_per_sample
-from repro.mini.profiles import HELDOUT_FILE
+from repro.mini.profiles import HELDOUT_BATCH, HELDOUT_FILE
 from repro.mini.tasks import CLASSIFICATION_TASKS, chance
 from repro.scaling.isoflop import IsoflopFit, fit_isoflop
 from repro.scaling.laws import Bounded, LawFit, get_form
@@ -244,6 +244,21 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
                                 f"rerun 'repro mini --profile {profile}'")
     return runs.assign(error=runs["name"].map(errors).astype(float)).sort_values(["budget_gmacs", "gmacs"],
                                                                                  ignore_index=True)
+
+
+#: A run is at chance when its held-out loss is within this of ln(evaluation batch), the loss of a
+#: uniform guess (the runs whose training loss never left the plateau; the book checks the two agree).
+CHANCE_TOLERANCE = 0.01
+
+
+def at_chance(runs: pd.DataFrame) -> pd.Series:
+    """Runs of an isoFLOP profile that ended at the chance loss: held-out contrastive loss within
+    :data:`CHANCE_TOLERANCE` of ln(:data:`repro.mini.profiles.HELDOUT_BATCH`).
+
+    Their metrics are pinned at chance, whatever their size and samples (a floor, not a point of
+    the loss surface), so a parabola or a law fitted through them bends to meet the floor: the
+    chapter fits both estimates to the runs that learned and lists the others."""
+    return runs["contrastive_loss"] > np.log(HELDOUT_BATCH) - CHANCE_TOLERANCE
 
 
 def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resamples: int = 1000,
