@@ -408,7 +408,9 @@ def parametric_table(study: Isoflop) -> pd.DataFrame:
 def isoflop_figure(study: Isoflop, metric: str | None = None) -> Figure:
     """The isoFLOP profiles of one metric (default: the page's)."""
     metric = metric or study.metric
-    return mini_figures.isoflop_profiles(study.profiles[metric], label=ISOFLOP_METRICS[metric])
+    left_out = study.runs[study.runs["at_chance"]] if study.chance_runs == "exclude" else study.runs.iloc[:0]
+    return mini_figures.isoflop_profiles(study.profiles[metric], label=ISOFLOP_METRICS[metric],
+                                         left_out=left_out.assign(value=left_out[metric]))
 
 
 def allocation_figure(study: Isoflop) -> Figure:

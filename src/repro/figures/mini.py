@@ -82,10 +82,12 @@ def bottleneck(rows: pd.DataFrame, downstream_dataset: str) -> Figure:
     return fig
 
 
-def isoflop_profiles(profiles: Sequence[IsoflopProfile], *, label: str) -> Figure:
+def isoflop_profiles(profiles: Sequence[IsoflopProfile], *, label: str,
+                     left_out: pd.DataFrame | None = None) -> Figure:
     """The isoFLOP profiles: ``label`` (held-out loss or error) against model size at each budget,
     the parabola fitted in log size (dotted where its minimum is not inside the sizes tried), and
-    the minimum (the loss-optimal size N_opt(C)) where it is."""
+    the minimum (the loss-optimal size N_opt(C)) where it is; ``left_out`` (columns ``gmacs``,
+    ``budget_gmacs`` and ``value``): runs left out of the fits, drawn hollow in their budget's colour."""
     colours = [mpl.colormaps["viridis"](x) for x in np.linspace(0.1, 0.85, len(profiles))]
     with style.context():
         fig, (ax,) = style.new_figure(1, 1, panel_size=(5.6, 3.8))
@@ -100,6 +102,11 @@ def isoflop_profiles(profiles: Sequence[IsoflopProfile], *, label: str) -> Figur
             if used:
                 ax.scatter([profile.n_opt * 1e3], [profile.metric_opt], marker="*", s=160, color=colour,
                            edgecolor="black", zorder=4)
+            if left_out is not None:
+                out = left_out[np.isclose(left_out["budget_gmacs"], profile.compute, rtol=0.05)]
+                ax.scatter(out["gmacs"] * 1e3, out["value"], facecolors="none", edgecolors=[colour], zorder=3)
+        if left_out is not None and len(left_out):
+            ax.scatter([], [], facecolors="none", edgecolors="0.3", label="at chance: left out of the fits")
         ax.set_xscale("log")
         ax.set_xlabel("model size: MMACs per sample (both towers)")
         ax.set_ylabel(label)

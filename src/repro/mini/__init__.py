@@ -2,7 +2,7 @@
 
 Synthetic scenes (:mod:`~repro.mini.scenes`), pre-training sets of growing size
 (:mod:`~repro.mini.datasets`), downstream tasks in CLIP_benchmark's layout
-(:mod:`~repro.mini.tasks`), a tiny ViT CLIP family (:mod:`~repro.mini.models`), grid profiles
+(:mod:`~repro.mini.tasks`), a tiny CLIP ResNet family (:mod:`~repro.mini.models`), grid profiles
 (:mod:`~repro.mini.profiles`), the study itself (:mod:`~repro.mini.study`), its fits and
 phenomena (:mod:`~repro.mini.analysis`) and ``repro mini`` (:mod:`~repro.mini.cli`).
 Importing this package does not import torch.
