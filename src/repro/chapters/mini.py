@@ -102,11 +102,11 @@ def winners_discussion(page: Page) -> str:
     win = analysis.winners(page.rows, page.task)
     n_test = int(page.provenance["profile"]["test_size"])
 
-    def listing(errors: dict[str, float]) -> str:
-        return ", ".join(f"{name} {e:.3f} (± {np.sqrt(e * (1 - e) / n_test):.3f})" for name, e in errors.items())
-
     def se(e: float) -> float:
         return float(np.sqrt(e * (1 - e) / n_test))
+
+    def listing(errors: dict[str, float]) -> str:
+        return ", ".join(f"{name} {e:.3f} (± {se(e):.3f})" for name, e in errors.items())
 
     by_set, by_arch = win.error_by_dataset, win.error_by_arch
     lines = [f"At the largest budget, on the largest set, the error by model is {listing(by_arch)}: the larger "
@@ -217,7 +217,7 @@ class Isoflop:
     @property
     def fitted_runs(self) -> pd.DataFrame:
         """The runs both estimates were fitted to (without those at chance, unless kept)."""
-        return self.runs[~self.runs["at_chance"]] if self.chance_runs == "exclude" else self.runs
+        return _fitted(self.runs, self.chance_runs)
 
     @property
     def fit(self) -> IsoflopFit | None:
@@ -239,6 +239,10 @@ class Isoflop:
 CHANCE_RUNS = ("exclude", "keep")
 
 
+def _fitted(runs: pd.DataFrame, chance_runs: str) -> pd.DataFrame:
+    return runs[~runs["at_chance"]] if chance_runs == "exclude" else runs
+
+
 def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: str = "contrastive_loss", *,
             n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200, n_starts: int = 0,
             chance_runs: str = "exclude") -> Isoflop:
@@ -256,7 +260,7 @@ def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: s
         raise ValueError(f"chance_runs must be one of {', '.join(CHANCE_RUNS)}, got {chance_runs!r}")
     runs = analysis.load_isoflop_runs(profile, task)
     runs = runs.assign(at_chance=analysis.at_chance(runs))
-    fitted = runs[~runs["at_chance"]] if chance_runs == "exclude" else runs
+    fitted = _fitted(runs, chance_runs)
     profiles = {m: isoflop_profiles(fitted, m, size="gmacs", budget="budget_gmacs") for m in ISOFLOP_METRICS}
     fits = {m: analysis.isoflop_fit(fitted, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS
             if sum(p.interior for p in profiles[m]) >= MIN_BUDGETS}
@@ -408,7 +412,7 @@ def parametric_table(study: Isoflop) -> pd.DataFrame:
 def isoflop_figure(study: Isoflop, metric: str | None = None) -> Figure:
     """The isoFLOP profiles of one metric (default: the page's)."""
     metric = metric or study.metric
-    left_out = study.runs[study.runs["at_chance"]] if study.chance_runs == "exclude" else study.runs.iloc[:0]
+    left_out = study.runs.drop(study.fitted_runs.index)
     return mini_figures.isoflop_profiles(study.profiles[metric], label=ISOFLOP_METRICS[metric],
                                          left_out=left_out.assign(value=left_out[metric]))
 
