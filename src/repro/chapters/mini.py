@@ -380,7 +380,7 @@ def isoflop_runs_table(study: Isoflop) -> pd.DataFrame:
                          "samples seen": runs["samples_seen"], "compute (GMACs)": runs["gmacs_total"].round(1),
                          "held-out loss": runs["contrastive_loss"].round(4), "zero-shot error": runs["error"].round(3),
                          "at chance": runs["at_chance"],
-                         "fitted": ~runs["at_chance"] if study.chance_runs == "exclude" else True})
+                         "fitted": runs.index.isin(study.fitted_runs.index)})
 
 
 def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.DataFrame:
@@ -522,7 +522,7 @@ def frontier_discussion(page: Page) -> str:
     r2, decades = analysis.r_squared(power_law), analysis.compute_decades(page.rows, page.task)
     law, power = form_fit(page), analysis.form_fit(power_law, "power", page.task)
     errors = 10 ** np.asarray(power_law.y)
-    ceiling = 1.0 - tasks.chance(page.task) if page.task in tasks.CLASSIFICATION_TASKS else 1.0
+    ceiling = analysis.error_ceiling(page.task)
     at_chance = int(np.sum(errors >= ceiling - 0.01))
     lines = []
     if r2 >= R2_HOLDS:

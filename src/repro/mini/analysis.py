@@ -161,11 +161,16 @@ def top_accuracy(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> tuple[str, fl
     return str(row["name"]), float(row["acc1"]), float(row["acc1"]) / chance(task)
 
 
+def error_ceiling(task: str) -> float:
+    """The error at chance: 1 - 1/classes on a classification task, 1 on retrieval."""
+    return 1.0 - chance(task) if task in CLASSIFICATION_TASKS else 1.0
+
+
 def form_fit(power_law: PowerLawFit, form: str, task: str) -> LawFit:
     """Another law form (:mod:`repro.scaling.laws`) through the same binned-frontier points as the
     paper's fit; the bounded form's ceiling is the task's error at chance."""
     if form == "bounded":
-        law = Bounded(error_ceiling=1.0 - chance(task)) if task in CLASSIFICATION_TASKS else Bounded(error_ceiling=1.0)
+        law = Bounded(error_ceiling=error_ceiling(task))
     else:
         law = get_form(form)
     return law.fit(np.asarray(power_law.x), np.asarray(power_law.y))

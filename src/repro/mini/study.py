@@ -256,28 +256,28 @@ def _heldout_rows(point: GridPoint, profile: Profile, loss: float) -> dict:
 
 
 def _drop_stale_runs(profile: Profile, out: Path, done: pd.DataFrame, losses: pd.DataFrame | None,
-                     provenance: dict) -> list[str]:
+                     provenance: dict) -> tuple[list[str], pd.DataFrame, pd.DataFrame | None]:
     """Remove from ``out`` (results, held-out losses, loss curves, provenance) every run that the
-    profile no longer lists, so that a changed profile never leaves old runs in its fits; returns
-    their names. ``provenance`` is updated in place (the caller writes it)."""
+    profile no longer lists, so that a changed profile never leaves old runs in its fits. Returns
+    their names and ``done`` and ``losses`` without them; ``provenance`` is updated in place (the
+    caller writes it)."""
     names = {point.name for point in grid(profile)}
-    stale = sorted(set(done["name"]) - names) if len(done) else []
-    stale = sorted(set(stale) | (set(losses["name"]) - names if losses is not None else set())
-                   | (set(provenance.get("runs", {})) - names))
+    listed = set(done["name"]) | set(provenance.get("runs", {})) | (set(losses["name"]) if losses is not None else set())
+    stale = sorted(listed - names)
     if not stale:
-        return []
-    registry = out / "results.csv"
-    if len(done):
-        write_atomic(done[~done["name"].isin(stale)], registry)
+        return [], done, losses
+    done = done[~done["name"].isin(stale)]
+    write_atomic(done, out / "results.csv")
     if losses is not None:
-        write_atomic(losses[~losses["name"].isin(stale)], out / HELDOUT_FILE)
+        losses = losses[~losses["name"].isin(stale)]
+        write_atomic(losses, out / HELDOUT_FILE)
     curve_file = out / "loss_curves.csv"
     if curve_file.is_file():
         curves = pd.read_csv(curve_file)
         write_atomic(curves[~curves["name"].isin(stale)], curve_file)
     for name in stale:
         provenance.get("runs", {}).pop(name, None)
-    return stale
+    return stale, done, losses
 
 
 def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
@@ -339,10 +339,8 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
 
     done = read_registry(registry)
     losses = pd.read_csv(heldout_file) if heldout is not None and heldout_file.is_file() else None
-    stale = _drop_stale_runs(profile, out, done, losses, provenance)
+    stale, done, losses = _drop_stale_runs(profile, out, done, losses, provenance)
     if stale:
-        done = read_registry(registry)
-        losses = pd.read_csv(heldout_file) if heldout is not None and heldout_file.is_file() else None
         if progress:
             progress(f"mini {profile.name}: dropped {len(stale)} run(s) no longer in the profile (their rows, "
                      f"curves and provenance; git keeps the committed ones): {', '.join(stale)}")
