@@ -84,7 +84,7 @@ def test_rows_round_trip_through_the_section_files(tmp_path, monkeypatch):
     assert tuple(back.columns) == REPORT_COLUMNS and list(back["section"]) == ["sec"] * 3
     assert list(back["status"]) == ["exact", "reproduced", "printed name"]
     assert back["decimals"].iloc[0] == 2 and back["decimals"].iloc[1:].isna().all()
-    assert "2,2" not in path.read_text().splitlines()[1] and ",2\n" in path.read_text()
+    assert "2.0" not in path.read_text().splitlines()[1] and ",sec,2,\n" in path.read_text()
     combined = tmp_path / "gathered" / "reproduction.csv"
     combined.parent.mkdir()
     back.to_csv(combined, index=False)
@@ -101,3 +101,27 @@ def test_report_files_and_their_errors(tmp_path):
     pd.DataFrame({"item": ["x"]}).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(ValueError, match="missing column"):
         load_report(tmp_path / "bad.csv")
+
+
+def test_checks_state_their_target_and_failed_checks_are_not_reproduced():
+    from repro.report import check, forecast, measured
+
+    assert check("m", "r2", 0.95, at_least=0.95).status == "check passed"
+    failed = check("m", "r2", 0.9499, at_least=0.95)
+    assert (failed.status, failed.target, failed.paper) == ("check failed", ">= 0.95", None)
+    assert check("u", "coverage", 0.96, at_least=0.85, at_most=0.95).status == "check failed"
+    assert check("u", "minutes", 29.0, at_most=30).target == "<= 30"
+    with pytest.raises(ValueError, match="needs a target"):
+        check("u", "q", 1.0)
+    assert measured("m", "alpha", -1.2).status == "measured"
+    row = forecast("t", "q", forecast_value=80.75, measured_value=80.09)
+    assert row.difference == pytest.approx(-0.66) and (row.reproduced, row.paper) == (80.09, 80.75)
+
+
+def test_a_report_without_the_target_column_still_loads(tmp_path):
+    from repro.report import load_report
+
+    old = rows_frame([compare("t", "a", 1.0, 1.0, decimals=2)]).drop(columns=["target"])
+    path = tmp_path / "reproduction.csv"
+    old.to_csv(path, index=False)
+    assert load_report(path)["target"].tolist() == [""]

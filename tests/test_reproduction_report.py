@@ -4,7 +4,8 @@ states, from the row's own numbers (the definitions are :mod:`repro.report`'s):
 * a row with a printed value carries the printed decimals ``d`` and ``difference = reproduced - paper``;
   with one unit ``u = 10 ** -d``: ``|difference| <= u / 2`` is "exact", ``<= u`` "within
   rounding", beyond is "differs, explained" with an explanation, else "differs";
-* a row without a printed value is "reproduced" or "printed name", with no difference and no decimals;
+* a row without a printed value is "reproduced", "measured", "printed name" or a check, with no
+  difference and no decimals; a check carries its target and its status follows from it;
 * a "printed name" row names one of the paper's budget labels (3B, 13B, 34B) in its quantity;
 * no budget label is ever compared as a value (a samples-seen row with 3, 13 or 34 in ``paper``);
 * on a row with a printed value, an explanation sits only where it differs beyond one unit (a row
@@ -45,8 +46,12 @@ def expected_status(row) -> str:
     """The status the row's own numbers call for (the module docstring's rules)."""
     if row.status == "forecast checked":
         return row.status   # a forecast beside a later measurement: no rounding rule applies
+    if isinstance(row.target, str) and row.target:
+        return "check passed" if _meets(row.reproduced, row.target) else "check failed"
     if pd.isna(row.paper):
-        return "printed name" if _PRINTED_NAME.search(row.quantity) else "reproduced"
+        if _PRINTED_NAME.search(row.quantity):
+            return "printed name"
+        return row.status if row.status in ("reproduced", "measured") else "reproduced or measured"
     unit = 10.0 ** -int(row.decimals)
     slack = 1e-9 * max(unit, abs(row.paper), abs(row.reproduced))
     off = abs(row.reproduced - row.paper)
@@ -55,6 +60,15 @@ def expected_status(row) -> str:
     if off <= unit + slack:
         return "within rounding"
     return "differs, explained" if row.explanation else "differs"
+
+
+def _meets(value: float, target: str) -> bool:
+    """Whether ``value`` meets a check's target as :func:`repro.report.check` writes it."""
+    if target.startswith("in ["):
+        low, high = (float(v) for v in target[4:-1].split(","))
+        return low <= value <= high
+    op, bound = target.split()
+    return value >= float(bound) if op == ">=" else value <= float(bound)
 
 
 def test_every_row_has_the_status_its_numbers_call_for(paper_report):

@@ -18,8 +18,14 @@ Status of a row (the paper prints values rounded to ``decimals`` places; one uni
 * ``differs, explained``: more than one unit off, with the explanation its page wrote for this row;
 * ``differs``: more than one unit off and nobody explained why (a defect: the strict build fails);
 * ``reproduced``: no printed value to compare with (``paper`` is empty);
+* ``measured``: a quantity of the book's own beyond the paper (an interval, a backtest error, a
+  miniature-study figure): no printed value and no target;
+* ``check passed`` / ``check failed``: a quantity of ours held to a target stated in advance (the
+  ``target`` column, e.g. ``>= 0.95``), built with :func:`check`; a failed check is a finding, not a
+  defect of the reproduction, and never reads "reproduced";
 * ``forecast checked``: a forecast set beside a later measurement (the chapter on the models
-  trained since the paper), not a reproduction of a printed number.
+  trained since the paper), not a reproduction of a printed number; built with :func:`forecast`:
+  ``reproduced`` holds the measurement, ``paper`` the forecast, ``difference`` = measured - forecast.
 """
 
 from __future__ import annotations
@@ -36,9 +42,9 @@ import pandas as pd
 from repro.constants import RUNS_DIR
 
 REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section",
-                  "decimals")
+                  "decimals", "target")
 STATUSES = ("exact", "within rounding", "printed name", "differs, explained", "differs", "reproduced",
-            "forecast checked")
+            "measured", "check passed", "check failed", "forecast checked")
 #: One sentence per status, for the status page.
 STATUS_MEANINGS = {
     "exact": "Our value is within half a unit of the paper's last printed digit, so it rounds to the printed value.",
@@ -50,8 +56,14 @@ STATUS_MEANINGS = {
     "differs": "Our value is more than one unit away and nobody has explained why: a defect, which fails the "
                "strict build.",
     "reproduced": "The paper prints no value for this quantity; the row records ours.",
+    "measured": "A quantity of this book's own, beyond the paper (an interval, a backtest error, a miniature-study "
+                "figure): there is no printed value and no target.",
+    "check passed": "A quantity of ours held to a target stated before the result (the target column); it met it.",
+    "check failed": "A quantity of ours held to a target stated before the result (the target column); it missed "
+                    "it: a finding, reported as measured, not a defect of the reproduction.",
     "forecast checked": "A forecast (the paper's law, or a printed forecast of Table 4) checked against a model "
-                        "measured after the paper; not a reproduction of a printed number.",
+                        "measured after the paper; the reproduced column holds the measurement, the paper column "
+                        "the forecast, the difference is measured - forecast.",
 }
 REPORT_DIR_ENV = "REPRO_REPORT_DIR"
 
@@ -67,6 +79,7 @@ class ReportRow:
     explanation: str = ""
     section: str = ""
     decimals: int | None = None  # the paper's printed decimals (negative: tens, hundreds); None without a value
+    target: str = ""     # for a check: the target it was held to, e.g. ">= 0.95"; empty otherwise
 
 
 def compare(item: str, quantity: str, reproduced: float, paper: float | None = None, *, decimals: int | None = None,
@@ -137,6 +150,69 @@ def compare_name(item: str, quantity: str, reproduced: float, name: str) -> Repo
     return ReportRow(item, f"{quantity} (printed as {name})", float(reproduced), None, None, "printed name")
 
 
+def measured(item: str, quantity: str, value: float, *, explanation: str = "") -> ReportRow:
+    """A row for a quantity of the book's own beyond the paper: no printed value, no target.
+
+    Examples
+    --------
+    >>> measured("mini", "alpha_frontier", -1.18).status
+    'measured'
+    """
+    return ReportRow(item, quantity, float(value), None, None, "measured", explanation)
+
+
+def check(item: str, quantity: str, value: float, *, at_least: float | None = None, at_most: float | None = None,
+          explanation: str = "") -> ReportRow:
+    """A row for a quantity held to a target stated before the result: "check passed" or "check failed".
+
+    Parameters
+    ----------
+    item, quantity : str
+        As in :func:`compare`.
+    value : float
+        The measured quantity.
+    at_least, at_most : float, optional
+        The target: ``value >= at_least`` and/or ``value <= at_most`` (one at least is required).
+        The row's ``target`` column states it (``">= 0.95"``, ``"<= 30"``, ``"in [0.85, 0.95]"``).
+
+    Examples
+    --------
+    >>> check("mini", "r2_frontier", 0.955, at_least=0.95).status
+    'check passed'
+    >>> row = check("uncertainty", "coverage_bootstrap", 0.58, at_least=0.85, at_most=0.95)
+    >>> row.status, row.target
+    ('check failed', 'in [0.85, 0.95]')
+    """
+    if at_least is None and at_most is None:
+        raise ValueError(f"{item}/{quantity}: a check needs a target (at_least and/or at_most)")
+    value = float(value)
+    passed = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
+    if at_least is not None and at_most is not None:
+        target = f"in [{at_least:g}, {at_most:g}]"
+    else:
+        target = f">= {at_least:g}" if at_least is not None else f"<= {at_most:g}"
+    return ReportRow(item, quantity, value, None, None, "check passed" if passed else "check failed", explanation,
+                     target=target)
+
+
+def forecast(item: str, quantity: str, *, forecast_value: float, measured_value: float,
+             explanation: str = "") -> ReportRow:
+    """A row for a forecast checked against a later measurement ("forecast checked").
+
+    ``reproduced`` holds the measurement, ``paper`` the forecast and ``difference`` the residual,
+    measured - forecast: the one sign convention of the book (negative: the law over-forecast).
+
+    Examples
+    --------
+    >>> row = forecast("table04", "imagenet G/14", forecast_value=80.75, measured_value=80.09)
+    >>> row.reproduced, row.paper, round(row.difference, 2), row.status
+    (80.09, 80.75, -0.66, 'forecast checked')
+    """
+    measured_value, forecast_value = float(measured_value), float(forecast_value)
+    return ReportRow(item, quantity, measured_value, forecast_value, measured_value - forecast_value,
+                     "forecast checked", explanation)
+
+
 def rows_frame(rows: list[ReportRow], *, section: str = "") -> pd.DataFrame:
     """Report rows as a table (for display in a notebook)."""
     frame = pd.DataFrame([asdict(r) for r in rows], columns=list(REPORT_COLUMNS))
@@ -190,11 +266,14 @@ def load_report(report_file: str | Path = "") -> pd.DataFrame:
     path = Path(report_file) if report_file else report_path("paper")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no reproduction report; build the book (repro build) to write it")
-    rows = pd.read_csv(path, dtype={"explanation": "object"})
-    missing = [c for c in REPORT_COLUMNS if c not in rows.columns]
+    rows = pd.read_csv(path, dtype={"explanation": "object", "target": "object"})
+    missing = [c for c in REPORT_COLUMNS if c not in rows.columns and c != "target"]
     if missing:
         raise ValueError(f"{path}: not a reproduction report, missing column(s) {missing}")
+    if "target" not in rows.columns:  # a report written before checks had targets
+        rows["target"] = ""
     rows["explanation"] = rows["explanation"].fillna("")
+    rows["target"] = rows["target"].fillna("")
     return rows
 
 

@@ -12,6 +12,8 @@ import io
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
+from repro import report
+
 
 def setup() -> None:
     """Show bare ``matplotlib.figure.Figure`` objects as PNG in this kernel (figures are built
@@ -47,3 +49,22 @@ def _styler_html(styler: Styler) -> str:
 def _styler_text(styler: Styler, printer, cycle) -> None:
     """The plain-text form of a ``Styler``: its data, without the object's memory address."""
     printer.text(styler.data.to_string())
+
+
+def publish(section: str, page) -> None:
+    """Publish a chapter's page from its notebook: save its report rows under ``section`` and glue
+    the numbers its prose quotes.
+
+    Every chapter module exposes ``compute(**parameters) -> Page``; a page has ``report_rows()``
+    (a list of :class:`repro.report.ReportRow`, possibly empty) and ``glue_values()`` (a mapping
+    of glue names to plain values). A notebook's publishing is this one call.
+
+    Parameters
+    ----------
+    section : str
+        The notebook's name (its section in the reproduction report), e.g. ``"fig1"``.
+    page
+        What the chapter's ``compute`` returned.
+    """
+    report.save_rows(section, list(page.report_rows()))
+    report.glue_all(page.glue_values())
