@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from repro.errors import DataNotFoundError
+
 #: The repository root (``src/repro/constants.py`` -> two levels up from the package).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Run specs and committed results (``runs/paper``, ``runs/mini/<profile>``).
@@ -24,13 +26,13 @@ def book_dir() -> Path:
 
     Raises
     ------
-    FileNotFoundError
+    DataNotFoundError
         The folder has no ``_config.yml``.
     """
     value = os.environ.get(BOOK_DIR_ENV, "").strip()
     path = Path(value) if value else REPO_ROOT / "book"
     if not (path / "_config.yml").is_file():
-        raise FileNotFoundError(f"{path}: not a book folder (no _config.yml); set {BOOK_DIR_ENV} to the book folder")
+        raise DataNotFoundError(f"{path}: not a book folder (no _config.yml); set {BOOK_DIR_ENV} to the book folder")
     return path
 
 #: Number of equal-width compute bins of the frontier fit (Sec. 4 and the authors' ``binned_line_fit``).

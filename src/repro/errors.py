@@ -42,3 +42,11 @@ class EvaluationError(ReproError, RuntimeError):
 class ParameterError(ReproError, ValueError):
     """A parameter (of a chapter's ``compute``, a figure or a function at the library's boundary)
     with a value outside those it accepts."""
+
+
+class UnknownNameError(ReproError, KeyError):
+    """A name (an exponent, a quantity, a task, a shape) that the object or table asked does not have."""
+
+    def __str__(self) -> str:
+        # KeyError's str() is the repr of its argument; the message reads better as written
+        return str(self.args[0]) if self.args else ""

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from repro.errors import FitError
+from repro.errors import FitError, ParameterError, UnknownNameError
 from repro.scaling.parametric import BESIROGLU_CHINCHILLA, ParametricFit
 
 #: Default number of bootstrap resamples and interval level (two-sided, percentile).
@@ -310,7 +310,7 @@ class IsoflopFit:
         boot = self.bootstrap[ok]
         columns = {"a": boot[:, 0], "b": boot[:, 2], "a+b": boot[:, 0] + boot[:, 2]}
         if name not in columns:
-            raise KeyError(f"{name!r}: not an exponent of the isoFLOP fit; known: {', '.join(columns)}")
+            raise UnknownNameError(f"{name!r}: not an exponent of the isoFLOP fit; known: {', '.join(columns)}")
         return self._quantiles(columns[name])
 
     def summary(self) -> pd.DataFrame:
@@ -370,7 +370,7 @@ def fit_isoflop(runs: pd.DataFrame, metric: str, *, size: str = "gmacs", samples
         budgets with one, or bad columns (:func:`isoflop_profiles`).
     """
     if on_edge not in ("raise", "drop"):
-        raise ValueError(f"on_edge must be 'raise' or 'drop', got {on_edge!r}")
+        raise ParameterError(f"on_edge must be 'raise' or 'drop', got {on_edge!r}")
     profiles = isoflop_profiles(runs, metric, size=size, samples=samples, compute=compute, budget=budget)
     edge = [p for p in profiles if not p.interior]
     if edge and on_edge == "raise":

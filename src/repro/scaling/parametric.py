@@ -46,7 +46,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from repro.errors import FitError
+from repro.errors import FitError, UnknownNameError
 
 try:  # optional (installed with scikit-learn); see _one_blas_thread
     from threadpoolctl import threadpool_limits
@@ -259,7 +259,7 @@ class ParametricFit:
         """Percentile bootstrap interval of one quantity (E, A, B, alpha, beta, a or b) at ``level``."""
         frame = self.samples()
         if name not in frame.columns:
-            raise KeyError(f"{name!r}: not a quantity of the parametric fit; known: {', '.join(frame.columns)}")
+            raise UnknownNameError(f"{name!r}: not a quantity of the parametric fit; known: {', '.join(frame.columns)}")
         if frame.empty:
             return (np.nan, np.nan)
         tail = (1 - self.level) / 2
