@@ -36,7 +36,7 @@ from repro.constants import MINI_RESULTS_DIR, RUNS_DIR
 from repro.data.provenance import require_clean
 from repro.data.schema import RESULTS_COLUMNS, validate_results
 from repro.errors import SpecError
-from repro.evaluate.registry import merge_results, read_registry, write_atomic
+from repro.data.results_registry import merge_results, read_registry, write_atomic
 from repro.launch.argv import TRAIN_MODULE, model_argument, to_argv
 from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from repro.data.loaders import _read_csv
+from repro.data.loaders import read_results
 from repro.data.schema import RESULTS_COLUMNS, model_id, validate_results
 
 
@@ -36,7 +36,7 @@ def read_registry(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         return pd.DataFrame(columns=list(RESULTS_COLUMNS))
-    return validate_results(_read_csv(path), source=path)
+    return read_results(path)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import pytest
 
 from repro.data import RESULTS_COLUMNS
 from repro.errors import SchemaError
-from repro.evaluate.registry import merge_results, read_registry
+from repro.data.results_registry import merge_results, read_registry
 
 
 def _row(name: str, dataset: str, acc1: float, arch: str = "ViT-B-32") -> dict:
