@@ -93,6 +93,9 @@ def _line_batch(xc: np.ndarray, z: np.ndarray, valid: np.ndarray) -> tuple[np.nd
 class LawFit:
     """A fitted law: parameters, fit quality, delta-method covariance and predictions.
 
+    The one result type of every law fit of the package: the forms of this module return it, and
+    the paper's fit returns its power-form subclass :class:`repro.scaling.paper_fit.PowerLawFit`.
+
     ``x``/``y`` are the points fitted (log10 compute, log10 error); ``x0`` their centre;
     ``cov`` the covariance of ``theta`` from the Jacobian (NaN when not estimable).
     """
@@ -153,7 +156,7 @@ class LawFit:
         return self.form.model(self.theta, np.asarray(log10_compute, dtype=float), self.x0)
 
     def predict(self, gmacs_total: np.ndarray | float) -> np.ndarray:
-        """Predicted error rate at total compute (GMACs), like :meth:`PowerLawFit.predict`."""
+        """Predicted error rate at total compute (GMACs)."""
         return 10.0 ** self.predict_log10(np.log10(np.asarray(gmacs_total, dtype=float)))
 
     def interval(self, log10_compute: np.ndarray | float, *, level: float = 0.95,
