@@ -125,16 +125,37 @@ def parse_tag(tag: str) -> TagInfo:
     """
     if not isinstance(tag, str) or not tag.strip():
         raise SchemaError(f"pretrained tag {tag!r}: empty")
-    words = tag.strip().split("_")
-    fine_tuned, frozen = None, False
-    if words[:2] == ["mscoco", "finetuned"]:
-        fine_tuned, words = "MS-COCO", words[2:]
-    elif words[0] == "frozen":
-        frozen, words = True, words[1:]
+    fine_tuned, frozen, words = _prefix(tag.strip().split("_"))
     if not words:
         raise SchemaError(f"pretrained tag {tag!r}: no data word")
     word, rest = _data_word(words, tag)
     family, pool = DATA_WORDS[word]
+    pool, pool_filter, rest = _pool(word, pool, rest, tag)
+    samples, source, batch, epochs, rest = _counts(family, rest)
+    recipe = [w for w in rest if w in RECIPE_WORDS]
+    unknown = [w for w in rest if w not in RECIPE_WORDS]
+    if unknown:
+        raise SchemaError(f"pretrained tag {tag!r}: unknown word(s) {', '.join(map(repr, unknown))} after the data "
+                          f"and counts; known recipe words: {', '.join(RECIPE_WORDS)}")
+    if family == "OpenAI WIT":
+        samples, source = OPENAI_SAMPLES_SEEN, "paper's convention for CLIP (Sec. 4.1)"
+    return TagInfo(tag, family, pool, pool_filter, samples, source, batch, epochs, fine_tuned, frozen,
+                   "_".join(recipe))
+
+
+def _prefix(words: list[str]) -> tuple[str | None, bool, list[str]]:
+    """The words before the data word: ``mscoco_finetuned`` (fine-tuned on MS-COCO) or ``frozen``
+    (frozen image tower); returns (fine_tuned_on, frozen, the remaining words)."""
+    if words[:2] == ["mscoco", "finetuned"]:
+        return "MS-COCO", False, words[2:]
+    if words[0] == "frozen":
+        return None, True, words[1:]
+    return None, False, words
+
+
+def _pool(word: str, pool: str | None, rest: list[str], tag: str) -> tuple[str | None, str | None, list[str]]:
+    """The pool size and filter of a DataComp / CommonPool tag (``commonpool_l_clip``); returns
+    (pool, pool_filter, the remaining words)."""
     pool_filter = None
     if word in ("datacomp", "commonpool") and rest and rest[0] in POOL_SIZES:
         pool, rest = rest[0].upper(), rest[1:]
@@ -144,6 +165,13 @@ def parse_tag(tag: str) -> TagInfo:
         pool_filter = "none"
         if rest and rest[0] in POOL_FILTERS:
             pool_filter, rest = rest[0], rest[1:]
+    return pool, pool_filter, rest
+
+
+def _counts(family: str, rest: list[str]) -> tuple[float, str, float, float, list[str]]:
+    """Samples seen (``s34b``), global batch (``b88k``) and epochs (``e32``) after the data word;
+    samples from epochs x the set's size where the tag gives only epochs. Returns (samples, where
+    the samples come from, batch, epochs, the remaining words)."""
     samples, source, batch, epochs = float("nan"), "not stated", float("nan"), float("nan")
     if rest and (m := _SAMPLES.match(rest[0])):
         samples = float(m.group(1)) * (1e9 if m.group(2) == "b" else 1e6)
@@ -154,15 +182,7 @@ def parse_tag(tag: str) -> TagInfo:
         epochs, rest = float(m.group(1)), rest[1:]
         if family in EPOCH_SIZES and np.isnan(samples):
             samples, source = epochs * EPOCH_SIZES[family], f"epochs x {family}"
-    recipe = [w for w in rest if w in RECIPE_WORDS]
-    unknown = [w for w in rest if w not in RECIPE_WORDS]
-    if unknown:
-        raise SchemaError(f"pretrained tag {tag!r}: unknown word(s) {', '.join(map(repr, unknown))} after the data "
-                          f"and counts; known recipe words: {', '.join(RECIPE_WORDS)}")
-    if family == "OpenAI WIT":
-        samples, source = OPENAI_SAMPLES_SEEN, "paper's convention for CLIP (Sec. 4.1)"
-    return TagInfo(tag, family, pool, pool_filter, samples, source, batch, epochs, fine_tuned, frozen,
-                   "_".join(recipe))
+    return samples, source, batch, epochs, rest
 
 
 _TEXT_TOWERS = (("xlm-roberta-large-", "XLM-RoBERTa"), ("xlm-roberta-base-", "XLM-RoBERTa"),
