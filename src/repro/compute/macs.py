@@ -321,5 +321,13 @@ def compare_with_arch(arch: pd.DataFrame | None = None, *, tolerance: float = AR
 
 
 def worst_case(comparison: pd.DataFrame, *, column: str = "rel_diff_total") -> pd.Series:
-    """The row of :func:`compare_with_arch` with the largest absolute relative difference in ``column``."""
+    """The row of :func:`compare_with_arch` with the largest absolute relative difference in ``column``.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_with_arch`.
+    column : str
+        The relative-difference column to rank by (``rel_diff_total``, ``rel_diff_image``, ...).
+    """
     return comparison.loc[comparison[column].abs().idxmax()]

@@ -108,6 +108,11 @@ def _data_word(words: list[str], tag: str) -> tuple[str, list[str]]:
 def parse_tag(tag: str) -> TagInfo:
     """Read an open_clip pretrained tag (module docstring's grammar).
 
+    Parameters
+    ----------
+    tag : str
+        An open_clip pretrained tag, e.g. ``laion2b_s34b_b79k``.
+
     Raises
     ------
     SchemaError
@@ -192,6 +197,11 @@ _TEXT_TOWERS = (("xlm-roberta-large-", "XLM-RoBERTa"), ("xlm-roberta-base-", "XL
 def architecture_families(name: str) -> dict[str, str]:
     """Objective, image-tower and text-tower families of an open_clip architecture name.
 
+    Parameters
+    ----------
+    name : str
+        An open_clip architecture name, e.g. ``ViT-bigG-14`` or ``coca_ViT-L-14``.
+
     Raises
     ------
     SchemaError
@@ -228,7 +238,13 @@ def architecture_families(name: str) -> dict[str, str]:
 
 
 def base_architecture(name: str) -> str:
-    """The architecture without open_clip's activation variant: ``ViT-B-32-quickgelu`` -> ``ViT-B-32``."""
+    """The architecture without open_clip's activation variant: ``ViT-B-32-quickgelu`` -> ``ViT-B-32``.
+
+    Parameters
+    ----------
+    name : str
+        An open_clip architecture name.
+    """
     return name.removesuffix("-quickgelu")
 
 
@@ -237,6 +253,15 @@ def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
 
     ``runs`` is INFO (``trained_models_info.csv``): ``name``, ``arch``, ``data``, ``epochs``,
     ``samples_per_epoch``.
+
+    Parameters
+    ----------
+    name : str
+        The open_clip architecture name.
+    info : TagInfo
+        :func:`parse_tag` of the model's pretrained tag.
+    runs : DataFrame
+        The paper's run table (INFO).
     """
     arch = base_architecture(name)
     if info.data_family == "OpenAI WIT":
@@ -252,7 +277,15 @@ def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
 
 def audit_group(families: dict[str, str], info: TagInfo) -> str:
     """The forecast audit's group (:data:`AUDIT_GROUPS`): fine-tuning first (a model fine-tuned on a
-    downstream task's training set is no zero-shot model), then objective, data and towers."""
+    downstream task's training set is no zero-shot model), then objective, data and towers.
+
+    Parameters
+    ----------
+    families : dict
+        :func:`architecture_families` of the model's architecture.
+    info : TagInfo
+        :func:`parse_tag` of the model's pretrained tag.
+    """
     if info.fine_tuned_on:
         return AUDIT_GROUPS[-1]
     if families["objective"] != "CLIP":

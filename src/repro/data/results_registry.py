@@ -27,6 +27,11 @@ def _key(rows: pd.DataFrame) -> pd.Series:
 def read_registry(path: str | Path) -> pd.DataFrame:
     """The rows of the registry at ``path``, validated; an empty table if the file does not exist yet.
 
+    Parameters
+    ----------
+    path : str or Path
+        The registry CSV.
+
     Raises
     ------
     SchemaError
@@ -41,7 +46,13 @@ def read_registry(path: str | Path) -> pd.DataFrame:
 
 @contextlib.contextmanager
 def registry_lock(path: str | Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` (advisory, ``fcntl.flock``) while merging."""
+    """Hold an exclusive lock on ``<path>.lock`` (advisory, ``fcntl.flock``) while merging.
+
+    Parameters
+    ----------
+    path : str or Path
+        The registry CSV; the lock is ``<path>.lock`` beside it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a") as handle:
@@ -53,7 +64,15 @@ def registry_lock(path: str | Path) -> Iterator[None]:
 
 
 def write_atomic(rows: pd.DataFrame, path: str | Path) -> None:
-    """Write ``rows`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``rows`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The table to write (without its index).
+    path : str or Path
+        The CSV to replace.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
