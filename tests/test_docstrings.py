@@ -11,20 +11,37 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "repro"
-DOCUMENTED = ("compute", "data")
+DOCUMENTED = ("scaling", "compute", "data")
 
 
 def _public_functions(path: Path) -> list[tuple[str, ast.FunctionDef]]:
-    """Module-level functions and methods of public classes, without private names and properties."""
+    """Module-level functions and methods of public classes, without private names and properties.
+
+    A method without a docstring of its own that overrides a method of a base class defined in the
+    same module is that method's documentation (``inspect.getdoc`` inherits it too): it is checked
+    there, once."""
     tree = ast.parse(path.read_text())
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     found = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             found.append((node.name, node))
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            found += [(f"{node.name}.{sub.name}", sub) for sub in node.body if isinstance(sub, ast.FunctionDef)]
+            found += [(f"{node.name}.{sub.name}", sub) for sub in node.body
+                      if isinstance(sub, ast.FunctionDef) and not _inherits_its_doc(sub, node, classes)]
     return [(name, fn) for name, fn in found if not name.rsplit(".", 1)[-1].startswith("_")
             and not any(isinstance(d, ast.Name) and d.id == "property" for d in fn.decorator_list)]
+
+
+def _inherits_its_doc(method: ast.FunctionDef, owner: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> bool:
+    if ast.get_docstring(method):
+        return False
+    for base in owner.bases:
+        parent = classes.get(base.id) if isinstance(base, ast.Name) else None
+        if parent is not None and any(isinstance(sub, ast.FunctionDef) and sub.name == method.name
+                                      and ast.get_docstring(sub) for sub in parent.body):
+            return True
+    return False
 
 
 def _arguments(fn: ast.FunctionDef) -> list[str]:

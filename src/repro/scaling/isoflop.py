@@ -104,7 +104,13 @@ class IsoflopProfile:
         return float(self.sizes[int(np.argmin(self.values))])
 
     def predict(self, size) -> np.ndarray:
-        """The parabola at model size(s) N (meaningful only between the sizes tried)."""
+        """The parabola at model size(s) N (meaningful only between the sizes tried).
+
+        Parameters
+        ----------
+        size : float or array_like
+            Model size(s) N (the profile's size measure, e.g. GMACs per sample).
+        """
         x = np.log10(np.asarray(size, dtype=float))
         return self.coef[0] + self.coef[1] * x + self.coef[2] * x ** 2
 
@@ -289,11 +295,23 @@ class IsoflopFit:
         return int((~np.isfinite(self.bootstrap).all(axis=1)).sum())
 
     def predict_n_opt(self, compute) -> np.ndarray:
-        """N_opt at compute C (GMACs) from the power law."""
+        """N_opt at compute C (GMACs) from the power law.
+
+        Parameters
+        ----------
+        compute : float or array_like
+            Compute C in GMACs.
+        """
         return 10 ** (self.a0 + self.a * np.log10(np.asarray(compute, dtype=float)))
 
     def predict_d_opt(self, compute) -> np.ndarray:
-        """D_opt at compute C (GMACs) from the power law."""
+        """D_opt at compute C (GMACs) from the power law.
+
+        Parameters
+        ----------
+        compute : float or array_like
+            Compute C in GMACs.
+        """
         return 10 ** (self.b0 + self.b * np.log10(np.asarray(compute, dtype=float)))
 
     def _quantiles(self, values: np.ndarray) -> tuple[float, float]:
@@ -305,7 +323,13 @@ class IsoflopFit:
         return float(lo), float(hi)
 
     def interval(self, name: str) -> tuple[float, float]:
-        """Percentile bootstrap interval of ``"a"``, ``"b"`` or ``"a+b"`` at ``level``."""
+        """Percentile bootstrap interval of ``"a"``, ``"b"`` or ``"a+b"`` at ``level``.
+
+        Parameters
+        ----------
+        name : {"a", "b", "a+b"}
+            The exponent (:meth:`summary` lists them).
+        """
         ok = np.isfinite(self.bootstrap).all(axis=1)
         boot = self.bootstrap[ok]
         columns = {"a": boot[:, 0], "b": boot[:, 2], "a+b": boot[:, 0] + boot[:, 2]}
@@ -416,6 +440,15 @@ def compare_allocation(isoflop: IsoflopFit | None, parametric: ParametricFit, *,
     beta), b = alpha / (alpha + beta) (approach 3), then, when ``reference``, the values of
     :data:`CHINCHILLA_ALLOCATION` (no intervals). Columns: method, a, a_lo, a_hi, b, b_lo, b_hi,
     and ``overlap``: whether the parametric interval of a overlaps the isoFLOP one (NaN on the other rows).
+
+    Parameters
+    ----------
+    isoflop : IsoflopFit or None
+        The isoFLOP estimate (approach 2); None leaves its row out.
+    parametric : ParametricFit
+        The parametric law (approach 3).
+    reference : bool
+        Add Chinchilla's exponents for contrast.
     """
     a_par, b_par = parametric.interval("a"), parametric.interval("b")
     if isoflop is None:   # fewer than MIN_BUDGETS interior minima: no isoFLOP estimate, said in the row

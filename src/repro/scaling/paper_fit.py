@@ -102,7 +102,13 @@ class PowerLawFit(LawFit):
 
 
 def line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares line ``y = slope * x + intercept`` with ``np.linalg.lstsq``, the authors' ``lstsq``."""
+    """Least-squares line ``y = slope * x + intercept`` with ``np.linalg.lstsq``, the authors' ``lstsq``.
+
+    Parameters
+    ----------
+    x, y : (N,) arrays
+        The points.
+    """
     design = np.vstack([x, np.ones(len(x))]).T
     (slope, intercept), *_ = np.linalg.lstsq(design, y, rcond=None)
     return float(slope), float(intercept)
@@ -146,7 +152,17 @@ def binned_frontier(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bin
 
 def binned_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bins: int = N_BINS,
                     eps: float = UPPER_EDGE_PAD_LOG10) -> PowerLawFit:
-    """The authors' frontier fit: a line through the bin minima of :func:`binned_frontier`."""
+    """The authors' frontier fit: a line through the bin minima of :func:`binned_frontier`.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
+    n_bins : int
+        Equal-width bins of log10 compute.
+    eps : float
+        Upper-edge pad in log10 units (:func:`binned_frontier`).
+    """
     frontier = binned_frontier(log10_compute, log10_error, n_bins=n_bins, eps=eps)
     if len(frontier.bin_centers) < 2:
         raise FitError(f"binned fit needs at least 2 non-empty bins, got {len(frontier.bin_centers)} of {n_bins}")
@@ -156,7 +172,13 @@ def binned_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bin
 
 
 def plain_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray) -> PowerLawFit:
-    """Plain least squares through every point (the OpenAI fit of Fig. 1: three models, no frontier)."""
+    """Plain least squares through every point (the OpenAI fit of Fig. 1: three models, no frontier).
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate (non-finite points are dropped).
+    """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
@@ -169,7 +191,19 @@ def plain_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray) -> PowerL
 def select(rows: pd.DataFrame, downstream_dataset: str, *, upstreams: tuple[str, ...] | None = None,
            arch_prefix: str | None = None) -> pd.DataFrame:
     """Rows of one downstream dataset (optionally some upstream datasets / architectures) with
-    ``error`` (E) and ``log10_compute`` columns added."""
+    ``error`` (E) and ``log10_compute`` columns added.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    upstreams : tuple of str, optional
+        Keep only runs of these pre-training sets.
+    arch_prefix : str, optional
+        Keep only architectures whose name starts with this (``ViT``).
+    """
     chosen = rows[rows["downstream_dataset"] == downstream_dataset]
     if chosen.empty:
         known = ", ".join(sorted(rows["downstream_dataset"].unique()))
@@ -185,7 +219,21 @@ def select(rows: pd.DataFrame, downstream_dataset: str, *, upstreams: tuple[str,
 def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = N_BINS,
                   upstreams: tuple[str, ...] = LAION_UPSTREAMS, arch_prefix: str | None = None) -> PowerLawFit:
     """The paper's OpenCLIP fit for one downstream dataset: binned frontier over all runs of
-    ``upstreams`` pooled (Sec. 4: LAION-80M, 400M and 2B together)."""
+    ``upstreams`` pooled (Sec. 4: LAION-80M, 400M and 2B together).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    n_bins : int
+        Equal-width bins of log10 compute.
+    upstreams : tuple of str
+        The pre-training sets pooled.
+    arch_prefix : str, optional
+        Keep only architectures whose name starts with this.
+    """
     chosen = select(rows, downstream_dataset, upstreams=upstreams, arch_prefix=arch_prefix)
     if len(chosen) < 2:
         raise FitError(f"'{downstream_dataset}': {len(chosen)} run(s) from {upstreams}; a fit needs at least 2")
@@ -193,6 +241,14 @@ def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = 
 
 
 def fit_openai_law(rows: pd.DataFrame, downstream_dataset: str) -> PowerLawFit:
-    """The paper's OpenAI fit: plain least squares over the CLIP-WIT models (Fig. 1)."""
+    """The paper's OpenAI fit: plain least squares over the CLIP-WIT models (Fig. 1).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    """
     chosen = select(rows, downstream_dataset, upstreams=(OPENAI_UPSTREAM,))
     return plain_line_fit(chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy())
