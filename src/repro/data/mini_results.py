@@ -41,6 +41,15 @@ def profile_dir(profile: str, root: Path | None = None) -> Path:
     return Path(root or MINI_RESULTS_DIR) / profile
 
 
+def _profile_file(profile: str, root: Path | None, name: str, what: str) -> Path:
+    """The file ``name`` of a profile's folder; a :class:`DataNotFoundError` saying how to make it
+    when it is missing (``what`` names it in the message)."""
+    path = profile_dir(profile, root) / name
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: no {what} for profile '{profile}'; run 'repro mini --profile {profile}'")
+    return path
+
+
 def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:
     """The training-loss curves of a profile's runs (``loss_curves.csv``).
 
@@ -56,10 +65,7 @@ def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd
     DataNotFoundError
         The profile has no loss curves.
     """
-    path = profile_dir(profile, root) / LOSS_CURVES_FILE
-    if not path.is_file():
-        raise DataNotFoundError(f"{path}: no loss curves for profile '{profile}'; run 'repro mini --profile {profile}'")
-    return pd.read_csv(path)
+    return pd.read_csv(_profile_file(profile, root, LOSS_CURVES_FILE, "loss curves"))
 
 
 def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dict:
@@ -77,10 +83,7 @@ def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dic
     DataNotFoundError
         The profile has no provenance.
     """
-    path = profile_dir(profile, root) / PROVENANCE_FILE
-    if not path.is_file():
-        raise DataNotFoundError(f"{path}: no provenance for profile '{profile}'; run 'repro mini --profile {profile}'")
-    return json.loads(path.read_text())
+    return json.loads(_profile_file(profile, root, PROVENANCE_FILE, "provenance").read_text())
 
 
 def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *,
@@ -102,10 +105,7 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
     DataNotFoundError
         The profile has no held-out losses, or a run has no row of ``task`` in ``results.csv``.
     """
-    path = profile_dir(profile, root) / HELDOUT_FILE
-    if not path.is_file():
-        raise DataNotFoundError(f"{path}: no held-out losses for profile '{profile}'; "
-                                f"run 'repro mini --profile {profile}'")
+    path = _profile_file(profile, root, HELDOUT_FILE, "held-out losses")
     runs = pd.read_csv(path)
     rows = load_mini_results(profile, root=root)
     task = task or HEADLINE_TASK
