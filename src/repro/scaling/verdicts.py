@@ -72,7 +72,8 @@ def is_finding(difference: float, standard_error: float, *, z: float = Z_FINDING
 
 
 def difference_sentence(subject: str, difference: float, standard_error: float, *, unit: str = "points",
-                        positive: str = "higher", negative: str = "lower", z: float = Z_FINDING) -> str:
+                        positive: str = "higher", negative: str = "lower", z: float = Z_FINDING,
+                        decimals: int = 2) -> str:
     """One sentence on a difference: a finding at ``|z| >= z``, otherwise "within noise".
 
     Parameters
@@ -87,19 +88,22 @@ def difference_sentence(subject: str, difference: float, standard_error: float, 
         The word for a positive and for a negative difference.
     z : float
         The threshold in standard errors.
+    decimals : int
+        Decimals of the difference in the sentence.
 
     Examples
     --------
     >>> difference_sentence("B", 1.0, 0.2)
     'B is higher by 1.00 points (z = 5.0, a finding at |z| >= 2).'
     >>> difference_sentence("B", 0.3, 0.2)
-    'B is higher by 0.30 points, within noise (z = 1.5 < 2).'
+    'B is higher by 0.30 points, within noise (|z| = 1.5 < 2).'
     """
     score = z_score(difference, standard_error)
     word = positive if difference >= 0 else negative
     if abs(score) >= z:
-        return f"{subject} is {word} by {abs(difference):.2f} {unit} (z = {score:.1f}, a finding at |z| >= {z:g})."
-    return f"{subject} is {word} by {abs(difference):.2f} {unit}, within noise (z = {score:.1f} < {z:g})."
+        return (f"{subject} is {word} by {abs(difference):.{decimals}f} {unit} (z = {score:.1f}, a finding at "
+                f"|z| >= {z:g}).")
+    return f"{subject} is {word} by {abs(difference):.{decimals}f} {unit}, within noise (|z| = {abs(score):.1f} < {z:g})."
 
 
 def holds_beyond_noise(contrasts: Sequence[tuple[str, float, float]], *, z: float = Z_FINDING) -> list[str]:
