@@ -199,3 +199,9 @@ def test_contrast_se_grows_with_the_run_noise_and_needs_matching_weights():
     assert chapter.contrast_se([50.0, 50.0], [1, -1], None, 0.3) == pytest.approx(0.3 * np.sqrt(2))
     with pytest.raises(SchemaError, match="weights"):
         chapter.contrast_se([50.0], [1, -1], None, 0.3)
+
+
+def test_claims_enter_the_report_as_measured_counts(paper_rows):
+    rows = {r.quantity: r for r in chapter.claims_report_rows(paper_rows)}
+    assert rows["claim_C_holds_beyond_noise"].reproduced == 1 and rows["claim_C_points_claimed_way"].reproduced == 3
+    assert {r.status for r in rows.values()} == {"measured"} and {r.item for r in rows.values()} == {"bottleneck"}

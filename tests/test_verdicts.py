@@ -119,3 +119,28 @@ def test_interval_and_mean_residual_verdicts_follow_zero():
     assert "below the forecast" in v.mean_interval_verdict("r", -1.0, -1.5, -0.1)
     assert "consistent with" in v.mean_interval_verdict("r", -1.0, -1.5, 0.1)
     assert "above the forecast" in v.mean_interval_verdict("r", 1.0, 0.1, 1.5)
+
+
+def test_reproduction_sentence_names_defects_and_empty_sections():
+    assert v.reproduction_sentence(0, 0, 0, 0) == "not yet computed."
+    assert v.reproduction_sentence(5, 0, 0, 0) == "reproduced: 5 of 5 printed values exact."
+    assert v.reproduction_sentence(5, 0, 0, 1).startswith("not reproduced")
+
+
+def test_direction_settled_only_when_most_intervals_exclude_zero():
+    assert "point estimates" in v.direction_sentence(2, 1, 38, label_a="A", label_b="B")
+    assert "settled" in v.direction_sentence(20, 1, 20, label_a="A", label_b="B")
+    assert "point estimates" in v.direction_sentence(20, 0, 21, label_a="A", label_b="B")
+
+
+def test_checks_sentence_lists_each_miss_with_its_target():
+    assert v.checks_sentence([]) == "not yet computed."
+    assert v.checks_sentence([("a", 1.0, ">= 0.5", True)]) == "1 of 1 targets met."
+    assert "missed: b 0.2 (target >= 0.5)" in v.checks_sentence([("a", 1.0, ">= 0.5", True), ("b", 0.2, ">= 0.5", False)])
+
+
+def test_later_models_sentence_waits_for_every_number():
+    assert v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2, ).startswith("5 in-family models")
+    assert "below the forecast." in v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2)
+    assert "consistent with the forecast" in v.later_models_sentence(5, 3, 4, -1.0, -1.5, 0.2)
+    assert v.later_models_sentence(5, 3, None, -1.0, -1.5, 0.2) == "not yet computed."

@@ -31,7 +31,7 @@ from repro.errors import FitError, SchemaError
 from repro.figures import compute_vs_error, show_plotly
 from repro.figures import bottleneck as bottleneck_figures
 from repro.figures.explorers import scaling_explorer
-from repro.report import ReportRow, Text, compare
+from repro.report import ReportRow, Text, compare, measured
 from repro.scaling import verdicts
 from repro.scaling.extrapolation import gmacs_per_sample
 from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
@@ -490,6 +490,19 @@ def claim_verdicts(claims: pd.DataFrame) -> dict[str, str]:
             for claim, g in claims.groupby("claim")}
 
 
+def claims_report_rows(rows: pd.DataFrame) -> list[ReportRow]:
+    """Per bottleneck claim (item "bottleneck"), measured rows: the measures it is checked on, on
+    how many it points the claimed way and on how many it holds beyond noise (z >= 2)."""
+    out = []
+    for claim, r in claims_summary(bottleneck_claims(rows)).iterrows():
+        out += [measured("bottleneck", f"claim_{claim}_measures", r["measures"]),
+                measured("bottleneck", f"claim_{claim}_points_claimed_way", r["points the claimed way"]),
+                measured("bottleneck", f"claim_{claim}_holds_beyond_noise", r["holds on"],
+                         explanation=f"margin at least {verdicts.Z_FINDING:g} standard errors (binomial test noise "
+                                     "and Table 14's run-to-run noise)")]
+    return out
+
+
 # --- Figure 12: OpenAI's ResNet CLIP models ----------------------------------------------------------
 #
 # The published zero-shot results (ZS) hold only the three OpenAI ViTs; ARCH holds the ResNets'
@@ -659,8 +672,10 @@ class Page:
     arch_table: pd.DataFrame
 
     def report_rows(self) -> list[ReportRow]:
-        """Table 1's cells, every printed cell of the grids, and Table 17."""
-        return table01_report_rows(self.rows) + grid_report_rows(self.rows) + table17_report_rows(self.rows)
+        """Table 1's cells, every printed cell of the grids, Table 17, and the bottleneck claims'
+        counts (:func:`claims_report_rows`)."""
+        return (table01_report_rows(self.rows) + grid_report_rows(self.rows) + table17_report_rows(self.rows)
+                + claims_report_rows(self.rows))
 
     def glue_values(self) -> dict[str, float]:
         """:func:`glue_values` of the published results."""

@@ -448,3 +448,86 @@ def share(values: Sequence[bool]) -> float:
     """The share of true values (NaN for none)."""
     values = np.asarray(values, dtype=bool)
     return float(values.mean()) if values.size else float("nan")
+
+
+#: The phrase of a verdict whose rows are not in the report yet.
+NOT_YET = "not yet computed"
+
+
+def reproduction_sentence(n_exact: int, n_within: int, n_explained: int, n_differs: int) -> str:
+    """How printed values fared: all exact, within rounding, explained differences, or
+    unexplained ones (a defect); "not yet computed" when there are none.
+
+    Examples
+    --------
+    >>> reproduction_sentence(24, 0, 1, 0)
+    'reproduced: 24 of 25 printed values exact, 1 differs with an explanation.'
+    """
+    counts = [int(n) for n in (n_exact, n_within, n_explained, n_differs)]
+    if min(counts) < 0:
+        raise VerdictError(f"counts: negative count in {counts}")
+    total = sum(counts)
+    if total == 0:
+        return NOT_YET + "."
+    parts = [f"{n_exact} of {total} printed values exact"]
+    if n_within:
+        parts.append(f"{n_within} within one unit of the last printed digit")
+    if n_explained:
+        parts.append(f"{n_explained} differ{'s' * (n_explained == 1)} with an explanation")
+    if n_differs:
+        parts.append(f"{n_differs} differ{'s' * (n_differs == 1)} without one (a defect)")
+    head = "not reproduced" if n_differs else "reproduced"
+    return f"{head}: " + ", ".join(parts) + "."
+
+
+def direction_sentence(n_a: int, n_b: int, n_undecided: int, *, label_a: str, label_b: str,
+                       majority: float = MAJORITY_SHARE) -> str:
+    """The direction of a difference over datasets once its uncertainty is counted: settled when
+    more than ``majority`` of the intervals exclude zero, else "a statement about point estimates".
+
+    Examples
+    --------
+    >>> direction_sentence(2, 1, 38, label_a="OpenCLIP", label_b="OpenAI")
+    '38 of 41 intervals contain zero (OpenCLIP steeper on 2, OpenAI on 1): the direction is a statement about point estimates.'
+    """
+    n = int(n_a) + int(n_b) + int(n_undecided)
+    if n == 0:
+        return NOT_YET + "."
+    head = f"{n_undecided} of {n} intervals contain zero ({label_a} steeper on {n_a}, {label_b} on {n_b})"
+    if (n - n_undecided) / n > majority:
+        return head + ": the direction is settled on most datasets."
+    return head + ": the direction is a statement about point estimates."
+
+
+def checks_sentence(checks: Sequence[tuple[str, float, str, bool]]) -> str:
+    """Checks against targets stated in advance: how many passed, and each miss with its value
+    and target.
+
+    Parameters
+    ----------
+    checks : sequence of (quantity, value, target, passed)
+
+    Examples
+    --------
+    >>> checks_sentence([("coverage", 0.58, "in [0.85, 0.95]", False), ("r2", 0.96, ">= 0.95", True)])
+    '1 of 2 targets met; missed: coverage 0.58 (target in [0.85, 0.95]).'
+    """
+    if not checks:
+        return NOT_YET + "."
+    passed = sum(bool(c[3]) for c in checks)
+    missed = [f"{q} {v:.3g} (target {t})" for q, v, t, ok in checks if not ok]
+    text = f"{passed} of {len(checks)} targets met"
+    return text + ("; missed: " + ", ".join(missed) if missed else "") + "."
+
+
+def later_models_sentence(n_models: float | None, n_runs: float | None, n_below: float | None,
+                          mean: float | None, low: float | None, high: float | None) -> str:
+    """The later-models verdict: how many models measured after the paper, how many independent
+    runs, how many fall below the paper's forecast, and the mean ImageNet residual with its 90%
+    interval (:func:`mean_interval_verdict`); "not yet computed" while any number is missing."""
+    numbers = (n_models, n_runs, n_below, mean, low, high)
+    if any(x is None or not math.isfinite(float(x)) for x in numbers):
+        return NOT_YET + "."
+    return (f"{n_models:.0f} in-family models measured after the paper ({n_runs:.0f} independent runs), "
+            f"{n_below:.0f} below the forecast; "
+            + mean_interval_verdict("mean ImageNet residual (measured - forecast)", mean, low, high))
