@@ -37,3 +37,8 @@ class NotebookExecutionError(ReproError, RuntimeError):
 
 class EvaluationError(ReproError, RuntimeError):
     """An evaluation could not run (missing dataset, checkpoint that does not load, ...)."""
+
+
+class ParameterError(ReproError, ValueError):
+    """A parameter (of a chapter's ``compute``, a figure or a function at the library's boundary)
+    with a value outside those it accepts."""
