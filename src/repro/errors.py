@@ -37,3 +37,8 @@ class NotebookExecutionError(ReproError, RuntimeError):
 
 class EvaluationError(ReproError, RuntimeError):
     """An evaluation could not run (missing dataset, checkpoint that does not load, ...)."""
+
+
+class SchedulerError(ReproError, RuntimeError):
+    """A job the scheduler refused, or one that failed, was cancelled or ran out of time; the
+    message names the run or array, the script, the job id and the scheduler's own words."""
