@@ -166,6 +166,10 @@ def test_report_rows(page):
     for name in ("in_family mean residual imagenet1k", "in_family mean residual imagenet1k ci90 low",
                  "in_family mean residual imagenet1k ci90 high"):
         assert front.loc[name, "status"] == "measured"
+    assert front.loc["samples seen datacomp_l_s1b_b8k (billions)", "reproduced"] == pytest.approx(1.28)
+    assert front.loc["models placed, duplicates counted once", "reproduced"] >= 85
+    group_rows = rows[rows["quantity"].str.startswith("paper law ImageNet median residual")]
+    assert len(group_rows) == len(page.groups("imagenet1k"))
     values = page.glue_values()
     assert values["n_placed_unique"] >= 85 and values["datacomp_l_samples_billions"] == pytest.approx(1.28)
     assert values["n_forecasts"] == len(page.in_family())

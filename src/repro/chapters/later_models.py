@@ -560,6 +560,31 @@ def coverage_rows(table: pd.DataFrame) -> list[ReportRow]:
             for r in coverage(table).itertuples(index=False) if r.n]
 
 
+def placement_rows(models: pd.DataFrame) -> list[ReportRow]:
+    """How many models are placed on compute, and the documented corrections of tags (status "measured")."""
+    placed = models[models["placed"]]
+    rows = [measured_row(SECTION, "models placed", float(len(placed)),
+                         explanation=f"of {len(models)} benchmark rows; samples seen from the tag or a quoted document"),
+            measured_row(SECTION, "models placed, duplicates counted once", float((placed["duplicate_of"] == "").sum()),
+                         explanation="a checkpoint under an architecture and its -quickgelu twin is one model"),
+            measured_row(SECTION, "models placed from a document", float(placed["samples_source"]
+                                                                        .str.startswith("documented").sum()),
+                         explanation="open_clip's notes or the model's paper / repository, quoted in the models table")]
+    for tag in ("datacomp_l_s1b_b8k", "commonpool_l_s1b_b8k"):
+        row = models[models["pretrained"] == tag]
+        if len(row):
+            rows.append(measured_row(SECTION, f"samples seen {tag} (billions)", float(row["samples_seen"].iloc[0] / 1e9),
+                                     explanation=f"{row['samples_source'].iloc[0]}: {row['quote'].iloc[0]}"))
+    return rows
+
+
+def group_rows(table: pd.DataFrame) -> list[ReportRow]:
+    """The paper's law's ImageNet median residual per audit group (scored models; status "measured")."""
+    return [measured_row(SECTION, f"paper law ImageNet median residual, {g.group}", float(g.median_residual),
+                         explanation=f"{g.models} models, {g.runs} runs; measured - forecast, points")
+            for g in group_table(table, "imagenet1k").itertuples(index=False)]
+
+
 @dataclass(frozen=True)
 class Page:
     """Everything the chapter shows."""
@@ -606,7 +631,8 @@ class Page:
 
     def report_rows(self) -> list[ReportRow]:
         return forecast_rows(self.table, self.laws, self.law) + table04_rows(self.table04()) + \
-            verdict_rows(self.table) + coverage_rows(self.table)
+            verdict_rows(self.table) + coverage_rows(self.table) + placement_rows(self.models) + \
+            group_rows(self.table)
 
     def report_frame(self) -> pd.DataFrame:
         return rows_frame(self.report_rows(), section=SECTION)
