@@ -110,12 +110,14 @@ def test_membership_by_evidence(table):
     assert table.loc[("ViT-B-32-quickgelu", "laion400m_e32"), "global_batch"] == 32768
     assert table.loc[("ViT-B-16-plus-240", "laion400m_e31"), "membership"] == BEFORE_PAPER
     assert table.loc[("ViT-bigG-14", "laion2b_s39b_b160k"), "membership"] == LATER
+    assert table.loc[("ViT-B-32", "laion2b_e16"), "membership"] == BEFORE_PAPER
+    assert "second iteration" in table.loc[("ViT-B-32", "laion2b_e16"), "evidence"]
     later = table[(table["kind"] == IN_FAMILY) & (table["membership"] == LATER) & table["samples_seen"].notna()]
     assert set(later.index) == {("ViT-bigG-14", "laion2b_s39b_b160k"), ("ViT-g-14", "laion2b_s34b_b88k")}
     points = {("run", "ViT-B-32"): 63.0}
-    assert membership("run", "ViT-B-32", 63.0 + MEMBERSHIP_TOLERANCE_POINTS / 2, points, False)[0] == IN_FIT
-    assert membership("run", "ViT-B-32", 63.0 + 2 * MEMBERSHIP_TOLERANCE_POINTS, points, False)[0] == LATER
-    assert membership("run", "ViT-B-32", 62.0, points, True)[0] == BEFORE_PAPER
+    assert membership("run", "ViT-B-32", 63.0 + MEMBERSHIP_TOLERANCE_POINTS / 2, points, "")[0] == IN_FIT
+    assert membership("run", "ViT-B-32", 63.0 + 2 * MEMBERSHIP_TOLERANCE_POINTS, points, "")[0] == LATER
+    assert membership("run", "ViT-B-32", 62.0, points, "release v0.2")[0] == BEFORE_PAPER
     with pytest.raises(SchemaError, match="no imagenet1k row"):
         membership("other run", "ViT-B-32", 63.0, points, False)
 

@@ -260,7 +260,7 @@ def paper_imagenet(results: pd.DataFrame) -> dict[tuple[str, str], float]:
 
 
 def membership(candidate: str, arch: str, imagenet_points: float, paper_points: dict[tuple[str, str], float],
-               released_before_paper: bool) -> tuple[str, str, float]:
+               released_before_paper: str) -> tuple[str, str, float]:
     """The membership category (:data:`MEMBERSHIPS`) of a checkpoint, the evidence for it and the
     ImageNet gap to the paper's run of the same configuration (points; NaN without one).
 
@@ -274,9 +274,9 @@ def membership(candidate: str, arch: str, imagenet_points: float, paper_points: 
         The checkpoint's ImageNet zero-shot top-1 in open_clip's benchmark (points).
     paper_points : dict
         :func:`paper_imagenet` of the paper's results.
-    released_before_paper : bool
-        The notes place the checkpoint in open_clip's LAION-400M release (v0.2), which holds the
-        paper's ViT-B/16 LAION-400M checkpoint.
+    released_before_paper : str
+        Why the documents date the checkpoint before the paper's runs (e.g. open_clip's LAION-400M
+        release v0.2, which holds the paper's ViT-B/16 LAION-400M checkpoint); ``""`` when nothing does.
     """
     gap = float("nan")
     if candidate:
@@ -292,7 +292,7 @@ def membership(candidate: str, arch: str, imagenet_points: float, paper_points: 
     else:
         text = "no run of the paper has its architecture, data and samples seen"
     if released_before_paper:
-        return BEFORE_PAPER, f"{text}; open_clip's LAION-400M release v0.2", gap
+        return BEFORE_PAPER, f"{text}; {released_before_paper}", gap
     return LATER, text, gap
 
 
@@ -419,9 +419,9 @@ def model_table(benchmark: pd.DataFrame, runs: pd.DataFrame, facts: pd.DataFrame
         row.pop("tag")
         row.update(families)
         fact = documented.get((name, tag))
-        before = False
+        before = ""
         if fact is not None:
-            before = bool(fact["released_before_paper"])
+            before = str(fact["released_before_paper"] or "")
             row.update(quote=fact["quote"], global_batch=fact["global_batch"])
             if np.isfinite(fact["samples_seen"]):
                 row.update(samples_seen=float(fact["samples_seen"]), samples_source=f"documented: {fact['source']}",

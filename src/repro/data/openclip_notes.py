@@ -38,6 +38,11 @@ YFCC15M_SIZE = 15e6
 #: The release the notes name for the LAION-400M runs (it holds the paper's ViT-B/16 LAION-400M checkpoint).
 LAION400M_RELEASE_SENTENCE = ("Trained weights can be found in release "
                               "[v0.2](https://github.com/mlfoundations/open_clip/releases/tag/v0.2-weights).")
+V02_RELEASE = ("open_clip's LAION-400M release v0.2, which holds the paper's ViT-B/16 LAION-400M checkpoint "
+               "(\"Trained weights can be found in release v0.2\")")
+#: The notes call ``laion2b_s34b_b79k`` (a checkpoint of the paper's runs) "A second iteration of B/32".
+SECOND_ITERATION_SENTENCE = ("A second iteration of B/32 was trained on stability.ai cluster with a larger global "
+                             "batch size and learning rate, hitting 66.6% top-1.")
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class Fact:
     resolution_px: float = float("nan")
     finetune_samples: float = 0.0
     base_name: str = ""
-    released_before_paper: bool = False
+    released_before_paper: str = ""   # why the checkpoint predates the paper's runs ("" when nothing says so)
 
 
 #: Facts from open_clip's PRETRAINED.md, each with its sentence (checked against the pinned file).
@@ -68,22 +73,24 @@ NOTE_FACTS: tuple[Fact, ...] = (
     Fact("ViT-B-32|ViT-B-32-quickgelu", "laion400m_e31|laion400m_e32",
          "ViT-B/32 was trained with 128 A100 (40 GB) GPUs for ~36 hours, 4600 GPU-hours. The per-GPU batch size "
          "was 256 for a global batch size of 32768.", PRETRAINED_NOTES, global_batch=32768, resolution_px=224,
-         released_before_paper=True),
+         released_before_paper=V02_RELEASE),
     Fact("ViT-B-16", "laion400m_e31|laion400m_e32",
          "ViT-B/16 was trained with 176 A100 (40 GB) GPUS for ~61 hours, 10700 GPU-hours. Batch size per GPU was "
          "192 for a global batch size of 33792.", PRETRAINED_NOTES, global_batch=33792, resolution_px=224,
-         released_before_paper=True),
+         released_before_paper=V02_RELEASE),
     Fact("ViT-B-16-plus-240", "laion400m_e31|laion400m_e32",
          "ViT-B/16+ was trained with 224 A100 (40 GB) GPUS for ~61 hours, 13620 GPU-hours. Batch size per GPU was "
          "160 for a global batch size of 35840.", PRETRAINED_NOTES, global_batch=35840, resolution_px=240,
-         released_before_paper=True),
+         released_before_paper=V02_RELEASE),
     Fact("ViT-L-14", "laion400m_e31|laion400m_e32",
          "ViT-L/14 was trained with 400 A100 (40 GB) GPUS for ~127 hours, 50800 GPU-hours. Batch size per GPU was "
          "96 for a global batch size of 38400.", PRETRAINED_NOTES, global_batch=38400, resolution_px=224,
-         released_before_paper=True),
+         released_before_paper=V02_RELEASE),
     Fact("ViT-B-32", "laion2b_e16",
          "ViT-B/32 was trained with 112 A100 (40 GB) GPUs. The per-GPU batch size was 416 for a global batch size "
-         "of 46592.", PRETRAINED_NOTES, global_batch=46592, resolution_px=224),
+         "of 46592.", PRETRAINED_NOTES, global_batch=46592, resolution_px=224,
+         released_before_paper="the first LAION-2B ViT-B/32: the notes go on, \"" + SECOND_ITERATION_SENTENCE
+                               + "\", and that second iteration (laion2b_s34b_b79k) is the paper's own run"),
     Fact("ViT-g-14", "laion2b_s12b_b42k",
          "This model was trained with a shorted schedule than other LAION-2B models with 12B samples seen instead "
          "of 32+B.", PRETRAINED_NOTES, samples_seen=12e9, resolution_px=224),
@@ -192,8 +199,9 @@ def note_facts(text: str, source: str = PRETRAINED_NOTES) -> list[Fact]:
     missing = [f.quote for f in NOTE_FACTS if " ".join(f.quote.split()) not in flat]
     if missing:
         raise SchemaError(f"{source}: sentence(s) not found: " + " | ".join(repr(q[:80]) for q in missing))
-    if " ".join(LAION400M_RELEASE_SENTENCE.split()) not in flat:
-        raise SchemaError(f"{source}: the LAION-400M release sentence is not found: {LAION400M_RELEASE_SENTENCE!r}")
+    for sentence in (LAION400M_RELEASE_SENTENCE, SECOND_ITERATION_SENTENCE):
+        if " ".join(sentence.split()) not in flat:
+            raise SchemaError(f"{source}: the release sentence is not found: {sentence!r}")
     return list(NOTE_FACTS)
 
 
