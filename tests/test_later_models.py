@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from repro.chapters import later_models as chapter
 from repro.data import load_reported
 from repro.data.openclip_models import BEFORE_PAPER, IN_FIT, LATER
-from repro.errors import FitError, SchemaError
+from repro.errors import FitError, ParameterError, SchemaError
 from repro.scaling.forecast import forecaster, pick_interval_method
 from repro.scaling.paper_fit import fit_paper_law
 
@@ -88,7 +88,7 @@ def test_clopper_pearson_and_verdict_sentences():
     assert high == 1.0 and low == pytest.approx(0.05 ** (1 / 8))
     low, high = chapter.clopper_pearson(0, 10, level=0.9)
     assert low == 0.0 and high == pytest.approx(1 - 0.05 ** (1 / 10))
-    with pytest.raises(SchemaError, match="hits"):
+    with pytest.raises(ParameterError, match="hits"):
         chapter.clopper_pearson(3, 2)
     assert chapter.direction_sentence(8, 8, -1.5, -0.4).startswith("the law over-forecast")
     assert chapter.direction_sentence(2, 8, 0.1, 0.9).startswith("the law under-forecast")
@@ -182,12 +182,14 @@ def test_figures(page):
 
 
 def test_bad_parameters_are_refused():
-    with pytest.raises(SchemaError, match="law"):
+    with pytest.raises(ParameterError, match="law"):
         chapter.compute(law="mine")
-    with pytest.raises(SchemaError, match="task"):
+    with pytest.raises(ParameterError, match="task"):
         chapter.compute(task="cifar10")
-    with pytest.raises(SchemaError, match="n_bootstrap"):
+    with pytest.raises(ParameterError, match="n_bootstrap"):
         chapter.compute(n_bootstrap=2)
+    with pytest.raises(ParameterError, match="interval_method"):
+        chapter.fit_laws(chapter.load_results(), n_bootstrap=10, interval_method="guess")
 
 
 def test_forecaster_intervals(paper_rows, page):

@@ -39,7 +39,7 @@ from repro.data.openclip_models import (
     model_table,
 )
 from repro.data.openclip_notes import documented_facts
-from repro.errors import SchemaError
+from repro.errors import ParameterError, SchemaError
 from repro.figures.later_models import later_models_explorer, residual_figure
 from repro.report import ReportRow, Text, forecast, measured as measured_row, rows_frame
 from repro.scaling.forecast import (
@@ -98,7 +98,7 @@ def measured(benchmark: pd.DataFrame, task: str) -> pd.Series:
             raise SchemaError(f"open_clip benchmark: missing robustness column(s) {', '.join(missing)}")
         return benchmark[list(ROBUSTNESS_COLUMNS)].mean(axis=1)
     if task not in TASK_COLUMNS:
-        raise SchemaError(f"task {task!r}: expected one of {', '.join(AUDIT_TASKS)}")
+        raise ParameterError(f"task {task!r}: expected one of {', '.join(AUDIT_TASKS)}")
     return benchmark[TASK_COLUMNS[task]].astype(float)
 
 
@@ -216,7 +216,8 @@ def fit_laws(rows: pd.DataFrame, *, n_bootstrap: int, interval_method: str = "au
     scores = study_scores(study)
     method = pick_interval_method(scores) if interval_method == "auto" else interval_method
     if method not in INTERVAL_METHODS:
-        raise SchemaError(f"interval_method {interval_method!r}: expected 'auto' or one of {', '.join(INTERVAL_METHODS)}")
+        raise ParameterError(f"interval_method {interval_method!r}: expected 'auto' or one of "
+                             f"{', '.join(INTERVAL_METHODS)}")
     paper = {t: forecaster(rows, t, study=paper_study) for t in AUDIT_TASKS}
     best = {t: forecaster(rows, t, form=form, frontier=frontier, study=study) for t in AUDIT_TASKS}
     return Laws(paper, best, selection, scores, method)
@@ -321,7 +322,7 @@ def clopper_pearson(hits: int, n: int, level: float = LEVEL) -> tuple[float, flo
         Two-sided confidence level.
     """
     if n <= 0 or not 0 <= hits <= n:
-        raise SchemaError(f"clopper_pearson: hits={hits}, n={n}: need 0 <= hits <= n and n > 0")
+        raise ParameterError(f"clopper_pearson: hits={hits}, n={n}: need 0 <= hits <= n and n > 0")
     alpha = 1 - level
     low = 0.0 if hits == 0 else float(stats.beta.ppf(alpha / 2, hits, n - hits + 1))
     high = 1.0 if hits == n else float(stats.beta.ppf(1 - alpha / 2, hits + 1, n - hits))
@@ -486,7 +487,7 @@ def forecast_rows(table: pd.DataFrame, laws: Laws, law: str) -> list[ReportRow]:
     """One report row per in-family forecast of ``law`` (measured - forecast), each at the model's own
     samples seen and GMACs."""
     if law not in LAWS:
-        raise SchemaError(f"law {law!r}: expected one of {', '.join(LAWS)}")
+        raise ParameterError(f"law {law!r}: expected one of {', '.join(LAWS)}")
     rows = []
     for r in in_family(table).itertuples(index=False):
         lo, hi = getattr(r, f"{law}_lo"), getattr(r, f"{law}_hi")
@@ -775,15 +776,15 @@ def compute(*, law: str = "paper", task: str = "imagenet1k", n_bootstrap: int = 
 
     Raises
     ------
-    SchemaError
+    ParameterError
         An unknown law, task or interval method, or too few bootstrap resamples.
     """
     if law not in LAWS:
-        raise SchemaError(f"law {law!r}: expected one of {', '.join(LAWS)}")
+        raise ParameterError(f"law {law!r}: expected one of {', '.join(LAWS)}")
     if task not in AUDIT_TASKS:
-        raise SchemaError(f"task {task!r}: expected one of {', '.join(AUDIT_TASKS)}")
+        raise ParameterError(f"task {task!r}: expected one of {', '.join(AUDIT_TASKS)}")
     if not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 10:
-        raise SchemaError(f"n_bootstrap {n_bootstrap!r}: expected an integer of at least 10")
+        raise ParameterError(f"n_bootstrap {n_bootstrap!r}: expected an integer of at least 10")
     benchmark = load_openclip_benchmark()
     results = load_results()
     models = model_table(benchmark, load_models_info(), documented_facts(), results)
