@@ -804,11 +804,13 @@ def residuals_figure(page: Page, task: str | None = None) -> Figure:
     (:data:`EXCLUSION_RULE`)."""
     task = task or page.task
     part = scored(page.table)[lambda t: t["task"] == task]
+    part = part.assign(in_family=part["kind"] == IN_FAMILY)
     low, high = page.laws.paper[task].log10_compute_range
     return residual_figure(part, title=f"{AUDIT_TASKS[task]}: measured minus forecast (each at the model's own compute)",
                            paper_range=(10 ** low, 10 ** high), laws={"paper": "paper's law",
                                                                        "best": f"best law ({page.laws.best_form}, "
-                                                                               f"{page.laws.best_frontier})"})
+                                                                               f"{page.laws.best_frontier})"},
+                           highlight="in_family", highlight_label="ringed: in family (scored)")
 
 
 def explorer(page: Page, initial: str = "ImageNet 1k"):
