@@ -173,6 +173,8 @@ def test_report_rows(page):
     values = page.glue_values()
     assert values["n_placed_unique"] >= 85 and values["datacomp_l_samples_billions"] == pytest.approx(1.28)
     assert values["n_forecasts"] == len(page.in_family())
+    cov = page.coverage().set_index(["law", "task"]).loc[("paper", "all")]
+    assert f"{cov['rate']:.2f}" in values["cov_paper_all_sentence"]
 
 
 def test_figures(page):

@@ -52,6 +52,7 @@ from repro.scaling.forecast import (
 )
 from repro.scaling.frontiers import PAPER_FRONTIER
 from repro.scaling.uncertainty import INTERVAL_METHODS, interval_study
+from repro.scaling.verdicts import coverage_sentence
 
 SECTION = "later_models"
 #: The audit's tasks: the paper's downstream dataset -> its name on this page.
@@ -722,6 +723,11 @@ def glue_values(page: Page) -> dict[str, object]:
         values[f"cov_{key}_hits"], values[f"cov_{key}_n"] = float(r.hits), float(r.n)
         values[f"cov_{key}_rate"], values[f"cov_{key}_low"], values[f"cov_{key}_high"] = r.rate, r.cp_low, r.cp_high
         values[f"cov_{key}_runs"] = float(r.runs)
+        if r.n:
+            law_name = "paper's law" if r.law == "paper" else "best law"
+            values[f"cov_{key}_sentence"] = Text(coverage_sentence(
+                f"The 90% interval ({page.laws.method}) of the {law_name}", r.rate, LEVEL, low=r.cp_low,
+                high=r.cp_high))
     for r in page.table04().itertuples(index=False):
         key = _slug(f"{r.model}_{r.task}")
         values[f"t4_{key}_printed"], values[f"t4_{key}_forecast"] = r.printed, r.forecast
