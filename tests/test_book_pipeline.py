@@ -226,3 +226,46 @@ def test_no_progress_bar_warning_on_a_page(tiny_book, tmp_path):
     out = tmp_path / "good.ipynb"
     execute_notebook(section, {}, out, report_dir=tmp_path / "report")
     assert "IProgress" not in out.read_text()
+
+
+def test_two_sections_with_different_folders_execute_at_once(tiny_book, tmp_path, monkeypatch):
+    """Sections executed in threads (``repro build -j N``): each kernel starts in its own folder,
+    and nothing changes this process's working directory (papermill's ``cwd=`` would chdir it)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    for name in ("left", "right"):
+        (tiny_book / "notebooks" / f"{name}.md").write_text(_notebook(f"""
+            ```{{code-cell}} ipython3
+            :tags: [parameters]
+            pause_s = 2.0
+            ```
+
+            ```{{code-cell}} ipython3
+            import os, time
+            time.sleep(pause_s)   # both kernels run at the same time
+            open("where.txt", "w").write(os.getcwd())
+            ```
+            """))
+    chdirs, real_chdir = [], os.chdir
+
+    def chdir(path):
+        chdirs.append(str(path))
+        real_chdir(path)
+
+    monkeypatch.setattr(os, "chdir", chdir)
+    folders = {name: tmp_path / f"{name}-folder" for name in ("left", "right")}
+    for folder in folders.values():
+        folder.mkdir()
+
+    def run(name):
+        return execute_notebook(get_section(name, tiny_book), {}, folders[name] / f"{name}.ipynb",
+                                report_dir=tmp_path / "report", cwd=folders[name])
+
+    here = os.getcwd()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, folders))
+    # papermill's file handler re-enters the process's own folder around each write: never another one
+    assert set(chdirs) <= {here} and os.getcwd() == here
+    for name, folder in folders.items():
+        assert (folder / "where.txt").read_text() == str(folder.resolve()), name

@@ -55,3 +55,18 @@ def test_a_registry_in_another_schema_is_refused_with_its_name(tmp_path):
 
 def test_missing_registry_reads_as_empty(tmp_path):
     assert list(read_registry(tmp_path / "none.csv").columns) == list(RESULTS_COLUMNS)
+
+
+def test_a_lock_held_too_long_is_an_error_naming_the_lock_file(tmp_path):
+    from filelock import FileLock
+
+    from repro.errors import EvaluationError
+    from repro.data.results_registry import registry_lock
+
+    registry = tmp_path / "registry.csv"
+    with FileLock(tmp_path / "registry.csv.lock"):
+        with pytest.raises(EvaluationError, match=r"registry\.csv\.lock: the results registry is locked"):
+            with registry_lock(registry, timeout_s=0.2):
+                pass
+    with registry_lock(registry, timeout_s=0.2):   # free again once released
+        pass

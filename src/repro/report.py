@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -238,7 +239,7 @@ def save_rows(section: str, rows: list[ReportRow]) -> Path:
     folder = report_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{section}.csv"
-    tmp = path.with_suffix(".csv.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")   # unique per thread and process
     rows_frame(rows, section=section).to_csv(tmp, index=False)
     os.replace(tmp, path)
     return path

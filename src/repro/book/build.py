@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,7 @@ def gather_report(book: Path, profile: str) -> Path:
     rows = rows[rows["section"].isin(names)] if len(rows) else pd.DataFrame(columns=list(REPORT_COLUMNS))
     path = report_file(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")   # unique: builds may overlap
     rows.to_csv(tmp, index=False)
     os.replace(tmp, path)
     return path

@@ -130,6 +130,18 @@ def _ipc_transport(folder: Path) -> Config:
     return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
 
 
+def kernel_resources(folder: Path) -> dict:
+    """nbclient's ``resources`` that start a notebook's kernel in ``folder`` (the kernel process's
+    working directory), leaving this process's own working directory alone.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder the notebook's relative paths start from.
+    """
+    return {"metadata": {"path": str(Path(folder).resolve())}}
+
+
 def execute_notebook(section: Section, params: dict, output: Path, *, report_dir: Path, cwd: Path | None = None) -> float:
     """Run one source through papermill into ``output``; return the seconds it took.
 
@@ -147,9 +159,11 @@ def execute_notebook(section: Section, params: dict, output: Path, *, report_dir
     start = time.perf_counter()
     with kernel_environment_set(section.book, report_dir), tempfile.TemporaryDirectory(prefix="repro-kernel-") as sockets:
         try:
+            # the kernel starts in its folder (nbclient's resources), not this process: papermill's
+            # own ``cwd=`` is a process-wide os.chdir, wrong for sections executed at once in threads
             papermill.execute_notebook(section.read(), str(output), parameters=params, kernel_name=KERNEL,
-                                       cwd=str(cwd or output.parent), progress_bar=False, log_output=False,
-                                       config=_ipc_transport(Path(sockets)))
+                                       cwd=None, resources=kernel_resources(cwd or output.parent),
+                                       progress_bar=False, log_output=False, config=_ipc_transport(Path(sockets)))
         except PapermillExecutionError as err:
             raise NotebookExecutionError(
                 f"section '{section.name}' ({section.source}) failed in cell {err.exec_count} "

@@ -1,7 +1,10 @@
 """What a chapter's kernel does first: the book's display setup, called explicitly by each notebook.
 
 Every notebook's first cell runs ``repro.book.kernel.setup()``; nothing in the library changes the
-IPython display on import.
+IPython display on import. Tables longer than :data:`INTERACTIVE_ROWS` rows or wider than the page
+(:data:`PAGE_WIDTH_CHARACTERS`) render as interactive tables (itables: sort, search, column
+visibility, a horizontal scrollbar instead of cut-off columns); their JavaScript is shipped with the
+site (:mod:`repro.book.sphinx_ext`), so they work offline.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pandas as pd
+from itables import to_html_datatable
+from itables.utils import UNPKG_DT_BUNDLE_URL
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
@@ -29,6 +35,7 @@ def setup() -> None:
     formatters = shell.display_formatter.formatters
     formatters["image/png"].for_type(Figure, _figure_png)
     formatters["text/html"].for_type(Styler, _styler_html)
+    formatters["text/html"].for_type(pd.DataFrame, _frame_html)
     formatters["text/plain"].for_type(Styler, _styler_text)
 
 
@@ -41,9 +48,101 @@ def _figure_png(fig: Figure) -> bytes:
 
 
 def _styler_html(styler: Styler) -> str:
-    """A pandas ``Styler`` with element ids derived from its data (pandas draws a random uuid)."""
-    digest = hashlib.sha256(styler.data.to_csv().encode()).hexdigest()[:8]
+    """A pandas ``Styler`` with element ids derived from its data (pandas draws a random uuid);
+    interactive when it is long or wide (:func:`is_interactive`)."""
+    digest = _digest(styler.data)
+    if is_interactive(styler.data):
+        return interactive_table_html(styler.set_uuid(digest), table_id=f"T_{digest}")
     return styler.set_uuid(f"t{digest}").to_html()
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    """A DataFrame as pandas shows it, or as an interactive table when it is long or wide."""
+    if is_interactive(frame):
+        return interactive_table_html(frame, table_id=f"itables_{_digest(frame)}")
+    return frame._repr_html_()
+
+
+def _digest(frame: pd.DataFrame) -> str:
+    """Eight hex digits that identify a table by its content (deterministic element ids)."""
+    return hashlib.sha256(frame.to_csv().encode()).hexdigest()[:8]
+
+
+#: a table of more rows than this renders as an interactive table (paged, sortable, searchable)
+INTERACTIVE_ROWS = 20
+#: a table whose rows are wider than this many characters renders as an interactive table (with a
+#: horizontal scrollbar and column visibility): about what the book's text column holds at 1400 px
+PAGE_WIDTH_CHARACTERS = 110
+#: the global that the site's copy of itables' DataTables bundle defines (see repro.book.sphinx_ext)
+ITABLES_GLOBAL = "reproITables"
+#: what an interactive table offers besides sorting and searching: the page length and a column chooser
+TABLE_OPTIONS = {"buttons": ["pageLength", "colvis"], "scrollX": True, "classes": "display nowrap compact",
+                 "lengthMenu": [10, 25, 50, 100, -1]}
+
+
+def table_width_characters(frame: pd.DataFrame) -> int:
+    """The width of ``frame``'s widest rendering in characters: for each column (and the index) the
+    longer of its header and its longest value, plus three characters of padding.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table as it would be displayed.
+    """
+    columns = [frame.index.to_series(), *(frame.iloc[:, i] for i in range(frame.shape[1]))]
+    headers = [str(frame.index.name or ""), *map(str, frame.columns)]
+    widths = [max([len(header), *(len(str(v)) for v in column)]) + 3 for header, column in zip(headers, columns)]
+    return sum(widths)
+
+
+def is_interactive(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` renders as an interactive table: more than :data:`INTERACTIVE_ROWS` rows,
+    or wider than :data:`PAGE_WIDTH_CHARACTERS` characters (:func:`table_width_characters`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table (a Styler's ``data``).
+    """
+    return len(frame) > INTERACTIVE_ROWS or table_width_characters(frame) > PAGE_WIDTH_CHARACTERS
+
+
+def interactive_table_html(table: pd.DataFrame | Styler, *, table_id: str) -> str:
+    """``table`` as an itables DataTable that takes its JavaScript from the book's site.
+
+    itables' connected template imports its bundle from a CDN; here the table takes the bundle the
+    site ships (``window.reproITables``, a classic script every page loads) and falls back to the
+    CDN only where that is absent (the notebook opened in Jupyter). Every row is kept (no
+    downsampling); the output depends only on the table (deterministic builds).
+
+    Parameters
+    ----------
+    table : DataFrame or Styler
+        The table; a Styler keeps its formatting and colours.
+    table_id : str
+        The HTML element id (``T_...`` for a Styler, as itables requires).
+    """
+    if isinstance(table, Styler):
+        html = to_html_datatable(table, table_id=table_id, connected=True, allow_html=True, **TABLE_OPTIONS)
+    else:
+        html = to_html_datatable(table, table_id=table_id, connected=True, maxBytes=0,
+                                 display_logo_when_loading=False, **TABLE_OPTIONS)
+    css = UNPKG_DT_BUNDLE_URL[:-3] + ".css"
+    for old, new in ((f"import {{ ITable, jQuery as $ }} from '{UNPKG_DT_BUNDLE_URL}';",
+                      f"const {{ ITable, jQuery: $ }} = window.{ITABLES_GLOBAL} ?? await import('{UNPKG_DT_BUNDLE_URL}');"),
+                     (f'<link href="{css}" rel="stylesheet">', ""),
+                     ("from the internet...", "...")):
+        if html.count(old) != 1:
+            raise RuntimeError(f"itables' table template changed: {old!r} found {html.count(old)} times "
+                               "(repro.book.kernel.interactive_table_html expects it once)")
+        html = html.replace(old, new)
+    # the static preview (shown where scripts do not run) of a Styler repeats the table's id: the
+    # table script would make a second, hidden DataTable of it
+    start = html.find(f'<div id="{table_id}_fallback">')
+    end = html.find("</div>", start)
+    if start >= 0 and end > start:
+        html = html[:start] + html[start:end].replace(f'id="{table_id}"', f'id="{table_id}_preview"') + html[end:]
+    return html
 
 
 def _styler_text(styler: Styler, printer, cycle) -> None:

@@ -1,19 +1,24 @@
 """Sphinx extension named in ``book/_config.yml``: makes a plain ``jupyter-book build book/``
 execute what is missing or stale with papermill first (profile from ``REPRO_PROFILE``, default
-``paper``; ``REPRO_JOBS`` notebooks at once, default the number of cores), and ships plotly.js
-with the site so interactive figures work offline."""
+``paper``; ``REPRO_JOBS`` notebooks at once, default the number of cores), ships plotly.js,
+MathJax and the interactive tables' DataTables bundle with the site so that every page works
+offline, and links every chapter page to the source of its chapter module."""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
+
+import itables
 
 from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
 from repro.book.build import PROFILE_ENV, prepare
+from repro.book.kernel import ITABLES_GLOBAL
 from repro.errors import ReproError
 from repro.figures.plotly_html import plotly_js_path
 from repro.report import load_report
@@ -51,7 +56,8 @@ def _prepare(app, config) -> None:
 
 
 def _ship_javascript(static: Path, config) -> None:
-    """Copy plotly.js and MathJax into a static folder of the site, so no page needs a CDN.
+    """Copy plotly.js, MathJax and the interactive tables' bundle into a static folder of the site,
+    so no page needs a CDN.
 
     Not into ``book/_static``: Jupyter Book adds every ``.js`` file found there to every page."""
     static.mkdir(exist_ok=True)
@@ -65,6 +71,55 @@ def _ship_javascript(static: Path, config) -> None:
     if not (static / "mathjax" / "tex-mml-chtml.js").is_file():
         shutil.copytree(mathjax, static / "mathjax", dirs_exist_ok=True)
     config.mathjax_path = "mathjax/tex-mml-chtml.js"
+    _ship_itables(static / "itables")
+
+
+#: the site's copies of itables' DataTables bundle, relative to the static folder
+ITABLES_JS, ITABLES_CSS = "itables/dt_bundle.js", "itables/dt_bundle.css"
+
+
+def _ship_itables(folder: Path) -> None:
+    """itables' DataTables bundle as a classic script that defines ``window.reproITables`` (an ES
+    module, as itables ships it, cannot be imported by a page opened from disk: browsers refuse
+    module files from ``file://``), and its stylesheet."""
+    package = Path(itables.__file__).parent / "html"
+    folder.mkdir(exist_ok=True)
+    script = classic_itables_bundle((package / "dt_bundle.js").read_text(encoding="utf-8"))
+    target = folder / "dt_bundle.js"
+    if not target.is_file() or target.read_text(encoding="utf-8") != script:
+        target.write_text(script, encoding="utf-8")
+    shutil.copyfile(package / "dt_bundle.css", folder / "dt_bundle.css")
+
+
+def classic_itables_bundle(module: str, *, global_name: str = ITABLES_GLOBAL) -> str:
+    """itables' ES-module bundle rewritten as a classic script: the module's body in a function,
+    its one ``export {...}`` statement replaced by ``window.<global_name> = {...}``.
+
+    Parameters
+    ----------
+    module : str
+        The text of itables' ``html/dt_bundle.js``.
+    global_name : str
+        The global the exports are assigned to (what :func:`repro.book.kernel.interactive_table_html`
+        reads).
+
+    Raises
+    ------
+    ExtensionError
+        If the bundle has no single export statement, or imports anything (then it is no longer a
+        self-contained bundle and this rewriting does not apply).
+    """
+    exports = list(re.finditer(r"export\s*\{([^{}]*)\};?", module))
+    if len(exports) != 1 or re.search(r"(^|[;\n}])\s*import[\s{*]", module) or "import.meta" in module:
+        raise ExtensionError(f"itables {itables.__version__}: its dt_bundle.js is not one self-contained module "
+                             f"with a single export statement ({len(exports)} found); cannot ship it as a classic script")
+    names = []
+    for entry in exports[0].group(1).split(","):
+        local, _, exported = (part.strip() for part in entry.strip().partition(" as "))
+        names.append(f"{exported or local}: {local}")
+    assignment = f"window.{global_name} = {{{', '.join(names)}}};"
+    start, end = exports[0].span()
+    return f'(function () {{\n"use strict";\n{module[:start]}{assignment}{module[end:]}\n}})();\n'
 
 
 def mathjax_es5_dir() -> Path:
@@ -101,4 +156,6 @@ def setup(app):
     app.connect("config-inited", _prepare, priority=100)
     app.connect("html-page-context", _dedupe_inline_scripts, priority=900)
     app.add_js_file("plotly.min.js")
+    app.add_js_file(ITABLES_JS)
+    app.add_css_file(ITABLES_CSS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

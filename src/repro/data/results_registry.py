@@ -2,22 +2,28 @@
 
 Merging replaces the rows of the same (model, downstream dataset) and keeps everything else, so a
 re-evaluation never duplicates a row. Every write is atomic (a temporary file in the same folder,
-then ``os.replace``), and read-modify-write is serialised with a lock file, so SLURM array jobs can
+then ``os.replace``), and read-modify-write is serialised with a lock file (``filelock``, with a
+timeout: a job never waits forever behind a hung one), so SLURM array jobs can
 merge into one registry at once and a run that fails half-way leaves the rows it had finished.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from repro.data.loaders import read_results
 from repro.data.schema import RESULTS_COLUMNS, model_id, validate_results
+from repro.errors import EvaluationError
+
+#: seconds a merge waits for another job's lock on the registry before it gives up
+LOCK_TIMEOUT_S = 600.0
 
 
 def _key(rows: pd.DataFrame) -> pd.Series:
@@ -45,22 +51,30 @@ def read_registry(path: str | Path) -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def registry_lock(path: str | Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` (advisory, ``fcntl.flock``) while merging.
+def registry_lock(path: str | Path, *, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` while merging.
 
     Parameters
     ----------
     path : str or Path
         The registry CSV; the lock is ``<path>.lock`` beside it.
+    timeout_s : float
+        Seconds to wait for another holder of the lock.
+
+    Raises
+    ------
+    EvaluationError
+        If the lock is still held by another process after ``timeout_s`` (naming the lock file).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
+    lock = path.with_name(path.name + ".lock")
+    try:
+        with FileLock(lock, timeout=timeout_s):
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except Timeout as err:
+        raise EvaluationError(f"{lock}: the results registry is locked by another job for more than "
+                              f"{timeout_s:g} s; remove the lock file if no job is merging into {path}") from err
 
 
 def write_atomic(rows: pd.DataFrame, path: str | Path) -> None:
@@ -74,7 +88,7 @@ def write_atomic(rows: pd.DataFrame, path: str | Path) -> None:
         The CSV to replace.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")   # unique per thread and process
     try:
         rows.to_csv(tmp, index=False)
         os.replace(tmp, path)

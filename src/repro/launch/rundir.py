@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -125,6 +126,6 @@ class RunDir:
     def write_status(self, state: str, **fields: Any) -> None:
         """Replace ``status.json`` atomically (a reader never sees half a file)."""
         status = {"state": state, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"), **fields}
-        tmp = self.status_file.with_suffix(".tmp")
+        tmp = self.status_file.with_name(f".{self.status_file.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_text(json.dumps(status, indent=2) + "\n")
         tmp.replace(self.status_file)

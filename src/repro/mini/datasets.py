@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import os
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def write_train_dataset(n_pairs: int, root: Path, *, seed: int = TRAIN_SEED) -> 
 
 
 def _write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     with open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(("filepath", "title"))
