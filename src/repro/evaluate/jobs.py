@@ -3,7 +3,7 @@ array by an executor of :data:`repro.launch.executors.EXECUTORS` (SLURM arrays b
 
 The paper spec evaluates the 29 released scaling-law checkpoints (INFO ``url``) and the three
 OpenAI models over the suite's 38 datasets: 1,216 tasks, whose rows merge into one registry (the
-merge is locked and atomic, :mod:`repro.evaluate.registry`), and each task recomputes the
+merge is locked and atomic, :mod:`repro.data.results_registry`), and each task recomputes the
 aggregates its model has completed. On a cluster this regenerates ``zeroshot_results.csv``.
 
 :func:`write_eval_jobs` writes, under ``out``:

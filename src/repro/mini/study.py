@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 
 from repro.constants import MINI_RESULTS_DIR, RUNS_DIR
+from repro.data.mini_results import HELDOUT_FILE
 from repro.data.provenance import require_clean
 from repro.data.schema import RESULTS_COLUMNS, validate_results
+from repro.data.results_registry import merge_results, read_registry, write_atomic
 from repro.errors import SpecError
-from repro.evaluate.registry import merge_results, read_registry, write_atomic
 from repro.executors import TRAIN_MODULE
 from repro.executors.openclip import train as train_openclip
 from repro.launch.argv import model_argument, to_argv
@@ -44,7 +45,7 @@ from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, scenes, tasks
 from repro.mini.evaluation import evaluate_checkpoint
-from repro.mini.profiles import HELDOUT_BATCH, HELDOUT_FILE, Profile, get_profile
+from repro.mini.profiles import HELDOUT_BATCH, Profile, get_profile
 
 log = logging.getLogger(__name__)
 

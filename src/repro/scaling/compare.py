@@ -43,6 +43,19 @@ def compare_openclip_openai(rows: pd.DataFrame, downstream_datasets: Sequence[st
     Columns: alpha_openclip (+ _lo/_hi), alpha_openai (+ _lo/_hi), diff = OpenCLIP - OpenAI
     (diff_lo/hi: LAION uncertainty only; diff_both_lo/hi: both), log10_cross (log10 GMACs
     where the lines meet) with its interval, p_openclip_steeper (bootstrap share with diff < 0).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema (the OpenCLIP runs and the OpenAI models).
+    downstream_datasets : sequence of str
+        The downstream datasets, one row each.
+    n_resamples : int
+        Bootstrap resamples of the runs.
+    seed : int
+        Seed of the resampling.
+    level : float
+        Coverage of the intervals (0.95: 95%).
     """
     q = (0.5 - level / 2, 0.5 + level / 2)
     rng = np.random.default_rng(seed)

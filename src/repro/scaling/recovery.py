@@ -52,7 +52,23 @@ class RecoveryResult:
 
 def recovery_study(log10_compute: np.ndarray, *, form: str = "power", noise_sd: float = 0.015,
                    n_replications: int = 200, seed: int = 0, level: float = 0.95) -> RecoveryResult:
-    """Draw ``n_replications`` synthetic data sets from ``form`` at the design, refit, summarise."""
+    """Draw ``n_replications`` synthetic data sets from ``form`` at the design, refit, summarise.
+
+    Parameters
+    ----------
+    log10_compute : (N,) array
+        The design: log10 compute of each synthetic run.
+    form : str
+        The law drawn from and refitted (a key of the true parameters, :data:`TRUE_THETA`).
+    noise_sd : float
+        Standard deviation of the Gaussian noise added to log10 E.
+    n_replications : int
+        Synthetic data sets drawn.
+    seed : int
+        Seed of the draws.
+    level : float
+        Coverage of the intervals whose coverage is checked.
+    """
     x = np.asarray(log10_compute, dtype=float)
     law = get_form(form)
     theta = np.asarray(TRUE_THETA[form], dtype=float)
@@ -77,7 +93,21 @@ def recovery_study(log10_compute: np.ndarray, *, form: str = "power", noise_sd: 
 
 def recovery_table(log10_compute: np.ndarray, *, forms: Sequence[str] = tuple(TRUE_THETA),
                    noise_levels: Sequence[float] = NOISE_LEVELS, n_replications: int = 200, seed: int = 0) -> pd.DataFrame:
-    """:func:`recovery_study` for every form and noise level, as a table."""
+    """:func:`recovery_study` for every form and noise level, as a table.
+
+    Parameters
+    ----------
+    log10_compute : (N,) array
+        The design: log10 compute of each synthetic run.
+    forms : sequence of str
+        The laws drawn from.
+    noise_levels : sequence of float
+        Noise standard deviations (log10).
+    n_replications : int
+        Synthetic data sets per (form, noise level).
+    seed : int
+        Seed of the draws.
+    """
     out = []
     for form in forms:
         for sd in noise_levels:
