@@ -164,7 +164,7 @@ RECOVERY_COVERAGE_AT_LEAST = 0.90
 
 
 def _check_of(name: str) -> tuple[float | None, float | None] | None:
-    if name.startswith("recovery_") and name.endswith("_coverage"):
+    if (name.startswith("recovery_") or name.startswith("estrec_")) and name.endswith("_coverage"):
         return (RECOVERY_COVERAGE_AT_LEAST, None)
     for prefix, target in CHECKS.items():
         if name == prefix or (prefix.endswith("_") and name.startswith(prefix)):
@@ -232,6 +232,7 @@ class Honesty:
     widths: pd.DataFrame = field(repr=False)
     sensitivity: pd.DataFrame = field(repr=False)
     probability: pd.DataFrame = field(repr=False)
+    estimator_recovery: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_coverage: float) -> dict[str, float | str]:
@@ -316,6 +317,38 @@ def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_covera
         out["p_coco_verdict"] = Text(verdicts.probability_sentence(
             "P(diff >= 0) for MS-COCO, LAION uncertainty only", out["p_coco_not_steeper"], out["p_coco_min"],
             out["p_coco_max"]))
+    out.update(estimator_recovery_values(h.estimator_recovery))
+    return out
+
+
+def estimator_recovery_values(table: pd.DataFrame) -> dict[str, float | str]:
+    """Numbers and the sentence of the recovery of the chapter's estimator: per (form, frontier,
+    noise) its bias and coverage; how many cells have a bias beyond :data:`verdicts.Z_FINDING`
+    standard errors of their mean; the largest relative bias."""
+    out: dict[str, float | str] = {}
+    if table.empty:
+        return out
+    n = table["n_replications"] if "n_replications" in table else None
+    for r in table.itertuples(index=False):
+        key = f"estrec_{r.form}_{_slug(r.frontier)}_{r.noise_sd:g}".replace(".", "p")
+        out[f"{key}_bias"], out[f"{key}_coverage"] = float(r.bias), float(r.coverage)
+    se = table["sd"] / np.sqrt(n if n is not None else 1)
+    beyond = [verdicts.is_finding(b, s_) for b, s_ in zip(table["bias"], se) if np.isfinite(b) and s_ > 0]
+    worst = table.loc[table["relative_bias"].abs().idxmax()]
+    out["estrec_cells"] = float(len(table))
+    out["estrec_biased_cells"] = float(sum(beyond))
+    out["estrec_coverage_min"], out["estrec_coverage_max"] = float(table["coverage"].min()), float(table["coverage"].max())
+    out["estrec_worst_relative_bias"] = float(worst["relative_bias"])
+    out["estrec_worst_mean_alpha"], out["estrec_worst_true_alpha"] = float(worst["mean_alpha"]), float(worst["true_alpha"])
+    out["estrec_worst"] = Text(f"{worst['form']} on {worst['frontier']} at noise {worst['noise_sd']:g}")
+    power = table[(table["form"] == "power") & (table["frontier"] == frontiers.PAPER_FRONTIER.name)]
+    if len(power):
+        low = power.loc[power["noise_sd"].idxmin()]
+        out["estrec_paper_bias"], out["estrec_paper_sd"] = float(low["bias"]), float(low["sd"])
+        out["estrec_paper_noise"] = float(low["noise_sd"])
+        out["estrec_paper_verdict"] = Text(verdicts.difference_sentence(
+            "The paper fit's mean alpha", float(low["bias"]), float(low["sd"]) / np.sqrt(float(low["n_replications"])),
+            unit="against the true alpha", positive="above", negative="below", decimals=4))
     return out
 
 
@@ -432,8 +465,11 @@ def compute_from_rows(rows: pd.DataFrame, downstream_datasets: Sequence[str] | N
         probability = (comparisons.probability_not_steeper(rows, "mscoco_captions",
                                                            n_resamples=PROBABILITY_RESAMPLES_FACTOR * n_resamples)
                        if "mscoco_captions" in set(downstream_datasets) else pd.DataFrame())
+        estimator = recovery.estimator_recovery_table(x, n_replications=n_replications,
+                                                      n_resamples=max(50, n_resamples // 5))
+        estimator["n_replications"] = n_replications
     honesty = Honesty(plan, chosen, placement, selection.independent_points(study), cluster, nested,
-                      band_widths(bands), sensitivity, probability)
+                      band_widths(bands), sensitivity, probability, estimator)
     values = glue_values(report, scores, comparison, bins, rec)
     values["n_selection_datasets"] = float(chosen.n_selection)
     values.update(honesty_values(honesty, report, values, float(scores.set_index("method").loc["bootstrap", "coverage"])))
@@ -485,6 +521,12 @@ def nested_table(page: Page) -> pd.DataFrame:
     return (nested.groupby("method").agg(chosen=("method", "size"), coverage_median=("coverage", "median"),
                                           sharpness_median=("sharpness", "median"))
             .sort_values("chosen", ascending=False))
+
+
+def estimator_recovery_table(page: Page) -> pd.DataFrame:
+    """The recovery of the chapter's estimator (binned frontier, bootstrap over runs), per form,
+    frontier and noise level."""
+    return page.honesty.estimator_recovery
 
 
 def placement_table(page: Page) -> pd.DataFrame:
