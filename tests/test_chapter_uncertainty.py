@@ -45,6 +45,7 @@ def test_report_rows_have_no_fake_paper_values(values):
     assert by_name["sharpness_textbook"].status == "check failed" and by_name["sharpness_textbook"].target == "<= 3"
     assert by_name["coverage_bootstrap"].target == "in [0.85, 0.95]"
     assert by_name["paperfit_k5_ImageNet"].status == "measured"
+    assert by_name["sharpness_bound"].status == "measured"
     names = {r.quantity for r in rows}
     assert "paperfit_k5_ImageNet" in names and "best_coverage" in names and "selected_form" not in names
     assert not any("_kmax_" in name for name in names)
