@@ -324,6 +324,9 @@ def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_covera
         out["p_coco_verdict"] = Text(verdicts.probability_sentence(
             "P(diff >= 0) for MS-COCO, LAION uncertainty only", out["p_coco_not_steeper"], out["p_coco_min"],
             out["p_coco_max"]))
+    out["direction_both_verdict"] = Text(verdicts.direction_sentence(
+        int(values["n_openclip_steeper_both"]), int(values["n_openai_steeper_both"]), int(values["n_undecided_both"]),
+        label_a="OpenCLIP", label_b="OpenAI"))
     out.update(estimator_recovery_values(h.estimator_recovery))
     return out
 
