@@ -199,7 +199,21 @@ def placement_wins(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, k:
     """Per bin count: on how many datasets the paper's line through frontier points at the best
     run's actual compute has a smaller k-backtest error than through the bin centres.
 
-    Returns one row per bin count: ``n_bins``, ``actual_wins``, ``n_datasets`` (scored by both).
+    Parameters
+    ----------
+    rows : DataFrame
+        Results in the schema of ``repro.data.load_results()``.
+    downstream_datasets : sequence of str
+        The datasets backtested (LAION runs).
+    k : int
+        The backtest horizon.
+    n_bins : sequence of int
+        Bin counts compared (:data:`PLACEMENT_BINS`).
+
+    Returns
+    -------
+    DataFrame
+        One row per bin count: ``n_bins``, ``actual_wins``, ``n_datasets`` (scored by both).
     """
     specs = [frontiers.FrontierSpec("binned", n_bins=b, x_at=x) for b in n_bins for x in ("centre", "actual")]
     summary = bt.summarise(bt.backtest(rows, downstream_datasets, groups={"LAION": bt.GROUPS["LAION"]},
@@ -215,7 +229,15 @@ def placement_wins(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, k:
 
 def band_widths(bands: Sequence[uncertainty.PredictionBand], distances: Sequence[float] = BAND_DISTANCES
                 ) -> pd.DataFrame:
-    """Each band's width (percentage points of error) at ``distances`` decades beyond its largest run."""
+    """Each band's width (percentage points of error) at ``distances`` decades beyond its largest run.
+
+    Parameters
+    ----------
+    bands : sequence of PredictionBand
+        :func:`repro.scaling.uncertainty.prediction_bands`.
+    distances : sequence of float
+        Decades of compute beyond each band's largest run (:data:`BAND_DISTANCES`).
+    """
     out = []
     for band in bands:
         top = float(band.log10_compute.max())
@@ -245,7 +267,19 @@ class Honesty:
 
 
 def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_coverage: float) -> dict[str, float | str]:
-    """The numbers and verdict sentences of the page's checks (:class:`Honesty`)."""
+    """The numbers and verdict sentences of the page's checks (:class:`Honesty`).
+
+    Parameters
+    ----------
+    h : Honesty
+        The checks computed by :func:`compute_from_rows`.
+    report : FitReport
+        The fit report (its backtest summary and honest selection).
+    values : dict
+        :func:`glue_values` of the page (the best interval method and the comparison counts).
+    bootstrap_coverage : float
+        Held-out coverage of the bootstrap method, the method the band figure draws.
+    """
     out: dict[str, float | str] = {}
     summary = report.backtest
     paper = target_table(summary)
@@ -336,7 +370,13 @@ def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_covera
 def estimator_recovery_values(table: pd.DataFrame) -> dict[str, float | str]:
     """Numbers and the sentence of the recovery of the chapter's estimator: per (form, frontier,
     noise) its bias and coverage; how many cells have a bias beyond :data:`verdicts.Z_FINDING`
-    standard errors of their mean; the largest relative bias."""
+    standard errors of their mean; the largest relative bias.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`repro.scaling.recovery.estimator_recovery_table` with an ``n_replications`` column.
+    """
     out: dict[str, float | str] = {}
     if table.empty:
         return out
