@@ -400,7 +400,7 @@ def estimator_recovery_values(table: pd.DataFrame) -> dict[str, float | str]:
         out["estrec_paper_noise"] = float(low["noise_sd"])
         out["estrec_paper_verdict"] = Text(verdicts.difference_sentence(
             "The paper fit's mean alpha", float(low["bias"]), float(low["sd"]) / np.sqrt(float(low["n_replications"])),
-            unit="against the true alpha", positive="above", negative="below", decimals=4))
+            unit="", positive="above the true alpha", negative="below the true alpha", decimals=4))
     return out
 
 

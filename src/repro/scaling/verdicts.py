@@ -100,10 +100,10 @@ def difference_sentence(subject: str, difference: float, standard_error: float, 
     """
     score = z_score(difference, standard_error)
     word = positive if difference >= 0 else negative
+    amount = f"{abs(difference):.{decimals}f}" + (f" {unit}" if unit else "")
     if abs(score) >= z:
-        return (f"{subject} is {word} by {abs(difference):.{decimals}f} {unit} (z = {score:.1f}, a finding at "
-                f"|z| >= {z:g}).")
-    return f"{subject} is {word} by {abs(difference):.{decimals}f} {unit}, within noise (|z| = {abs(score):.1f} < {z:g})."
+        return f"{subject} is {word} by {amount} (z = {score:.1f}, a finding at |z| >= {z:g})."
+    return f"{subject} is {word} by {amount}, within noise (|z| = {abs(score):.1f} < {z:g})."
 
 
 def holds_beyond_noise(contrasts: Sequence[tuple[str, float, float]], *, z: float = Z_FINDING) -> list[str]:
