@@ -58,7 +58,12 @@ def test_status_counts_explain_each_status(report):
     assert list(counts.index) == list(STATUSES)
     assert counts.loc["printed name", "rows"] == 1 and counts.loc["printed name", "with a paper value"] == 0
     assert counts["meaning"].str.endswith(".").all()
-    assert status.glue_values(report) == {"n_rows": 3, "n_with_paper": 2}
+    assert status.glue_values(report) == {"n_rows": 3, "n_with_paper": 2, "n_checks": 0, "n_checks_failed": 0}
+    failed = pd.concat([report, rows_frame([check("u", "coverage", 0.58, at_least=0.85)], section="u")],
+                       ignore_index=True)
+    assert status.glue_values(failed)["n_checks_failed"] == 1
+    assert status.failed_checks(failed).to_dict("records") == [
+        {"section": "u", "item": "u", "quantity": "coverage", "reproduced": 0.58, "target": ">= 0.85"}]
     assert list(status.differences(report)["quantity"]) == ["alpha"]
 
 

@@ -110,10 +110,10 @@ def difference_sentence(subject: str, difference: float, standard_error: float, 
     """
     score = z_score(difference, standard_error)
     word = positive if difference >= 0 else negative
+    amount = f"{abs(difference):.{decimals}f}" + (f" {unit}" if unit else "")
     if abs(score) >= z:
-        return (f"{subject} is {word} by {abs(difference):.{decimals}f} {unit} (z = {score:.1f}, a finding at "
-                f"|z| >= {z:g}).")
-    return f"{subject} is {word} by {abs(difference):.{decimals}f} {unit}, within noise (|z| = {abs(score):.1f} < {z:g})."
+        return f"{subject} is {word} by {amount} (z = {score:.1f}, a finding at |z| >= {z:g})."
+    return f"{subject} is {word} by {amount}, within noise (|z| = {abs(score):.1f} < {z:g})."
 
 
 def holds_beyond_noise(contrasts: Sequence[tuple[str, float, float]], *, z: float = Z_FINDING) -> list[str]:
@@ -685,3 +685,27 @@ def later_models_sentence(n_models: float | None, n_runs: float | None, n_below:
     return (f"{n_models:.0f} in-family models measured after the paper ({n_runs:.0f} independent runs), "
             f"{n_below:.0f} below the forecast; "
             + mean_interval_verdict("mean ImageNet residual (measured - forecast)", mean, low, high))
+
+
+def steeper_sentence(claimed: str, other: str, alphas: Mapping[str, tuple[float, float]]) -> str:
+    """Which side has the steeper (more negative) exponent, dataset by dataset, in point estimates.
+
+    Parameters
+    ----------
+    claimed, other : str
+        The side the claim says is steeper, and the other side.
+    alphas : mapping
+        Dataset -> (alpha of ``claimed``, alpha of ``other``).
+
+    Examples
+    --------
+    >>> steeper_sentence("OpenAI", "OpenCLIP", {"ImageNet": (-0.16, -0.11), "robustness": (-0.15, -0.12)})
+    'In point estimates OpenAI is steeper on 2 of 2 (ImageNet -0.160 vs -0.110, robustness -0.150 vs -0.120); this says nothing yet about the uncertainty.'
+    """
+    usable = {d: a for d, a in alphas.items() if all(math.isfinite(float(v)) for v in a)}
+    if not usable:
+        return f"These results have no pair of {claimed} and {other} exponents to compare."
+    steeper = [d for d, (a, b) in usable.items() if a < b]
+    listing = ", ".join(f"{d} {a:.3f} vs {b:.3f}" for d, (a, b) in usable.items())
+    return (f"In point estimates {claimed} is steeper on {len(steeper)} of {len(usable)} ({listing}); "
+            "this says nothing yet about the uncertainty.")
