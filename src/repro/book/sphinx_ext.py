@@ -74,6 +74,21 @@ def _ship_javascript(static: Path, config) -> None:
         shutil.copytree(mathjax, static / "mathjax", dirs_exist_ok=True)
     config.mathjax_path = "mathjax/tex-mml-chtml.js"
     _ship_itables(static / "itables")
+    if not (static / SITE_CSS).is_file() or (static / SITE_CSS).read_text() != SITE_STYLE:
+        (static / SITE_CSS).write_text(SITE_STYLE)
+
+
+#: the book's own stylesheet (in the static folder)
+SITE_CSS = "repro.css"
+#: on a narrow screen (a phone, ~400 px) long literals, glued values and headings wrap instead of
+#: widening the page; tables and figures never exceed the text column (tests/test_browser.py)
+SITE_STYLE = """\
+.bd-article p, .bd-article li, .bd-article h1, .bd-article h2, .bd-article h3, .bd-article dt,
+.bd-article dd, .bd-article .admonition-title { overflow-wrap: anywhere; }
+.bd-article img { max-width: 100%; height: auto; }
+.bd-article .cell_output { overflow-x: auto; }
+.repro-source { font-size: 0.9em; }
+"""
 
 
 #: the site's copies of itables' DataTables bundle, relative to the static folder
@@ -277,4 +292,5 @@ def setup(app):
     app.add_js_file("plotly.min.js")
     app.add_js_file(ITABLES_JS)
     app.add_css_file(ITABLES_CSS)
+    app.add_css_file(SITE_CSS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
