@@ -3,7 +3,7 @@
 import pytest
 
 from repro.chapters import evaluation as chapter
-from repro.errors import SchemaError
+from repro.errors import DataNotFoundError, SchemaError, SpecError
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +45,14 @@ def test_summary_and_candidates(check, paper_rows):
     table = chapter.summary(check)
     assert list(table["aggregate"]) == ["imagenet_robustness", "vtab+", "vtab"] and table.iloc[:, -1].all()
     assert len(chapter.vtab_candidates(paper_rows)) == 3
+
+
+def test_compute_is_the_page_and_names_a_missing_source(tmp_path):
+    page = chapter.compute("paper", "paper")
+    assert page.report_rows() == chapter.report_rows(page.check)
+    assert page.glue_values() == chapter.glue_values(page.check)
+    assert page.check.n_models == 32 and len(page.rows) == len(chapter.load_results("paper"))
+    with pytest.raises(DataNotFoundError, match="no_such.csv"):
+        chapter.compute(str(tmp_path / "no_such.csv"))
+    with pytest.raises(SpecError, match="no such suite file"):
+        chapter.compute("paper", str(tmp_path / "no_such.yaml"))

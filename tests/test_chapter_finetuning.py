@@ -7,7 +7,7 @@ import pytest
 from repro.chapters import finetuning as rv
 from repro.constants import OPENAI_SAMPLES_SEEN
 from repro.data import load_arch, load_reported
-from repro.errors import FitError, SchemaError
+from repro.errors import FitError, ParameterError, SchemaError
 
 
 def test_points_carry_the_printed_accuracies_and_our_compute():
@@ -57,8 +57,8 @@ def test_reported_figure_has_one_panel_per_task():
     assert len(visible) == 9 and all(len(ax.lines) == 2 for ax in visible)
 
 
-def test_chapter_fits_glue_the_figure4_and_5_exponents():
-    chapter = rv.chapter_fits()
+def test_compute_glues_the_figure4_and_5_exponents():
+    chapter = rv.compute()
     assert set(chapter.fits9) == set(rv.NINE_TASKS) and set(chapter.fits10) == set(rv.EIGHT_TASKS)
     values = chapter.glue_values()
     assert set(values) == {f"alpha_{who}_{n}" for who in ("openclip", "openai") for n in ("fig4_in", "fig4_rob", "fig5")}
@@ -66,3 +66,9 @@ def test_chapter_fits_glue_the_figure4_and_5_exponents():
     assert len(chapter.report_rows()) == 6
     table = rv.exponents_table(chapter)
     assert len(table) == 2 * len(rv.NINE_TASKS) and set(table["figure"]) == {"fig9"}
+
+
+def test_figure_rejects_a_bad_column_count():
+    page = rv.compute()
+    with pytest.raises(ParameterError, match="eight_tasks_columns"):
+        rv.figure(page.joint, rv.EIGHT_TASKS, page.fits10, n_cols=0)

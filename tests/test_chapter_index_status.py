@@ -8,7 +8,7 @@ import pytest
 
 from repro.chapters import index, status
 from repro.constants import book_dir
-from repro.report import STATUSES, compare, compare_name, rows_frame
+from repro.report import STATUSES, check, compare, compare_name, forecast, measured, rows_frame
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_item_status_is_the_worst_of_its_compared_rows(report):
     assert len(table) == len(index.ITEMS)
     assert table.loc["table25", "status"] == "exact" and table.loc["table25", "compared"] == 1
     # a printed name has no paper value: table18 falls back to its route's status
-    assert table.loc["table18", "status"] == "reproduced" and table.loc["table18", "compared"] == 0
+    assert table.loc["table18", "status"] == "recomputed" and table.loc["table18", "compared"] == 0
     assert table.loc["fig1a", "status"] == "differs" and table.loc["fig1a", "differs"] == 1
     assert "[Table 25: architectures](#table25)" in index.status_markdown(table.reset_index())
 
@@ -60,3 +60,46 @@ def test_status_counts_explain_each_status(report):
     assert counts["meaning"].str.endswith(".").all()
     assert status.glue_values(report) == {"n_rows": 3, "n_with_paper": 2}
     assert list(status.differences(report)["quantity"]) == ["alpha"]
+
+
+def test_counts_keep_the_papers_printed_numbers_apart_from_later_model_comparisons(report):
+    later = rows_frame([forecast("table04", "imagenet G/14", forecast_value=80.75, measured_value=80.09)],
+                       section="later_models")
+    rows = pd.concat([report, later], ignore_index=True)
+    assert index.printed_counts(rows) == {"paper": 2, "later_models": 1}
+    values = index.glue_values(rows, index.item_status(rows))
+    assert values["n_compared"] == 3 and values["n_paper_printed"] == 2 and values["n_later_compared"] == 1
+    counts = index.route_counts()
+    assert sum(counts.values()) == len(index.ITEMS) == values["n_items"]
+    assert values["n_route_recompute"] == counts["recompute"] and counts["run"] == 1
+    assert "**needs a run** (1 of" in index.routes_markdown()
+
+
+def test_findings_are_computed_from_the_report_and_wait_for_missing_rows(report):
+    table = index.findings(report).set_index("page")
+    assert list(index.findings(report)["page"]) == ["fig1", "uncertainty", "zeroshot", "predictions", "later_models",
+                                                    "uncertainty", "mini"]
+    # fig1's one row differs without an explanation
+    assert table.loc["fig1", "verdict"] == "exponents not reproduced: 0 of 1 printed values exact, 1 differs without one (a defect)."
+    assert table.loc["later_models", "verdict"] == "not yet computed."
+    assert table.loc["zeroshot", "verdict"] == "not yet computed."
+    rows = pd.concat([report, rows_frame([measured("bottleneck", "claim_C_holds_beyond_noise", 1),
+                                          measured("bottleneck", "claim_C_measures", 4)], section="zeroshot"),
+                      rows_frame([measured("uncertainty", "n_openclip_steeper_both", 2),
+                                  measured("uncertainty", "n_openai_steeper_both", 1),
+                                  measured("uncertainty", "n_undecided_both", 38),
+                                  check("uncertainty", "best_coverage", 0.88, at_least=0.85, at_most=0.95),
+                                  check("uncertainty", "selected_beats_paper", 1, at_least=4)], section="uncertainty"),
+                      rows_frame([measured("later", f"in_family {q}", v) for q, v in
+                                  (("n", 5), ("independent runs", 3), ("measured below forecast", 4),
+                                   ("mean residual imagenet1k", -1.0), ("mean residual imagenet1k ci90 low", -1.6),
+                                   ("mean residual imagenet1k ci90 high", -0.3))], section="later_models")],
+                     ignore_index=True)
+    found = index.findings(rows)
+    verdicts = dict(zip(found["finding"].str[:20], found["verdict"]))
+    assert found.loc[2, "verdict"] == "C holds beyond noise on 1 of 4 measures."
+    assert "38 of 41 intervals contain zero" in found.loc[1, "verdict"] and "point estimates" in found.loc[1, "verdict"]
+    assert found.loc[5, "verdict"] == "1 of 2 targets met; missed: selected_beats_paper 1 (target >= 4)."
+    assert found.loc[4, "verdict"].startswith("5 in-family models") and "below the forecast" in found.loc[4, "verdict"]
+    assert "[Power laws" in index.findings_markdown(found) and "(fig1.ipynb)" in index.findings_markdown(found)
+    assert len(verdicts) == 7

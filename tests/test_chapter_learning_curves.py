@@ -7,7 +7,7 @@ import pytest
 from repro.chapters import learning_curves as chapter
 from repro.data import load_learning_curves, load_models_info
 from repro.data.learning_curves import learning_curves
-from repro.errors import SchemaError
+from repro.errors import ParameterError, SchemaError
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +46,10 @@ def test_the_page_glues_what_the_prose_quotes():
     assert values["final_max_abs_diff"] == pytest.approx(page.final["difference"].abs().max())
     assert 0 < values["final_max_abs_diff"] < 0.15
     assert {r.item for r in page.report_rows()} == {"learning-curves"}
+
+
+def test_the_page_refuses_an_unknown_x_axis():
+    page = chapter.compute()
+    for draw in (chapter.figure, chapter.explorer):
+        with pytest.raises(ParameterError, match="x_axis must be one of"):
+            draw(page, "minutes")

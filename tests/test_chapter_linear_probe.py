@@ -9,7 +9,7 @@ import pytest
 
 from repro.chapters import linear_probe as lp
 from repro.data import load_linear_probe, load_linear_probe_vtab
-from repro.errors import SchemaError
+from repro.errors import DataNotFoundError, SchemaError
 
 
 @pytest.fixture(scope="module")
@@ -93,5 +93,5 @@ def test_probe_runs_from_a_json_file(tmp_path, runs):
     (tmp_path / "bad.json").write_text(json.dumps([{"model": "x"}]))
     with pytest.raises(SchemaError, match="bad.json: missing column"):
         lp.read_probe_runs(tmp_path / "bad.json")
-    with pytest.raises(FileNotFoundError, match="nothing.json"):
+    with pytest.raises(DataNotFoundError, match="nothing.json"):
         lp.read_probe_runs(tmp_path / "nothing.json")

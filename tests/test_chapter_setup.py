@@ -10,7 +10,7 @@ from repro.chapters import setup as chapter
 from repro.chapters.setup import _millions, table18, table18_report_rows, table25, table25_report_rows
 from repro.compute import compare_with_arch
 from repro.data import load_models_info
-from repro.errors import SchemaError, SpecError
+from repro.errors import ParameterError, SchemaError, SpecError
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,14 @@ def test_setup_display_views_keep_the_named_columns(table):
     assert view["hours"].equals(table["hours"].round(2))
     macs = compare_with_arch(models=["ViT-B-32"])
     assert tuple(chapter.macs_display(macs).columns) == chapter.MACS_DISPLAY_COLUMNS
+
+
+def test_compute_is_the_page_and_checks_its_parameters():
+    page = chapter.compute(0.01, "table25")
+    assert len(page.macs) == 6 and page.macs["within_tolerance"].all()
+    assert page.report_rows() == chapter.report_rows(page.arch_table, page.runs)
+    assert page.glue_values()["n_arch"] == 6.0
+    with pytest.raises(ParameterError, match="tolerance"):
+        chapter.compute(-0.5)
+    with pytest.raises(SpecError, match="compare_models"):
+        chapter.compute(0.01, "some")

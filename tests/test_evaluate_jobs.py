@@ -47,7 +47,9 @@ def test_dry_run_writes_one_job_per_checkpoint_and_dataset(tmp_path, capsys):
     scripts = sorted((out / "jobs").glob("job_*.sh"))
     assert len(scripts) == 1216
     arrays = sorted(out.glob("eval_array_*.sbatch"))
-    assert len(arrays) == 2 and "#SBATCH --array=0-999" in arrays[0].read_text()
+    # SLURM's default MaxArraySize (1001) in a dry run: 1,001 + 215 tasks
+    assert len(arrays) == 2 and "#SBATCH --array=0-1000" in arrays[0].read_text()
+    assert "#SBATCH --array=0-214" in arrays[1].read_text()
     assert "#SBATCH --partition=booster" in arrays[0].read_text()
     for path in [*arrays, scripts[0], out / "download_checkpoints.sh", out / "submit.sh"]:
         subprocess.run(["bash", "-n", str(path)], check=True)

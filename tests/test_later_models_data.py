@@ -5,13 +5,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repro.data import FILES, load_models_info, load_openclip_benchmark, load_openclip_profile, read_openclip_benchmark
+from repro.data import (
+    FILES,
+    load_models_info,
+    load_openclip_benchmark,
+    load_openclip_profile,
+    load_results,
+    read_openclip_benchmark,
+)
 from repro.data.openclip_models import (
-    IN_FAMILY_GROUP,
+    BEFORE_PAPER,
+    IN_FAMILY,
+    IN_FIT,
     LAION_400M_EPOCH,
+    LATER,
+    MEMBERSHIP_TOLERANCE_POINTS,
     architecture_families,
+    membership,
     model_table,
     parse_tag,
+)
+from repro.data.openclip_notes import (
+    DATACOMP_NOTES,
+    PRETRAINED_NOTES,
+    datacomp_facts,
+    documented_facts,
+    note_facts,
+    read_notes,
 )
 from repro.errors import SchemaError
 
@@ -62,23 +82,86 @@ def test_architecture_families():
         architecture_families("MobileCLIP-S1")
 
 
-def test_the_pinned_tables_and_the_models_the_paper_trained():
+@pytest.fixture(scope="module")
+def table():
+    return model_table(load_openclip_benchmark(), load_models_info(), documented_facts(),
+                       load_results()).set_index(["name", "pretrained"])
+
+
+def test_the_pinned_tables(table):
     assert {"open-clip/openclip_results.csv", "open-clip/openclip_retrieval_results.csv",
-            "open-clip/model_profile.csv"} <= set(FILES)
+            "open-clip/model_profile.csv", PRETRAINED_NOTES, DATACOMP_NOTES} <= set(FILES)
     bench = load_openclip_benchmark()
     assert len(bench) == 121 and bench["MSCOCO image retr. R@5"].notna().all()
     assert len(load_openclip_profile()) == 85
-    table = model_table(bench, load_models_info()).set_index(["name", "pretrained"])
     assert (table["problem"] == "").all()
-    assert table["samples_seen"].notna().sum() >= 80
-    # the released checkpoints of the paper's runs are in its fit, not forecasts
-    assert table.loc[("ViT-H-14", "laion2b_s32b_b79k"), "paper_run"].startswith("Model-H-14_Data-2B_Samples-34B")
-    assert table.loc[("ViT-B-16", "laion400m_e32"), "paper_run"].startswith("Model-B-16_Data-400M_Samples-13B")
-    assert table.loc[("ViT-B-32", "openai"), "paper_run"] == "OpenAI fit"
-    # the later models the laws describe
-    later = table[(table["group"] == IN_FAMILY_GROUP) & (table["paper_run"] == "") & table["samples_seen"].notna()]
-    assert {("ViT-bigG-14", "laion2b_s39b_b160k"), ("ViT-g-14", "laion2b_s34b_b88k")} <= set(later.index)
-    assert table.loc[("coca_ViT-B-32", "mscoco_finetuned_laion2b_s13b_b90k"), "group"] == "fine-tuned on a downstream task"
+    assert table["samples_seen"].notna().sum() >= 85
+
+
+def test_membership_by_evidence(table):
+    # configuration and ImageNet agree: the paper's own runs
+    assert table.loc[("ViT-H-14", "laion2b_s32b_b79k"), "membership"] == IN_FIT
+    assert table.loc[("ViT-B-16", "laion400m_e32"), "membership"] == IN_FIT
+    assert table.loc[("ViT-B-32-quickgelu", "openai"), "membership"] == IN_FIT
+    # the same configuration by name, but another run: ImageNet 0.3 points off, another global batch
+    for name in ("ViT-B-32-quickgelu", "ViT-L-14"):
+        row = table.loc[(name, "laion400m_e32")]
+        assert row["membership"] == BEFORE_PAPER and "another run" in row["evidence"]
+    assert table.loc[("ViT-B-32-quickgelu", "laion400m_e32"), "global_batch"] == 32768
+    assert table.loc[("ViT-B-16-plus-240", "laion400m_e31"), "membership"] == BEFORE_PAPER
+    assert table.loc[("ViT-bigG-14", "laion2b_s39b_b160k"), "membership"] == LATER
+    assert table.loc[("ViT-B-32", "laion2b_e16"), "membership"] == BEFORE_PAPER
+    assert "second iteration" in table.loc[("ViT-B-32", "laion2b_e16"), "evidence"]
+    later = table[(table["kind"] == IN_FAMILY) & (table["membership"] == LATER) & table["samples_seen"].notna()]
+    assert set(later.index) == {("ViT-bigG-14", "laion2b_s39b_b160k"), ("ViT-g-14", "laion2b_s34b_b88k")}
+    points = {("run", "ViT-B-32"): 63.0}
+    assert membership("run", "ViT-B-32", 63.0 + MEMBERSHIP_TOLERANCE_POINTS / 2, points, "")[0] == IN_FIT
+    assert membership("run", "ViT-B-32", 63.0 + 2 * MEMBERSHIP_TOLERANCE_POINTS, points, "")[0] == LATER
+    assert membership("run", "ViT-B-32", 62.0, points, "release v0.2")[0] == BEFORE_PAPER
+    with pytest.raises(SchemaError, match="no imagenet1k row"):
+        membership("other run", "ViT-B-32", 63.0, points, False)
+
+
+def test_documented_facts_place_models_and_quote_them(table):
+    # DataComp-L / CommonPool-L: the notes say 1.28B, the tag rounds to s1b
+    for tag in ("datacomp_l_s1b_b8k", "commonpool_l_clip_s1b_b8k", "commonpool_l_s1b_b8k"):
+        row = table.loc[("ViT-B-16", tag)]
+        assert row["samples_seen"] == pytest.approx(1.28e9) and "for 1.28B steps" in row["quote"]
+        assert row["samples_source"].startswith("documented: open-clip/datacomp_models.md")
+    # a tag without a count placed from the model's own documentation (MetaCLIP's table)
+    assert table.loc[("ViT-H-14-quickgelu", "metaclip_fullcc"), "samples_seen"] == pytest.approx(12.8e9)
+    documented = table[table["samples_source"].str.startswith("documented")]
+    assert (documented["quote"] != "").all() and len(documented) >= 40
+    # compute as trained: OpenAI's ViT-L/14@336 ran 32 epochs at 224 px and one more at 336 px
+    l336 = table.loc[("ViT-L-14-336", "openai")]
+    assert l336["base_name"] == "ViT-L-14" and l336["finetune_samples"] == pytest.approx(0.4e9)
+    assert np.isnan(table.loc[("convnext_large_d_320", "laion2b_s29b_b131k_ft"), "samples_seen"])
+    assert table.loc[("convnext_large_d_320", "laion2b_s29b_b131k_ft"), "samples_source"].startswith(
+        "not placed (fine-tuning compute not stated)")
+    # towers pre-trained outside CLIP are flagged and kept apart
+    assert table.loc[("EVA02-E-14", "laion2b_s4b_b115k"), "outside_clip_tower"] == "EVA image tower"
+    assert table.loc[("EVA02-E-14", "laion2b_s4b_b115k"), "kind"] == "towers pre-trained outside CLIP"
+
+
+def test_duplicates_are_marked(table):
+    assert table.loc[("ViT-B-32", "openai"), "duplicate_of"] == "ViT-B-32-quickgelu openai (identical metrics)"
+    assert table.loc[("RN50", "openai"), "duplicate_of"].endswith("(identical metrics)")
+    assert table.loc[("ViT-B-32", "laion400m_e32"), "duplicate_of"].startswith("ViT-B-32-quickgelu laion400m_e32")
+    assert table.loc[("ViT-B-32-quickgelu", "openai"), "duplicate_of"] == ""
+    assert table.loc[("ViT-B-32-quickgelu", "laion400m_e31"), "run"] == table.loc[("ViT-B-32", "laion400m_e32"), "run"]
+
+
+def test_notes_that_changed_are_errors():
+    text = read_notes(PRETRAINED_NOTES)
+    assert len(note_facts(text)) >= 5
+    with pytest.raises(SchemaError, match="not found"):
+        note_facts(text.replace("global batch size of 32768", "global batch size of 65536"))
+    facts = datacomp_facts(read_notes(DATACOMP_NOTES))
+    assert len(facts) == 25 and {f.samples_seen for f in facts} == {12.8e6, 128e6, 1.28e9, 12.8e9}
+    with pytest.raises(SchemaError, match="line 1"):
+        datacomp_facts("* `datacomp_q_s1b_b8k`: A ViT-B/16 trained somewhere.")
+    with pytest.raises(SchemaError, match="notes"):
+        read_notes("open-clip/README.md")
 
 
 def test_unreadable_rows_are_listed_not_placed():

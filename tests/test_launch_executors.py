@@ -1,12 +1,12 @@
 """The executor table: one name -> executor map behind `repro train` and `repro eval`, the same
 interface for training runs (dry-run scripts per executor) and arrays of tasks (run here in turn,
-submitted as SLURM arrays through a stub `sbatch`, or as a submitit job array)."""
+written as SLURM arrays split at the cluster's MaxArraySize, or run as a submitit job array). Real
+submissions to a real SLURM are in tests/test_cluster_slurm.py."""
 
 from __future__ import annotations
 
 import os
 import shlex
-import stat
 import subprocess
 import sys
 import time
@@ -18,8 +18,9 @@ from repro.errors import SpecError
 from repro.evaluate.cli import _parser as eval_parser
 from repro.launch import load_grid
 from repro.launch.cli import parser as train_parser
-from repro.launch.executors import EXECUTORS, LaunchOptions, Task, get_executor
-from repro.launch.slurm import SlurmOptions, time_limit_minutes
+from repro.executors import TRAIN_MODULE
+from repro.executors.arrays import SlurmOptions, Task, time_limit_minutes
+from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
 
 
 def _choices(parser, flag: str) -> list[str]:
@@ -46,7 +47,7 @@ def test_dry_run_writes_one_valid_script_per_run_and_starts_nothing(tmp_path, na
     for spec in specs:
         script = tmp_path / f"{spec.run_dir_name}{suffix}"
         subprocess.run(["bash", "-n", str(script)], check=True)
-        command = next(line for line in script.read_text().splitlines() if "open_clip_train.main" in line)
+        command = next(line for line in script.read_text().splitlines() if TRAIN_MODULE in line)
         assert shlex.split(command)[0] == launcher
     if name == "torchrun":
         assert "--nproc-per-node=2" in script.read_text()
@@ -75,46 +76,26 @@ def test_local_array_runs_every_task_in_turn_and_reports_the_failures(tmp_path):
     assert not list(tmp_path.rglob("PWNED"))
 
 
-def _stub_sbatch(tmp_path: Path, monkeypatch) -> Path:
-    """An ``sbatch`` on PATH that records its arguments and answers job id 4242; returns the record."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "calls.txt"
-    stub = bin_dir / "sbatch"
-    stub.write_text(f'#!/bin/bash\necho "$@" >> {shlex.quote(str(calls))}\necho "4242;cluster"\n')
-    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    return calls
-
-
-def test_slurm_training_run_is_submitted_chain_times(tmp_path, monkeypatch):
-    calls = _stub_sbatch(tmp_path, monkeypatch)
-    spec = load_grid("paper")[0]
-    out = tmp_path / "out"
-    result = get_executor("slurm", LaunchOptions(chain=2, data_dir="/data")).launch(spec, out)
-    script = (out / f"{spec.run_dir_name}.sbatch").resolve()
-    assert result.state == "submitted" and result.job_id == "4242,4242"
-    assert calls.read_text() == f"--parsable {script}\n" * 2
-    assert "#SBATCH --dependency=singleton" in script.read_text()  # the second job resumes the first
-
-
-def test_slurm_array_is_submitted_with_sbatch_with_the_given_directives(tmp_path, monkeypatch):
-    calls = _stub_sbatch(tmp_path, monkeypatch)
+def test_slurm_array_is_written_with_the_given_directives_and_split_at_the_array_size(tmp_path):
     options = LaunchOptions(slurm=SlurmOptions(time="01:00:00", partition="booster", setup=("export REPRO_SETUP=1",),
-                                               extra={"gres": "gpu:1"}))
+                                               extra={"gres": "gpu:1"}), max_array_size=2)
     out = tmp_path / "jobs"
-    result = get_executor("slurm", options).submit_array(_tasks(tmp_path), out, name="t")
-    assert result.state == "submitted" and result.job_ids == ("4242",) and result.launcher == out / "submit.sh"
-    array = (out / "t_array_0.sbatch").read_text()
-    directives = [line for line in array.splitlines() if line.startswith("#SBATCH")]
-    assert directives == ["#SBATCH --job-name=repro-t", f"#SBATCH --output={out}/logs/%A_%a.out",
+    result = get_executor("slurm", options).submit_array(_tasks(tmp_path), out, name="t", dry_run=True)
+    assert result.state == "written" and result.launcher == out / "submit.sh"
+    arrays = [(out / f"t_array_{k}.sbatch").read_text() for k in (0, 1)]
+    assert not (out / "t_array_2.sbatch").exists()
+    directives = [line for line in arrays[0].splitlines() if line.startswith("#SBATCH")]
+    assert directives == ["#SBATCH --job-name=repro-t", f"#SBATCH --output={out.resolve()}/logs/%A_%a.out",
                           "#SBATCH --time=01:00:00", "#SBATCH --partition=booster", "#SBATCH --gres=gpu:1",
-                          "#SBATCH --array=0-2"]
-    assert calls.read_text() == f"--parsable {(out / 't_array_0.sbatch').resolve()}\n"
+                          "#SBATCH --array=0-1"]
+    assert "#SBATCH --array=0-0" in arrays[1]
     assert result.scripts[0].read_text().splitlines()[2] == "export REPRO_SETUP=1"
-    # task 1 of the array runs job_00001.sh
+    # task 1 of the first array runs job_00001.sh (exit 3); task 0 of the second runs job_00002.sh
     env = {**os.environ, "SLURM_ARRAY_TASK_ID": "1"}
     assert subprocess.run(["bash", str(out / "t_array_0.sbatch")], env=env).returncode == 3
+    env["SLURM_ARRAY_TASK_ID"] = "0"
+    assert subprocess.run(["bash", str(out / "t_array_1.sbatch")], env=env).returncode == 0
+    assert (tmp_path / "out put").read_text() == "two"
 
 
 def test_torchrun_refuses_an_array(tmp_path):

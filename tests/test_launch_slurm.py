@@ -18,7 +18,9 @@ from repro.data import load_reported
 from repro.launch import RunSpec, load_grid
 from repro.launch.cli import main
 from repro.launch.rundir import RunDir
-from repro.launch.slurm import SlurmOptions, sbatch_script, submit_submitit
+from repro.executors import TRAIN_MODULE
+from repro.executors.arrays import SlurmOptions
+from repro.launch.slurm import sbatch_script, submit_submitit
 from repro.launch.toydata import write_caption_csv
 
 # the miniature study's smallest tower (repro.mini owns the configs)
@@ -34,7 +36,7 @@ def _directive(script: str, key: str) -> str:
 def _open_clip_args(script: str) -> list[str]:
     srun = next(line for line in script.splitlines() if line.startswith("srun "))
     words = shlex.split(srun)
-    return words[words.index("open_clip_train.main") + 1:]
+    return words[words.index(TRAIN_MODULE) + 1:]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +97,7 @@ def test_quoting_survives_hostile_paths(tmp_path):
            "DATA_DIR": str(data_dir)}
     subprocess.run(["bash", str(script)], check=True, env=env, cwd=tmp_path)
     argv = (tmp_path / "argv.bin").read_bytes().decode().split("\0")[:-1]
-    args = parse_args(argv[argv.index("open_clip_train.main") + 1:])
+    args = parse_args(argv[argv.index(TRAIN_MODULE) + 1:])
     assert args.train_data == f"{data_dir}/shards {{00..09}}.tar"
     assert args.logs == str(hostile.resolve())
     assert (tmp_path / "setup.txt").read_text() == "setup-ran\n"

@@ -8,6 +8,7 @@ import pytest
 
 from repro.chapters import environment
 from repro.data.registry import FILES
+from repro.errors import DataNotFoundError
 from repro.data.provenance import DirtyTreeError, committed_provenance, git_state, inside_checkout, require_clean
 from repro.mini.cli import parser as mini_parser
 
@@ -69,6 +70,19 @@ def test_environment_page_values():
     assert len(pins) == len(FILES) and pins["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
     values = environment.checkout()
     assert values["tree_state"] in ("clean", "with uncommitted changes")
+
+
+def test_environment_page_counts_what_it_shows(tmp_path):
+    (tmp_path / "fig1.stamp.json").write_text(json.dumps({"seconds": 2.5, "executed_at": "then"}))
+    (tmp_path / "zeroshot.stamp.json").write_text(json.dumps({"seconds": 1.0}))
+    page = environment.compute(tmp_path)
+    values = page.glue_values()
+    assert page.report_rows() == []
+    assert values["n_notebooks_timed"] == 2 and values["total_seconds"] == 3.5
+    assert values["n_data_files"] == len(FILES) and values["n_packages"] == len(page.packages)
+    assert values["commit"] == page.checkout["commit"]
+    with pytest.raises(DataNotFoundError, match="executed_dir"):
+        environment.compute(tmp_path / "absent")
 
 
 def test_repro_mini_has_the_force_option():

@@ -37,3 +37,13 @@ class NotebookExecutionError(ReproError, RuntimeError):
 
 class EvaluationError(ReproError, RuntimeError):
     """An evaluation could not run (missing dataset, checkpoint that does not load, ...)."""
+
+
+class ParameterError(ReproError, ValueError):
+    """A parameter (of a chapter's ``compute``, a figure or a function at the library's boundary)
+    with a value outside those it accepts."""
+
+
+class SchedulerError(ReproError, RuntimeError):
+    """A job the scheduler refused, or one that failed, was cancelled or ran out of time; the
+    message names the run or array, the script, the job id and the scheduler's own words."""

@@ -6,10 +6,21 @@ numbers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from repro.data import load_reported
 from repro.errors import SchemaError
+from repro.report import ReportRow, Text
+from repro.scaling import verdicts
+
+#: The batch-size effect as the paper's text states it (points of ImageNet top-1, one decimal).
+STATED_BATCH_EFFECT = (0.2, 0.5)
+#: The decimals of that statement: every gain is rounded to them before it is compared.
+STATED_BATCH_DECIMALS = 1
+#: The run-to-run variance as the paper's text states it (points).
+STATED_REPEAT_VARIANCE = 0.1
 
 
 def table12() -> pd.DataFrame:
@@ -53,8 +64,38 @@ def controls_glue_values(batch: pd.DataFrame, repeat: pd.DataFrame) -> dict[str,
         ``batch_gain_min`` / ``batch_gain_max`` (smallest and largest ImageNet top-1 gain of the
         larger batch, points) and ``repeat_gap`` (largest |difference| between repeats, points).
     """
+    gains = dict(zip(batch["model"], batch["gain"].astype(float)))
+    gap = float(repeat["difference"].abs().max())
     return {
         "batch_gain_min": float(batch["gain"].min()),
         "batch_gain_max": float(batch["gain"].max()),
-        "repeat_gap": float(repeat["difference"].abs().max()),
+        "repeat_gap": gap,
+        "repeat_gap_over_stated": gap / STATED_REPEAT_VARIANCE,
+        "batch_range_verdict": Text(verdicts.range_sentence(gains, *STATED_BATCH_EFFECT,
+                                                            decimals=STATED_BATCH_DECIMALS)),
+        "batch_noise_verdict": Text(verdicts.noise_scale_sentence(
+            "The batch-size gains", list(gains.values()), gap, noise_name="the gap between the two identical runs "
+            "of Table 14")),
     }
+
+
+@dataclass(frozen=True)
+class Page:
+    """Tables 12 and 14 and the numbers of the prose. The controls exist only as printed numbers,
+    so the page adds no report rows (its items are "from reported values")."""
+
+    batch: pd.DataFrame = field(repr=False)
+    repeat: pd.DataFrame = field(repr=False)
+
+    def report_rows(self) -> list[ReportRow]:
+        """None: nothing here is recomputed from data."""
+        return []
+
+    def glue_values(self) -> dict[str, object]:
+        """:func:`controls_glue_values` of the two tables."""
+        return controls_glue_values(self.batch, self.repeat)
+
+
+def compute() -> Page:
+    """The page: :func:`table12` and Table 14 (``control("table14")``)."""
+    return Page(table12(), control("table14"))

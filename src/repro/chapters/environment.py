@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import sys
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -18,6 +19,8 @@ import pandas as pd
 from repro.constants import REPO_ROOT, RUNS_DIR
 from repro.data.provenance import committed_provenance, git_state
 from repro.data.registry import FILES
+from repro.errors import DataNotFoundError
+from repro.report import ReportRow
 
 #: The lock every setup installs (``make lock`` writes it from pyproject.toml's ranges).
 LOCK_FILE = REPO_ROOT / "requirements.lock.txt"
@@ -101,14 +104,63 @@ def committed_results(runs: Path = RUNS_DIR) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["results", "commit", "note"])
 
 
-def glue_values(executed_dir: str | Path = "") -> dict[str, object]:
-    """The values the page's prose names."""
-    times = execution_times(executed_dir)
-    results = committed_results()
-    versions = package_versions()
-    return {**checkout(), "n_notebooks_timed": int(len(times)),
-            "total_seconds": round(float(times["seconds"].sum()), 1) if len(times) else 0.0,
-            "n_packages": int(len(versions)), "n_not_as_locked": int((~versions["as locked"]).sum()),
-            "n_data_files": len(FILES), "n_committed_results": int(len(results)),
-            "n_dirty_results": int(results["note"].str.contains("uncommitted").sum()) if len(results) else 0,
-            "n_forced_results": int(results["note"].str.startswith("FORCED").sum()) if len(results) else 0}
+@dataclass(frozen=True)
+class Page:
+    """What the environment page shows, gathered once.
+
+    Attributes
+    ----------
+    checkout : dict
+        :func:`checkout`: the commit and whether the tree was clean.
+    packages : DataFrame
+        :func:`package_versions`.
+    pins : DataFrame
+        :func:`data_pins`.
+    host : DataFrame
+        :func:`machine`.
+    times : DataFrame
+        :func:`execution_times` of the build's executed notebooks.
+    results : DataFrame
+        :func:`committed_results`.
+    """
+
+    checkout: dict[str, object]
+    packages: pd.DataFrame
+    pins: pd.DataFrame
+    host: pd.DataFrame
+    times: pd.DataFrame
+    results: pd.DataFrame
+
+    def report_rows(self) -> list[ReportRow]:
+        """None: the page describes the build and reproduces no quantity of the paper."""
+        return []
+
+    def glue_values(self) -> dict[str, object]:
+        """The values the page's prose names: the checkout, and counts of the tables."""
+        times, results, versions = self.times, self.results, self.packages
+        return {**self.checkout, "n_notebooks_timed": int(len(times)),
+                "total_seconds": round(float(times["seconds"].sum()), 1) if len(times) else 0.0,
+                "n_packages": int(len(versions)), "n_not_as_locked": int((~versions["as locked"]).sum()),
+                "n_data_files": len(self.pins), "n_committed_results": int(len(results)),
+                "n_dirty_results": int(results["note"].str.contains("uncommitted").sum()) if len(results) else 0,
+                "n_forced_results": int(results["note"].str.startswith("FORCED").sum()) if len(results) else 0}
+
+
+def compute(executed_dir: str | Path = "") -> Page:
+    """The environment page.
+
+    Parameters
+    ----------
+    executed_dir : str or Path
+        Folder of the executed notebooks and their stamps; ``""``: ``book/executed`` (the build
+        passes its own).
+
+    Raises
+    ------
+    DataNotFoundError
+        ``executed_dir`` is given and is not a folder.
+    """
+    if executed_dir and not Path(executed_dir).is_dir():
+        raise DataNotFoundError(f"environment: executed_dir={str(executed_dir)!r} is not a folder")
+    return Page(checkout(), package_versions(), data_pins(), machine(), execution_times(executed_dir),
+                committed_results())

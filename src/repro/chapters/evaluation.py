@@ -10,6 +10,8 @@ reproduce stops the page with an error instead of becoming a row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from repro.data import load_source
@@ -89,3 +91,54 @@ def vtab_candidates(rows: pd.DataFrame) -> pd.DataFrame:
     """Candidate definitions of the published ``vtab`` and how far each is from it
     (:func:`repro.evaluate.aggregates.vtab_alternatives`)."""
     return vtab_alternatives(rows)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the evaluation page shows.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        The result rows of the page's ``results_source`` (:func:`load_results`).
+    suite : Suite
+        The benchmark suite of the page's ``suite`` parameter (:func:`load_the_suite`).
+    check : AggregateCheck
+        Every aggregate of ``suite`` recomputed from its components in ``rows`` (:func:`aggregate_check`).
+    """
+
+    rows: pd.DataFrame = field(repr=False)
+    suite: Suite
+    check: AggregateCheck = field(repr=False)
+
+    def report_rows(self) -> list[ReportRow]:
+        """:func:`report_rows` of the aggregate check."""
+        return report_rows(self.check)
+
+    def glue_values(self) -> dict[str, float]:
+        """:func:`glue_values` of the aggregate check."""
+        return glue_values(self.check)
+
+
+def compute(results_source: str = "paper", suite: str = "paper") -> Page:
+    """The evaluation page: the results, the suite and the aggregates recomputed from their components.
+
+    Parameters
+    ----------
+    results_source : str
+        "paper" (the published results), "mini" (the miniature study) or the path of a results CSV
+        (:func:`repro.data.load_source`).
+    suite : str
+        "paper" (``runs/paper/eval_suite.yaml``) or the path of a suite YAML file
+        (:func:`repro.evaluate.suite.load_suite`).
+
+    Raises
+    ------
+    ReproError
+        A source or suite that does not exist or does not parse (the subclass says which:
+        :class:`~repro.errors.DataNotFoundError`, :class:`~repro.errors.SchemaError`,
+        :class:`~repro.errors.SpecError`).
+    """
+    rows = load_results(results_source)
+    the_suite = load_the_suite(suite)
+    return Page(rows, the_suite, aggregate_check(rows, the_suite))

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from repro.constants import DATA_LABELS, OPENAI_SAMPLES_SEEN, OPENAI_UPSTREAM
 from repro.data import load_arch, load_models_info, load_reported
-from repro.errors import FitError, SchemaError
+from repro.errors import FitError, ParameterError, SchemaError
 from repro.figures.reported import reported_vs_compute
 from repro.report import ReportRow, compare
 from repro.scaling.paper_fit import PowerLawFit, plain_line_fit
@@ -139,7 +139,7 @@ def fit_report_rows(item: str, rows: pd.DataFrame, tasks: list[str] | tuple[str,
 
 
 @dataclass(frozen=True)
-class ChapterFits:
+class Page:
     """The printed fine-tuning points of the chapter and the plain lines fitted through them.
 
     Attributes
@@ -177,11 +177,19 @@ class ChapterFits:
                 for name, fit in named.items() for who in ("openclip", "openai")}
 
 
-def chapter_fits() -> ChapterFits:
-    """Points and fits of the fine-tuning chapter (Figures 4, 5, 9-11; Tables 6-9)."""
+def wide(rows: pd.DataFrame) -> pd.DataFrame:
+    """Long-form points back in the paper's layout, with the compute columns we added."""
+    ids = [c for c in ("Model", "samples_seen_pretty", "Data", "Px", "Extra FT") if c in rows.columns]
+    table = rows.pivot_table(index=ids + ["gmacs_total"], columns="task", values="accuracy", sort=False)
+    return table.reset_index()
+
+
+def compute() -> Page:
+    """The page: points and fits of the fine-tuning chapter (Figures 4, 5, 9-11; Tables 6-9); the
+    chapter has no parameter that changes them."""
     zeroshot, joint, patched = points("table06"), points("table07"), points("table08")
     fig4 = fig4_points()
-    return ChapterFits(
+    return Page(
         zeroshot=zeroshot, joint=joint, patched=patched, imagenet_ft=points("table09"), fig4=fig4,
         fits4={t: fit_groups(fig4, t) for t in ("IN", "robustness")},
         fits5={"mean of 8 tasks": fit_groups(joint, "mean of 8 tasks")},
@@ -191,26 +199,33 @@ def chapter_fits() -> ChapterFits:
     )
 
 
-def wide(rows: pd.DataFrame) -> pd.DataFrame:
-    """Long-form points back in the paper's layout, with the compute columns we added."""
-    ids = [c for c in ("Model", "samples_seen_pretty", "Data", "Px", "Extra FT") if c in rows.columns]
-    table = rows.pivot_table(index=ids + ["gmacs_total"], columns="task", values="accuracy", sort=False)
-    return table.reset_index()
-
-
-def compute() -> ChapterFits:
-    """The page: :func:`chapter_fits` (the chapter has no parameter that changes the fits)."""
-    return chapter_fits()
-
-
 def figure(rows: pd.DataFrame, tasks: Sequence[str], fits: dict[str, dict[str, PowerLawFit]], *,
            n_cols: int = 3) -> Figure:
     """Compute vs error, one panel per task, with the fitted lines
-    (:func:`repro.figures.reported.reported_vs_compute`)."""
+    (:func:`repro.figures.reported.reported_vs_compute`).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Long-form points (:func:`points`, :func:`fig4_points`).
+    tasks : sequence of str
+        The tasks to draw, one panel each.
+    fits : dict
+        Task -> :func:`fit_groups` of ``rows``.
+    n_cols : int
+        Panels per row (the page's ``eight_tasks_columns`` parameter for Figures 9-11).
+
+    Raises
+    ------
+    ParameterError
+        ``n_cols`` is not a positive integer.
+    """
+    if isinstance(n_cols, bool) or not isinstance(n_cols, int) or n_cols < 1:
+        raise ParameterError(f"finetuning figure: n_cols (eight_tasks_columns) must be a positive integer, got {n_cols!r}")
     return reported_vs_compute(rows, list(tasks), fits=fits, n_cols=n_cols)
 
 
-def exponents_table(page: ChapterFits) -> pd.DataFrame:
+def exponents_table(page: Page) -> pd.DataFrame:
     """The exponents of every per-task line of Figure 9 (zero-shot, Table 6)."""
     return fits_table(page.zeroshot, NINE_TASKS).assign(figure="fig9")
 

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from repro.constants import OPENAI_UPSTREAM
 from repro.data import load_linear_probe, load_reported
-from repro.errors import FitError, SchemaError
+from repro.errors import DataNotFoundError, FitError, SchemaError
 from repro.figures.linear_probe import probe_vs_compute
 from repro.report import ReportRow, compare
 from repro.scaling.paper_fit import PowerLawFit, plain_line_fit
@@ -89,7 +89,7 @@ def read_probe_runs(path: str | Path) -> pd.DataFrame:
     gmacs_total, upstream_dataset, samples_seen_pretty)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such probe-runs file")
+        raise DataNotFoundError(f"{path}: no such probe-runs file")
     try:
         runs = pd.DataFrame.from_records(json.loads(path.read_text()))
     except (json.JSONDecodeError, TypeError) as err:

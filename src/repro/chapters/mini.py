@@ -29,7 +29,8 @@ from repro.mini.profiles import get_profile
 from repro.scaling.isoflop import MIN_BUDGETS, IsoflopFit, IsoflopProfile, compare_allocation, isoflop_profiles
 from repro.scaling.laws import FORMS
 from repro.scaling.parametric import ParametricFit
-from repro.report import ReportRow, compare
+from repro.report import ReportRow, check, measured
+from repro.scaling import verdicts
 
 #: The panels drawn beside the headline task: the stand-ins for the paper's robustness mean and MS-COCO.
 OTHER_PANELS = ("mini_shape_sketch", "mini_retrieval")
@@ -41,42 +42,72 @@ def headline_panels(task: str = HEADLINE_TASK) -> list[str]:
     return [task, *[t for t in OTHER_PANELS if t != task]]
 
 
-def report_rows(rows: pd.DataFrame, isoflop: "Isoflop | None" = None) -> list[ReportRow]:
-    """Reproduction-report rows of the mini study: R^2, decades, bottleneck, accuracy against
-    chance, exponents; with ``isoflop``, the compute-optimal rows (:func:`isoflop_report_rows`).
+#: Targets the page states for the study before its results: the headline frontier's log-log
+#: R^2, the compute span (decades) and the top accuracy as a multiple of chance.
+R2_TARGET = 0.95
+DECADES_TARGET = 2.0
+CHANCE_MULTIPLE_TARGET = 3.0
 
-    None of these has a paper value to equal (the paper fits LAION, not synthetic scenes), so
-    every row is ``reproduced``; the exponents carry the paper's analogue in their explanation.
+
+def winner_margin(errors: dict[str, float], n_test: int | None) -> tuple[str, float, float | None]:
+    """How much the last entry of ``errors`` (the largest model, or the largest set) beats the best
+    of the others: (that other's name, margin = its error - the last one's error, standard error
+    of the margin from the binomial noise of ``n_test`` test images, None without ``n_test``).
+    A positive margin means the last entry wins."""
+    if len(errors) < 2:
+        raise ValueError(f"winner_margin: need at least two entries, got {list(errors)}")
+    names = list(errors)
+    last = errors[names[-1]]
+    other = min(names[:-1], key=errors.__getitem__)
+    margin = errors[other] - last
+    if not n_test:
+        return other, float(margin), None
+    se = float(np.hypot(*(np.sqrt(e * (1 - e) / n_test) for e in (last, errors[other]))))
+    return other, float(margin), se
+
+
+def report_rows(rows: pd.DataFrame, isoflop: "Isoflop | None" = None, *, n_test: int | None = None) -> list[ReportRow]:
+    """Reproduction-report rows of the mini study: R^2, decades, bottleneck, the winners' margins
+    (with their z-scores when ``n_test``, the test images, is given), accuracy against chance,
+    exponents; with ``isoflop``, the compute-optimal rows (:func:`isoflop_report_rows`).
+
+    None of these has a paper value (the paper fits LAION, not synthetic scenes): a quantity with
+    a target the page states (:data:`R2_TARGET` on the headline task, :data:`DECADES_TARGET`,
+    :data:`CHANCE_MULTIPLE_TARGET`) is a check, every other one is measured; the exponents carry
+    the paper's analogue in their explanation.
     """
     neck = analysis.bottleneck(rows)
     win = analysis.winners(rows)
     drop = f"{neck.arch}: error drop from {neck.budgets[0]:.0f} to {neck.budgets[1]:.0f} samples seen"
-    out = [
-        compare("mini", f"r2_frontier_{task}", analysis.r_squared(analysis.fit(rows, task)),
-                explanation="log-log R^2 of the binned-frontier line (required >= 0.95 on the headline task, "
-                            f"{HEADLINE_TASK})")
-        for task in sorted(rows["downstream_dataset"].unique())
-    ]
+    out = []
+    for task in sorted(rows["downstream_dataset"].unique()):
+        r2 = analysis.r_squared(analysis.fit(rows, task))
+        note = "log-log R^2 of the binned-frontier line"
+        out.append(check("mini", f"r2_frontier_{task}", r2, at_least=R2_TARGET, explanation=note)
+                   if task == HEADLINE_TASK else measured("mini", f"r2_frontier_{task}", r2, explanation=note))
     out += [
-        compare("mini", f"compute_decades_{HEADLINE_TASK}", analysis.compute_decades(rows),
-                explanation="log10(max/min total GMACs) of the grid (required >= 2)"),
-        compare("mini", f"bottleneck_gain_{neck.small_dataset}", neck.gain_small,
-                explanation=drop),
-        compare("mini", f"bottleneck_gain_{neck.large_dataset}", neck.gain_large,
-                explanation=drop),
-        compare("mini", "larger_model_wins", float(win.larger_model_wins),
-                explanation="1 if the largest model has the lowest error at the largest budget, largest set"),
-        compare("mini", "more_data_wins", float(win.more_data_wins),
-                explanation="1 if the largest set gives the lowest error at the largest budget, largest model"),
+        check("mini", f"compute_decades_{HEADLINE_TASK}", analysis.compute_decades(rows), at_least=DECADES_TARGET,
+              explanation="log10(max/min total GMACs) of the grid"),
+        measured("mini", f"bottleneck_gain_{neck.small_dataset}", neck.gain_small, explanation=drop),
+        measured("mini", f"bottleneck_gain_{neck.large_dataset}", neck.gain_large, explanation=drop),
     ]
+    for name, errors, what in (("larger_model", win.error_by_arch, "the largest model over the best other model"),
+                               ("more_data", win.error_by_dataset, "the largest set over the best other set")):
+        other, margin, se = winner_margin(errors, n_test)
+        out.append(measured("mini", f"{name}_margin", margin,
+                            explanation=f"error of {other} minus that of {what.split(' over ')[0]} at the largest "
+                                        "budget (positive: it wins)"))
+        if se:
+            out.append(measured("mini", f"{name}_margin_z", margin / se,
+                                explanation=f"margin of {what} over its binomial standard error on {n_test} test images; "
+                                            f"a finding at |z| >= {verdicts.Z_FINDING:g}"))
     name, accuracy, multiple = analysis.top_accuracy(rows)
-    out.append(compare("mini", f"top_accuracy_over_chance_{HEADLINE_TASK}", multiple,
-                       explanation=f"{name}: top-1 {accuracy:.3f} against chance {tasks.chance(HEADLINE_TASK):.3f} "
-                                   "(required >= 3)"))
+    out.append(check("mini", f"top_accuracy_over_chance_{HEADLINE_TASK}", multiple, at_least=CHANCE_MULTIPLE_TARGET,
+                     explanation=f"{name}: top-1 {accuracy:.3f} against chance {tasks.chance(HEADLINE_TASK):.3f}"))
     for row in analysis.exponents_beside_paper(rows).itertuples():
-        out.append(compare("mini", f"alpha_{row.downstream_dataset}", row.alpha,
-                           explanation=f"synthetic-scene exponent; the paper's {row.paper_analogue} "
-                                       f"OpenCLIP exponent is {row.alpha_paper:.2f}"))
+        out.append(measured("mini", f"alpha_{row.downstream_dataset}", row.alpha,
+                            explanation=f"synthetic-scene exponent; the paper's {row.paper_analogue} "
+                                        f"OpenCLIP exponent is {row.alpha_paper:.2f}"))
     if isoflop is not None:
         out += isoflop_report_rows(isoflop)
     return out
@@ -109,18 +140,18 @@ def winners_discussion(page: Page) -> str:
         return ", ".join(f"{name} {e:.3f} (± {se(e):.3f})" for name, e in errors.items())
 
     by_set, by_arch = win.error_by_dataset, win.error_by_arch
-    lines = [f"At the largest budget, on the largest set, the error by model is {listing(by_arch)}: the larger "
-             f"model {'wins' if win.larger_model_wins else 'does not win'}."]
-    largest, best = list(by_set.values())[-1], min(by_set.values())
-    if win.more_data_wins:
-        verdict = "the largest set wins"
-    else:
-        z = (largest - best) / np.hypot(se(largest), se(best))
-        verdict = (f"the largest set does not win: it trails the best by {largest - best:.3f}, "
-                   f"{z:.1f} standard errors of the difference")
-    lines.append(f"With the largest model, by pre-training set: {listing(by_set)}; {verdict}, and the smallest set is "
-                 + ("the worst." if list(by_set.values())[0] == max(by_set.values()) else "not the worst."))
-    lines.append(f"(The ± are binomial standard errors on the {n_test:,} test images.)")
+    lines = [f"At the largest budget, on the largest set, the error by model is {listing(by_arch)}."]
+    other, margin, se_margin = winner_margin(by_arch, n_test)
+    lines.append(verdicts.difference_sentence(f"The largest model's error against {other}'s", -margin, se_margin,
+                                              unit="in error rate", decimals=3))
+    lines.append(f"With the largest model, by pre-training set: {listing(by_set)}.")
+    other, margin, se_margin = winner_margin(by_set, n_test)
+    lines.append(verdicts.difference_sentence(f"The largest set's error against {other}'s", -margin, se_margin,
+                                              unit="in error rate", decimals=3))
+    lines.append("The smallest set is " + ("the worst." if list(by_set.values())[0] == max(by_set.values())
+                                           else "not the worst."))
+    lines.append(f"(The ± are binomial standard errors on the {n_test:,} test images; a difference is a finding at "
+                 f"|z| >= {verdicts.Z_FINDING:g}.)")
     return " ".join(lines)
 
 
@@ -275,7 +306,7 @@ def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
     out = []
     for metric, profiles in study.profiles.items():
         for profile in profiles:
-            out.append(compare("mini", f"isoflop_interior_{metric}_C{profile.compute:.3g}", float(profile.interior),
+            out.append(measured("mini", f"isoflop_interior_{metric}_C{profile.compute:.3g}", float(profile.interior),
                                explanation=f"1 if the parabola of {ISOFLOP_METRICS[metric]} against log size has its "
                                            f"minimum inside the sizes tried ({profile.status}; log10 vertex "
                                            f"{profile.log10_vertex:.3f} in [{np.log10(profile.sizes.min()):.3f}, "
@@ -285,7 +316,7 @@ def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
             continue
         for quantity in ("a", "b"):
             lo, hi = fit.interval(quantity)
-            out.append(compare("mini", f"{quantity}_{name}", float(getattr(fit, quantity)),
+            out.append(measured("mini", f"{quantity}_{name}", float(getattr(fit, quantity)),
                                explanation=f"{'N' if quantity == 'a' else 'D'}_opt ~ C^{quantity} from "
                                            + (f"the isoFLOP minima of {ISOFLOP_METRICS[study.metric]}"
                                               if name == "isoflop" else "L(N, D) = E + A/N^alpha + B/D^beta")
@@ -455,8 +486,8 @@ class Page:
     isoflop: Isoflop | None = field(default=None, repr=False)
 
     def report_rows(self) -> list[ReportRow]:
-        """:func:`report_rows` of the results."""
-        return report_rows(self.rows, self.isoflop)
+        """:func:`report_rows` of the results, with the winners' z-scores on the profile's test set."""
+        return report_rows(self.rows, self.isoflop, n_test=int(self.provenance["profile"]["test_size"]))
 
     def isoflop_provenance(self) -> dict:
         """``provenance.json`` of the isoFLOP study."""

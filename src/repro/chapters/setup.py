@@ -25,13 +25,15 @@ the grid is derived).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 from IPython.display import Markdown
 
 from repro.compute import compare_with_arch, count_gmacs, load_model_config, worst_case
 from repro.constants import DATA_LABELS, display_name
 from repro.data import load_arch, load_models_info, load_reported
-from repro.errors import SchemaError, SpecError
+from repro.errors import ParameterError, SchemaError, SpecError
 from repro.report import ReportRow, compare, compare_name
 
 #: Table 25's model names -> ARCH / open_clip names (G/14 is ViT-bigG-14 in open_clip 3.3.0)
@@ -307,3 +309,52 @@ def chapter_glue_values(macs: pd.DataFrame, runs: pd.DataFrame) -> dict[str, obj
     """Every glue value of the page: :func:`glue_values` of the MAC comparison and
     :func:`budget_ranges` of Table 18."""
     return {**glue_values(macs), **budget_ranges(runs)}
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the setup page shows.
+
+    Attributes
+    ----------
+    macs : DataFrame
+        Our MAC counts beside ARCH (:func:`macs_comparison`).
+    arch_table : DataFrame
+        Table 25 with our counts (:func:`table25`).
+    runs : DataFrame
+        Table 18 recomputed from the run table (:func:`table18`).
+    """
+
+    macs: pd.DataFrame = field(repr=False)
+    arch_table: pd.DataFrame = field(repr=False)
+    runs: pd.DataFrame = field(repr=False)
+
+    def report_rows(self) -> list[ReportRow]:
+        """:func:`report_rows`: Table 25, then Table 18."""
+        return report_rows(self.arch_table, self.runs)
+
+    def glue_values(self) -> dict[str, object]:
+        """:func:`chapter_glue_values` of the page."""
+        return chapter_glue_values(self.macs, self.runs)
+
+
+def compute(tolerance: float = 0.01, compare_models: str = "all") -> Page:
+    """The setup page: MACs counted beside ARCH, Table 25 and Table 18.
+
+    Parameters
+    ----------
+    tolerance : float
+        Relative tolerance of the MAC count against ARCH (0.01: within 1%), at least 0.
+    compare_models : {"all", "table25"}
+        Which architectures of ARCH to count (:func:`models_to_compare`).
+
+    Raises
+    ------
+    ParameterError
+        ``tolerance`` is not a number at least 0.
+    SpecError
+        ``compare_models`` is neither "all" nor "table25".
+    """
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
+        raise ParameterError(f"setup: tolerance must be a number >= 0 (a relative tolerance), got {tolerance!r}")
+    return Page(macs_comparison(tolerance, compare_models), table25(), table18())

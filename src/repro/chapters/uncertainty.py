@@ -24,7 +24,7 @@ from scipy.stats import norm
 
 from repro.data import load_source
 from repro.figures.uncertainty import compute_vs_error_bands
-from repro.report import ReportRow, Text, compare
+from repro.report import ReportRow, Text, check, measured
 from repro.scaling import backtest as bt
 from repro.scaling import compare as comparisons
 from repro.scaling import frontiers, recovery, uncertainty
@@ -143,15 +143,50 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
     return values
 
 
+#: Targets stated on the page before the results, per quantity prefix: (at_least, at_most).
+#: Coverage of a nominal 90% interval within 0.05 of nominal; sharpness at most 3 (the page's
+#: goal); a form beating the paper fit on at least 4 of the 5 targets; the recovery study's 95%
+#: interval covering the true exponent at least 90% of the time.
+CHECKS: dict[str, tuple[float | None, float | None]] = {
+    "coverage_": (0.85, 0.95),
+    "best_coverage": (0.85, 0.95),
+    "sharpness_": (None, 3.0),
+    "best_sharpness": (None, 3.0),
+    "candidate_beats_paper": (4.0, None),
+    "selected_beats_paper": (4.0, None),
+}
+#: The recovery study's coverage target (95% intervals, at least 0.90 of replications).
+RECOVERY_COVERAGE_AT_LEAST = 0.90
+
+
+def _check_of(name: str) -> tuple[float | None, float | None] | None:
+    if name.startswith("recovery_") and name.endswith("_coverage"):
+        return (RECOVERY_COVERAGE_AT_LEAST, None)
+    for prefix, target in CHECKS.items():
+        if name == prefix or (prefix.endswith("_") and name.startswith(prefix)):
+            return target
+    return None
+
+
 def report_rows(values: dict[str, float | str]) -> list[ReportRow]:
     """Reproduction-report rows of the chapter: every numeric value of :func:`glue_values`.
 
     None of these quantities is printed in the paper (it has no backtest, interval or recovery
-    study), so every row has no paper value and the status "reproduced". The ``_kmax_`` values
-    repeat the ``_k<kmax>_`` ones and are left out.
+    study): a quantity held to a target the page states in advance (:data:`CHECKS`: interval
+    coverage and sharpness, a form beating the paper fit, the recovery study's coverage) is a
+    check ("check passed" / "check failed", the target in its own column); every other one is
+    "measured". The ``_kmax_`` values repeat the ``_k<kmax>_`` ones and are left out.
     """
-    return [compare("uncertainty", name, float(value)) for name, value in values.items()
-            if not isinstance(value, str) and "_kmax_" not in name]
+    rows = []
+    for name, value in values.items():
+        if isinstance(value, str) or "_kmax_" in name:
+            continue
+        target = _check_of(name)
+        if target is None:
+            rows.append(measured("uncertainty", name, float(value)))
+        else:
+            rows.append(check("uncertainty", name, float(value), at_least=target[0], at_most=target[1]))
+    return rows
 
 
 @dataclass(frozen=True)

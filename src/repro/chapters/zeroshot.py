@@ -31,7 +31,8 @@ from repro.errors import FitError, SchemaError
 from repro.figures import compute_vs_error, show_plotly
 from repro.figures import bottleneck as bottleneck_figures
 from repro.figures.explorers import scaling_explorer
-from repro.report import ReportRow, compare
+from repro.report import ReportRow, Text, compare, measured
+from repro.scaling import verdicts
 from repro.scaling.extrapolation import gmacs_per_sample
 from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
 
@@ -375,11 +376,57 @@ def samples_scaling_gains(rows: pd.DataFrame, measures: Sequence[str] = tuple(ME
                   steps=(("3B->13B", "3B", "13B"), ("13B->34B", "13B", "34B")))
 
 
+#: Test queries per measure: ImageNet's validation set; MS-COCO 5k test (5,000 images, 25,000
+#: captions) and Flickr30K test (1,000 images, 5,000 captions): image retrieval queries with each
+#: caption, text retrieval with each image. VTAB+ and the robustness mean average several test
+#: sets, so their binomial term is left out (it is small beside the run-to-run term).
+TEST_QUERIES = {"ImageNet": 50_000, "COCO image R@5": 25_000, "COCO text R@5": 5_000,
+                "Flickr image R@5": 5_000, "Flickr text R@5": 1_000}
+
+
+def repeat_noise_pp() -> float:
+    """The run-to-run noise of one training run (points): the gap between the two identical runs
+    of Table 14 over sqrt(2) (two runs differ by sqrt(2) times one run's standard deviation)."""
+    repeat = load_reported("table13_15")
+    trials = repeat.loc[repeat["table"] == "table14", "imagenet_top1"].to_numpy(dtype=float)
+    if len(trials) < 2:
+        raise SchemaError("table13_15: Table 14 needs two repeated runs to give the run-to-run noise")
+    return float(np.ptp(trials) / np.sqrt(2))
+
+
+def contrast_se(accuracies_pct: Sequence[float], weights: Sequence[float], n_queries: int | None,
+                run_sd_pp: float) -> float:
+    """Standard error (points) of a contrast ``sum(w_i * acc_i)`` of single runs: per run a
+    binomial term ``acc (100 - acc) / n`` (when the test size ``n`` is known) plus the run-to-run
+    variance ``run_sd_pp ** 2``, runs independent.
+
+    Parameters
+    ----------
+    accuracies_pct : sequence of float
+        Each run's accuracy or recall (%).
+    weights : sequence of float
+        The contrast's weight of each run.
+    n_queries : int, optional
+        Test queries of the measure (:data:`TEST_QUERIES`); None leaves the binomial term out.
+    run_sd_pp : float
+        Standard deviation of one run from training noise (:func:`repeat_noise_pp`).
+    """
+    acc = np.asarray(accuracies_pct, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if acc.shape != w.shape:
+        raise SchemaError(f"contrast_se: {len(acc)} accuracies against {len(w)} weights")
+    binomial = acc * (100 - acc) / n_queries if n_queries else np.zeros_like(acc)
+    return float(np.sqrt(np.sum(w ** 2 * (binomial + run_sd_pp ** 2))))
+
+
 def bottleneck_claims(rows: pd.DataFrame, measures: Sequence[str] = tuple(MEASURES)) -> pd.DataFrame:
     """The three claims, one row per (claim, measure), with the numbers that decide them.
 
     Columns: ``claim``, ``measure``, ``compared`` (what is compared with what), ``value`` and
-    ``reference`` (percentage points), ``holds`` (bool).
+    ``reference`` (percentage points), ``contrast`` (the claim's margin, positive when it points
+    the claimed way), ``se`` (its standard error, :func:`contrast_se`: binomial test noise plus the
+    run-to-run noise of Table 14), ``z`` = contrast / se, ``points_claimed_way`` (contrast > 0) and
+    ``holds`` (z >= :data:`repro.scaling.verdicts.Z_FINDING`: beyond noise).
 
     * **A**, data bottleneck of small models: the mean 400M->2B gain of B/32 and B/16 at 3B and
       13B samples (``value``) is smaller than their mean gain at 34B (``reference``).
@@ -388,41 +435,72 @@ def bottleneck_claims(rows: pd.DataFrame, measures: Sequence[str] = tuple(MEASUR
     * **C**, L/14 on LAION-400M stalls on retrieval: its 13B->34B gain (``value``) is smaller than
       the same gain of L/14 on LAION-2B (``reference``); retrieval measures only.
     """
-    data_gains = data_scaling_gains(rows, measures)["gain 400M->2B"].reset_index()
-    small = data_gains[data_gains["model"].isin(SMALL_MODELS)]
-    samples_gains = samples_scaling_gains(rows, [m for m in measures if m in RETRIEVAL_MEASURES])
-    samples_gains = samples_gains["gain 13B->34B"].reset_index()
+    run_sd = repeat_noise_pp()
+    data = data_scaling_gains(rows, measures).reset_index()
+    small = data[data["model"].isin(SMALL_MODELS)]
+    samples = samples_scaling_gains(rows, [m for m in measures if m in RETRIEVAL_MEASURES]).reset_index()
     records = []
+
+    def record(claim, measure, compared, value, reference, accuracies, weights):
+        contrast = reference - value if claim != "B" else value
+        se = contrast_se(accuracies, weights, TEST_QUERIES.get(measure), run_sd)
+        records.append({"claim": claim, "measure": measure, "compared": compared, "value": float(value),
+                        "reference": float(reference), "contrast": float(contrast), "se": se,
+                        "z": float(contrast / se), "points_claimed_way": bool(contrast > 0),
+                        "holds": bool(contrast / se >= verdicts.Z_FINDING)})
+
     for measure in measures:
         in_measure = small[small["measure"] == measure]
-        early = in_measure[in_measure["samples_seen"].isin(("3B", "13B"))]["gain 400M->2B"]
-        late = in_measure[in_measure["samples_seen"] == "34B"]["gain 400M->2B"]
+        early = in_measure[in_measure["samples_seen"].isin(("3B", "13B"))]
+        late = in_measure[in_measure["samples_seen"] == "34B"]
         if len(early) and len(late):
-            records.append({"claim": "A", "measure": measure,
-                            "compared": "mean 400M->2B gain of B/32, B/16 at 3B+13B vs at 34B",
-                            "value": float(early.mean()), "reference": float(late.mean()),
-                            "holds": bool(early.mean() < late.mean())})
-            records.append({"claim": "B", "measure": measure,
-                            "compared": "smallest 400M->2B gain of B/32, B/16 at 34B vs 0",
-                            "value": float(late.min()), "reference": 0.0, "holds": bool(late.min() > 0)})
-        l14 = samples_gains[(samples_gains["measure"] == measure) & (samples_gains["model"] == "ViT-L/14")]
-        l14 = l14.set_index("pretraining_data")["gain 13B->34B"]
+            # contrast = mean(late gains) - mean(early gains): each gain is 2B - 400M of one (model, budget)
+            acc = [*early["LAION-2B"], *early["LAION-400M"], *late["LAION-2B"], *late["LAION-400M"]]
+            w = ([-1 / len(early)] * len(early) + [1 / len(early)] * len(early)
+                 + [1 / len(late)] * len(late) + [-1 / len(late)] * len(late))
+            record("A", measure, "mean 400M->2B gain of B/32, B/16 at 3B+13B vs at 34B",
+                   early["gain 400M->2B"].mean(), late["gain 400M->2B"].mean(), acc, w)
+            smallest = late.loc[late["gain 400M->2B"].idxmin()]
+            record("B", measure, "smallest 400M->2B gain of B/32, B/16 at 34B vs 0", smallest["gain 400M->2B"], 0.0,
+                   [smallest["LAION-2B"], smallest["LAION-400M"]], [1, -1])
+        l14 = samples[(samples["measure"] == measure) & (samples["model"] == "ViT-L/14")].set_index("pretraining_data")
         if {"LAION-400M", "LAION-2B"} <= set(l14.index):
-            records.append({"claim": "C", "measure": measure,
-                            "compared": "13B->34B gain of L/14 on LAION-400M vs on LAION-2B",
-                            "value": float(l14["LAION-400M"]), "reference": float(l14["LAION-2B"]),
-                            "holds": bool(l14["LAION-400M"] < l14["LAION-2B"])})
+            a, b = l14.loc["LAION-400M"], l14.loc["LAION-2B"]
+            record("C", measure, "13B->34B gain of L/14 on LAION-400M vs on LAION-2B",
+                   a["gain 13B->34B"], b["gain 13B->34B"], [a["34B"], a["13B"], b["34B"], b["13B"]], [-1, 1, 1, -1])
     return pd.DataFrame(records)
 
 
 def claims_summary(claims: pd.DataFrame) -> pd.DataFrame:
-    """Per claim: on how many measures it holds, and which measures break it."""
+    """Per claim: on how many measures it holds beyond noise (z >= 2), on how many it only points
+    the claimed way, and which measures break it (point the other way)."""
     grouped = claims.groupby("claim")
     return pd.DataFrame({
         "measures": grouped.size(),
         "holds on": grouped["holds"].sum().astype(int),
-        "fails on": grouped.apply(lambda g: ", ".join(g.loc[~g["holds"], "measure"]) or "-", include_groups=False),
+        "points the claimed way": grouped["points_claimed_way"].sum().astype(int),
+        "fails on": grouped.apply(lambda g: ", ".join(g.loc[~g["points_claimed_way"], "measure"]) or "-",
+                                  include_groups=False),
     })
+
+
+def claim_verdicts(claims: pd.DataFrame) -> dict[str, str]:
+    """Per claim, :func:`repro.scaling.verdicts.holds_sentence` of its contrasts."""
+    return {claim: verdicts.holds_sentence(claim, list(zip(g["measure"], g["contrast"], g["se"])))
+            for claim, g in claims.groupby("claim")}
+
+
+def claims_report_rows(rows: pd.DataFrame) -> list[ReportRow]:
+    """Per bottleneck claim (item "bottleneck"), measured rows: the measures it is checked on, on
+    how many it points the claimed way and on how many it holds beyond noise (z >= 2)."""
+    out = []
+    for claim, r in claims_summary(bottleneck_claims(rows)).iterrows():
+        out += [measured("bottleneck", f"claim_{claim}_measures", r["measures"]),
+                measured("bottleneck", f"claim_{claim}_points_claimed_way", r["points the claimed way"]),
+                measured("bottleneck", f"claim_{claim}_holds_beyond_noise", r["holds on"],
+                         explanation=f"margin at least {verdicts.Z_FINDING:g} standard errors (binomial test noise "
+                                     "and Table 14's run-to-run noise)")]
+    return out
 
 
 # --- Figure 12: OpenAI's ResNet CLIP models ----------------------------------------------------------
@@ -571,10 +649,16 @@ def glue_values(rows: pd.DataFrame) -> dict[str, float]:
     values["table17_tasks"] = float(len(table) - 1)
     values["table17_runs"] = float(table.shape[1])
     values["n_downstream"] = float(rows["downstream_dataset"].nunique())
-    summary = claims_summary(bottleneck_claims(rows))
+    claims = bottleneck_claims(rows)
+    summary = claims_summary(claims)
     for claim, r in summary.iterrows():
         values[f"claim_{claim}_holds"] = float(r["holds on"])
+        values[f"claim_{claim}_points"] = float(r["points the claimed way"])
         values[f"claim_{claim}_measures"] = float(r["measures"])
+    for claim, sentence in claim_verdicts(claims).items():
+        values[f"claim_{claim}_verdict"] = Text(sentence)
+    values["repeat_noise_pp"] = repeat_noise_pp()
+    values["z_finding"] = verdicts.Z_FINDING
     return values
 
 
@@ -588,8 +672,10 @@ class Page:
     arch_table: pd.DataFrame
 
     def report_rows(self) -> list[ReportRow]:
-        """Table 1's cells, every printed cell of the grids, and Table 17."""
-        return table01_report_rows(self.rows) + grid_report_rows(self.rows) + table17_report_rows(self.rows)
+        """Table 1's cells, every printed cell of the grids, Table 17, and the bottleneck claims'
+        counts (:func:`claims_report_rows`)."""
+        return (table01_report_rows(self.rows) + grid_report_rows(self.rows) + table17_report_rows(self.rows)
+                + claims_report_rows(self.rows))
 
     def glue_values(self) -> dict[str, float]:
         """:func:`glue_values` of the published results."""

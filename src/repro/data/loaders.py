@@ -10,7 +10,7 @@ import pandas as pd
 
 from repro.data.registry import fetch
 from repro.data.schema import validate_results
-from repro.errors import SchemaError
+from repro.errors import DataNotFoundError, SchemaError
 
 ZEROSHOT = "scaling-laws-openclip/zeroshot_results.csv"
 MODELS_INFO = "scaling-laws-openclip/trained_models_info.csv"
@@ -54,7 +54,7 @@ def read_results(path: Path | str) -> pd.DataFrame:
     """Any results table in the schema of zeroshot_results.csv (ours: mini study, new evaluations)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such results file")
+        raise DataNotFoundError(f"{path}: no such results file")
     return validate_results(_read_csv(path), source=path)
 
 

@@ -17,10 +17,17 @@ families) and whether the paper itself trained the model. Nothing is guessed:
   :func:`parse_tag` / :func:`architecture_families`; :func:`model_table` turns it into an explicit
   "not placed" row with the reason.
 
-A model is *in the paper's fit* (not a forecast) when the paper trained a run of the same
-architecture on the same LAION dataset with a samples-seen count within 10% (the released
-checkpoints of Sec. 3 carry those configurations), or when it is one of the three OpenAI CLIP
-models of the paper's OpenAI fit.
+Documented training facts (:mod:`repro.data.openclip_notes`: open_clip's notes and the models'
+papers) override what a tag rounds (DataComp-L / CommonPool-L: "for 1.28B steps", tag ``s1b``) and
+place models whose tag states no count; checkpoints fine-tuned at a higher resolution are charged as
+trained (base run at its resolution plus the documented fine-tuning) or not placed.
+
+Membership is decided by evidence, not by name (:func:`membership`): a checkpoint is *in the paper's
+fit* when the paper trained the same architecture on the same data for the same samples seen (10%)
+**and** its ImageNet zero-shot accuracy in open_clip's benchmark agrees with that run's in the paper's
+results within :data:`MEMBERSHIP_TOLERANCE_POINTS`; a LAION-400M checkpoint of open_clip's release
+that held the paper's ViT-B/16 LAION-400M run (release v0.2) and is not in the fit is *released before
+the paper, not in its fits*; every other is *later*.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from repro.constants import EXTRAPOLATION_SAMPLES_SEEN, OPENAI_SAMPLES_SEEN
+from repro.data.openclip_notes import FINETUNE_NOT_STATED
 from repro.errors import SchemaError
 
 #: Samples in one epoch of LAION-400M in the paper's runs (the epoch of its "13B" = 32 epochs).
@@ -69,15 +77,28 @@ PAPER_DATA = {"400M": "LAION-400M", "2B": "LAION-2B", "80M": "LAION-80M"}
 PAPER_OPENAI_ARCHS = ("ViT-B-32", "ViT-B-16", "ViT-L-14")
 #: Relative tolerance of "same samples seen" between a tag and a paper run (tags round to 1-2 digits).
 SAMPLES_MATCH_TOLERANCE = 0.10
-#: The groups of the forecast audit, in display order.
-AUDIT_GROUPS = ("LAION CLIP ViT", "other towers on LAION", "DataComp / CommonPool / DFN", "other objectives",
-                "other data", "fine-tuned on a downstream task")
-#: The group whose models the paper's laws describe: CLIP on LAION-400M/2B, open_clip ViT and text transformer.
-IN_FAMILY_GROUP = AUDIT_GROUPS[0]
+#: ImageNet top-1 (points) within which open_clip's benchmark must agree with the paper's run for a
+#: checkpoint to count as that run: the true matches agree within 0.09 points; the LAION-400M ViT-B/32
+#: and ViT-L/14 checkpoints matched by name alone differ by about 0.3.
+MEMBERSHIP_TOLERANCE_POINTS = 0.15
+#: Membership categories (:func:`membership`).
+IN_FIT, BEFORE_PAPER, LATER = "in the paper's fit", "released before the paper, not in its fits", "later"
+MEMBERSHIPS = (IN_FIT, BEFORE_PAPER, LATER)
+#: The kinds of model the audit groups (labels are built from their members, see the chapter).
+KINDS = ("in family", "other towers on LAION", "towers pre-trained outside CLIP",
+         "CommonPool and its filtered subsets", "other objectives", "other data", "fine-tuned on a downstream task")
+#: The kind the paper's laws describe: CLIP, open_clip's ViT and text transformer, on LAION-400M/2B.
+IN_FAMILY = KINDS[0]
+#: The column of each kind whose values name its members in a group label.
+KIND_NAMED_BY = {"in family": "data_family", "other towers on LAION": "image_tower",
+                 "towers pre-trained outside CLIP": "outside_clip_tower",
+                 "CommonPool and its filtered subsets": "data_family", "other objectives": "objective",
+                 "other data": "data_family", "fine-tuned on a downstream task": "fine_tuned_on"}
 
 _SAMPLES = re.compile(r"^s(\d+(?:\.\d+)?)([mb])$")
 _BATCH = re.compile(r"^b(\d+)k$")
 _EPOCHS = re.compile(r"^e(\d+)$")
+_EPOCH_SUFFIX = re.compile(r"_e\d+$")
 
 
 @dataclass(frozen=True)
@@ -213,14 +234,16 @@ def base_architecture(name: str) -> str:
 
 
 def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
-    """The paper's run (INFO name) or fit this model belongs to, or ``""`` when it is a later model.
+    """The paper's run (INFO name) or fit whose configuration this model shares, or ``""``: the same
+    architecture on the same data for the same samples seen within 10% (a candidate only: see
+    :func:`membership` for the evidence).
 
     ``runs`` is INFO (``trained_models_info.csv``): ``name``, ``arch``, ``data``, ``epochs``,
     ``samples_per_epoch``.
     """
     arch = base_architecture(name)
     if info.data_family == "OpenAI WIT":
-        return "OpenAI fit" if arch in PAPER_OPENAI_ARCHS else ""
+        return "openai" if arch in PAPER_OPENAI_ARCHS else ""
     if info.fine_tuned_on or not np.isfinite(info.samples_seen):
         return ""
     data = runs["data"].map(PAPER_DATA)
@@ -230,59 +253,191 @@ def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
     return str(match["name"].iloc[0]) if len(match) else ""
 
 
-def audit_group(families: dict[str, str], info: TagInfo) -> str:
-    """The forecast audit's group (:data:`AUDIT_GROUPS`): fine-tuning first (a model fine-tuned on a
-    downstream task's training set is no zero-shot model), then objective, data and towers."""
+def paper_imagenet(results: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """The paper's ImageNet zero-shot top-1 (points) per (run name, architecture) of its results."""
+    part = results[results["downstream_dataset"] == "imagenet1k"]
+    return {(n, a): 100 * float(v) for n, a, v in zip(part["name"], part["arch"], part["acc1"])}
+
+
+def membership(candidate: str, arch: str, imagenet_points: float, paper_points: dict[tuple[str, str], float],
+               released_before_paper: str) -> tuple[str, str, float]:
+    """The membership category (:data:`MEMBERSHIPS`) of a checkpoint, the evidence for it and the
+    ImageNet gap to the paper's run of the same configuration (points; NaN without one).
+
+    Parameters
+    ----------
+    candidate : str
+        The paper's run of the same configuration (:func:`paper_run`), ``""`` if none.
+    arch : str
+        The architecture without its activation variant (:func:`base_architecture`).
+    imagenet_points : float
+        The checkpoint's ImageNet zero-shot top-1 in open_clip's benchmark (points).
+    paper_points : dict
+        :func:`paper_imagenet` of the paper's results.
+    released_before_paper : str
+        Why the documents date the checkpoint before the paper's runs (e.g. open_clip's LAION-400M
+        release v0.2, which holds the paper's ViT-B/16 LAION-400M checkpoint); ``""`` when nothing does.
+    """
+    gap = float("nan")
+    if candidate:
+        theirs = paper_points.get((candidate, arch))
+        if theirs is None:
+            raise SchemaError(f"paper results: no imagenet1k row for run {candidate!r} ({arch})")
+        gap = imagenet_points - theirs
+        text = f"ImageNet {imagenet_points:.2f} vs the paper's run {theirs:.2f} ({gap:+.2f} points; tolerance " \
+               f"{MEMBERSHIP_TOLERANCE_POINTS:g})"
+        if abs(gap) <= MEMBERSHIP_TOLERANCE_POINTS:
+            return IN_FIT, f"{candidate.split('_lr')[0]}: {text}", gap
+        text = f"same configuration as {candidate.split('_lr')[0]}, but {text}: another run"
+    else:
+        text = "no run of the paper has its architecture, data and samples seen"
+    if released_before_paper:
+        return BEFORE_PAPER, f"{text}; {released_before_paper}", gap
+    return LATER, text, gap
+
+
+def run_id(name: str, tag: str) -> str:
+    """One id per training run: consecutive epochs of a run (``laion400m_e31``, ``_e32``) and one
+    checkpoint listed under two activations (``ViT-B-32`` / ``ViT-B-32-quickgelu``) are one run."""
+    return f"{base_architecture(name)} {_EPOCH_SUFFIX.sub('', tag)}"
+
+
+def outside_clip_tower(families: dict[str, str], info: TagInfo) -> str:
+    """The tower pre-trained outside CLIP, or ``""``: EVA's image towers (masked-image modelling,
+    EVA-CLIP), a frozen image tower (LiT), a Hugging Face text tower (a pre-trained language model)."""
+    parts = []
+    if families["image_tower"] == "EVA":
+        parts.append("EVA image tower")
+    if info.frozen_image_tower:
+        parts.append("frozen image tower")
+    if families["text_tower"] in ("RoBERTa", "XLM-RoBERTa", "NLLB encoder"):
+        parts.append(f"{families['text_tower']} text tower")
+    return " + ".join(parts)
+
+
+def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
+    """The audit kind (:data:`KINDS`): fine-tuning on a downstream task first (no zero-shot model),
+    then towers pre-trained outside CLIP, objective, data and towers."""
     if info.fine_tuned_on:
-        return AUDIT_GROUPS[-1]
+        return "fine-tuned on a downstream task"
+    if outside:
+        return "towers pre-trained outside CLIP"
     if families["objective"] != "CLIP":
         return "other objectives"
     if info.data_family in ("DataComp", "CommonPool", "DFN"):
-        return "DataComp / CommonPool / DFN"
+        return "CommonPool and its filtered subsets"
     if info.data_family.startswith("LAION"):
         own = families["image_tower"] == "ViT" and families["text_tower"] == "open_clip transformer"
-        in_paper_data = info.data_family in ("LAION-400M", "LAION-2B")
-        if own and in_paper_data and not info.frozen_image_tower:
-            return IN_FAMILY_GROUP
+        if own and info.data_family in ("LAION-400M", "LAION-2B"):
+            return IN_FAMILY
         return "other towers on LAION"
     return "other data"
 
 
-def model_table(benchmark: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+def duplicates(benchmark: pd.DataFrame) -> pd.Series:
+    """For each row of the benchmark, the row it duplicates (``"name pretrained"``) or ``""``.
+
+    One checkpoint listed under an architecture and its ``-quickgelu`` twin is one model, counted
+    once by its ``-quickgelu`` row: identical metrics (OpenAI's weights load with QuickGELU either
+    way), or lower scores without the activation the weights were trained with (LAION-400M ViT-B/32:
+    open_clip's notes give 62.96%, the ``-quickgelu`` row's ImageNet).
+    """
+    keys = benchmark["name"].map(base_architecture) + " " + benchmark["pretrained"]
+    out = pd.Series("", index=benchmark.index)
+    for key, part in benchmark.groupby(keys, sort=False):
+        if len(part) < 2:
+            continue
+        keep = part[part["name"].str.endswith("-quickgelu")]
+        if len(keep) != 1:
+            raise SchemaError(f"open_clip benchmark: {key} is listed {len(part)} times without one -quickgelu row")
+        kept = keep.iloc[0]
+        for idx in part.index.difference(keep.index):
+            out[idx] = f"{kept['name']} {kept['pretrained']}"
+    return out
+
+
+def identical_metrics(benchmark: pd.DataFrame, a: int, b: int) -> bool:
+    """Whether two benchmark rows carry the same scores on every dataset."""
+    numeric = benchmark.select_dtypes("number").columns.difference(["params (M)", "FLOPs (B)"])
+    x, y = benchmark.loc[a, numeric].astype(float), benchmark.loc[b, numeric].astype(float)
+    return bool(((x == y) | (x.isna() & y.isna())).all())
+
+
+def model_table(benchmark: pd.DataFrame, runs: pd.DataFrame, facts: pd.DataFrame | None = None,
+                paper_results: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every benchmarked model in the paper's terms, one row per (name, pretrained).
 
     Parameters
     ----------
     benchmark : DataFrame
-        open_clip's benchmark (:func:`repro.data.load_openclip_benchmark`): ``name``, ``pretrained``.
+        open_clip's benchmark (:func:`repro.data.load_openclip_benchmark`): ``name``, ``pretrained``
+        (and ``ImageNet 1k`` for the membership evidence).
     runs : DataFrame
         The paper's training runs (:func:`repro.data.load_models_info`).
+    facts : DataFrame, optional
+        Documented training facts (:func:`repro.data.openclip_notes.documented_facts`); without them
+        only the tags are read.
+    paper_results : DataFrame, optional
+        The paper's results (:func:`repro.data.load_results`) for the membership evidence; without
+        them a configuration match alone decides (never used by the chapter).
 
     Returns
     -------
     DataFrame
         ``name``, ``pretrained``, the :class:`TagInfo` fields (``data_family``, ``samples_seen``,
-        ``samples_source`` ...), ``objective``, ``image_tower``, ``text_tower``, ``paper_run``
-        (INFO run name, ``"OpenAI fit"`` or ``""``), ``group`` and ``problem`` (why the row could not be
-        read; empty when it could). A row with a problem keeps NaN samples seen: it is listed,
-        never placed.
+        ``samples_source`` ...), ``objective``, ``image_tower``, ``text_tower``, ``quote`` (the
+        documented sentence, if any), ``base_name`` and ``finetune_samples`` (compute as trained),
+        ``global_batch``, ``paper_run`` (the run of the same configuration), ``membership``,
+        ``evidence``, ``imagenet_gap_points`` (against that run), ``run`` (:func:`run_id`), ``duplicate_of``, ``outside_clip_tower``, ``kind``
+        and ``problem`` (why the row could not be read; empty when it could). A row with a problem
+        keeps NaN samples seen: it is listed, never placed.
     """
     missing = [c for c in ("name", "pretrained") if c not in benchmark.columns]
     if missing:
         raise SchemaError(f"open_clip benchmark: missing column(s) {', '.join(missing)}")
+    documented = {} if facts is None else {(r["name"], r["pretrained"]): r for r in facts.to_dict("records")}
+    points = paper_imagenet(paper_results) if paper_results is not None else None
+    dup = duplicates(benchmark)
     records = []
-    for name, tag in benchmark[["name", "pretrained"]].itertuples(index=False):
-        row: dict[str, object] = {"name": name, "pretrained": tag}
+    for idx, (name, tag) in zip(benchmark.index, benchmark[["name", "pretrained"]].itertuples(index=False)):
+        row: dict[str, object] = {"name": name, "pretrained": tag, "quote": "", "base_name": "",
+                                  "finetune_samples": 0.0, "global_batch": float("nan"), "run": run_id(name, tag),
+                                  "duplicate_of": dup[idx], "outside_clip_tower": ""}
+        if dup[idx]:
+            kept = benchmark[(benchmark["name"] + " " + benchmark["pretrained"]) == dup[idx]].index[0]
+            row["duplicate_of"] = dup[idx] + (" (identical metrics)" if identical_metrics(benchmark, idx, kept)
+                                              else " (same checkpoint, evaluated without QuickGELU)")
         try:
             info = parse_tag(tag)
             families = architecture_families(name)
         except SchemaError as err:
-            row.update(problem=str(err), samples_seen=float("nan"), samples_source="not placed", group="not placed")
+            row.update(problem=str(err), samples_seen=float("nan"), samples_source="not placed", kind="not placed",
+                       membership=LATER, evidence="", paper_run="", imagenet_gap_points=float("nan"))
             records.append(row)
             continue
         row.update(asdict(info))
         row.pop("tag")
         row.update(families)
-        row.update(paper_run=paper_run(name, info, runs), group=audit_group(families, info), problem="")
+        fact = documented.get((name, tag))
+        before = ""
+        if fact is not None:
+            before = str(fact["released_before_paper"] or "")
+            row.update(quote=fact["quote"], global_batch=fact["global_batch"])
+            if np.isfinite(fact["samples_seen"]):
+                row.update(samples_seen=float(fact["samples_seen"]), samples_source=f"documented: {fact['source']}",
+                           base_name=fact["base_name"], finetune_samples=float(fact["finetune_samples"]))
+        if (name, tag) in FINETUNE_NOT_STATED:
+            row.update(samples_seen=float("nan"),
+                       samples_source=f"not placed (fine-tuning compute not stated): {FINETUNE_NOT_STATED[(name, tag)]}")
+        candidate = paper_run(name, info, runs)
+        if points is None:
+            member, evidence, gap = (IN_FIT, "configuration only", np.nan) if candidate else (LATER, "", np.nan)
+        else:
+            imagenet = 100 * float(benchmark.loc[idx, "ImageNet 1k"])
+            member, evidence, gap = membership(candidate, base_architecture(name), imagenet, points, before)
+        outside = outside_clip_tower(families, info)
+        row.update(paper_run=candidate, membership=member, evidence=evidence, imagenet_gap_points=gap,
+                   outside_clip_tower=outside,
+                   kind=kind_of(families, info, outside), problem="")
         records.append(row)
     return pd.DataFrame.from_records(records)

@@ -64,6 +64,13 @@ FILES: dict[str, tuple[str, str, str, str]] = {
     "open-clip/model_profile.csv": (
         *_OPEN_CLIP, "docs/model_profile.csv",
         "6f0975464d02d31a4c7cfca79a100c47c0d01cf47222f4fa5b9bec5609677285"),
+    # open_clip's own notes on how its pretrained checkpoints were trained (same commit)
+    "open-clip/PRETRAINED.md": (
+        *_OPEN_CLIP, "docs/PRETRAINED.md",
+        "0763e8aa2720ca98602007e76ef52511c5311cdb5b278098efbc8b4dc7386d7d"),
+    "open-clip/datacomp_models.md": (
+        *_OPEN_CLIP, "docs/datacomp_models.md",
+        "5cbac3bf2ba05d4afdda1cff5ff35caef2190a8962cabbc1baeeaea7436148be"),
 }
 
 

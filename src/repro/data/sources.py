@@ -53,7 +53,7 @@ def load_source(results_source: str = "paper", extra_results: str | Path = "") -
     else:
         path = Path(results_source)
         if not path.is_file():
-            raise FileNotFoundError(
+            raise DataNotFoundError(
                 f"results_source={results_source!r}: not one of {SOURCES} and no such file")
         rows = read_results(path)
     if extra_results:

@@ -30,7 +30,7 @@ from repro.evaluate.jobs import paper_checkpoints, write_eval_jobs
 from repro.evaluate.run import Checkpoint, ModelMetadata, evaluate_checkpoint, model_metadata
 from repro.evaluate.suite import load_suite
 from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
-from repro.launch.slurm import SlurmOptions
+from repro.executors.arrays import SlurmOptions
 
 
 def _parser() -> argparse.ArgumentParser:

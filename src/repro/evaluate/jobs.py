@@ -30,8 +30,8 @@ from repro.data import load_models_info, load_results
 from repro.constants import OPENAI_UPSTREAM
 from repro.evaluate.run import Checkpoint, ModelMetadata
 from repro.evaluate.suite import Suite
-from repro.launch.executors import ArrayResult, Executor, Task, get_executor
-from repro.launch.slurm import make_executable
+from repro.executors.arrays import ArrayResult, Task, make_executable
+from repro.launch.executors import Executor, get_executor
 
 #: open_clip names of the OpenAI models: their weights need QuickGELU (open_clip's pretrained
 #: config for the ``openai`` tag says ``quick_gelu=True``).

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from repro.constants import LAION_UPSTREAMS, SAMPLES_SEEN_AXIS_TITLE
+from repro.errors import SchemaError
 from repro.figures import style
 from repro.figures.learning_curves import DATA_COLORS
 
@@ -56,7 +57,7 @@ def samples_gain_figure(gains: pd.DataFrame, *, model: str = "ViT-L/14") -> Figu
     table = gains["gain 13B->34B"].reset_index()
     table = table[table["model"] == model]
     if table.empty:
-        raise ValueError(f"samples_gain_figure: no 13B and 34B runs of {model!r} in the gains table")
+        raise SchemaError(f"samples_gain_figure: no 13B and 34B runs of {model!r} in the gains table")
     measures = list(dict.fromkeys(table["measure"]))
     upstreams = [u for u in LAION_UPSTREAMS if u in set(table["pretraining_data"])]
     width = 0.8 / len(upstreams)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from repro.constants import COMPUTE_AXIS_TITLE, EXTRAPOLATION_ARCHS, OPENAI_UPSTREAM, display_name
 from repro.data.learning_curves import X_AXES, run_label
 from repro.data.schema import error_of
+from repro.errors import ParameterError
 from repro.figures import style
 from repro.figures.learning_curves import X_AXIS_TITLES
 from repro.scaling.paper_fit import PowerLawFit
@@ -58,7 +59,7 @@ def scaling_explorer(rows: pd.DataFrame, fits: Mapping[str, Mapping[str, PowerLa
     datasets = list(fits)
     unknown = [d for d in datasets if d not in set(rows["downstream_dataset"])]
     if unknown:
-        raise ValueError(f"scaling_explorer: downstream dataset(s) {', '.join(unknown)} not in the results")
+        raise ParameterError(f"scaling_explorer: downstream dataset(s) {', '.join(unknown)} not in the results")
     upstreams = list(dict.fromkeys(rows["upstream_dataset"]))
     fig = go.Figure()
     traces_per_dataset = len(upstreams) + 2
@@ -120,7 +121,7 @@ def learning_curve_explorer(curves: pd.DataFrame, *, x_axis: str = "samples_seen
         The x axis shown first.
     """
     if x_axis not in X_AXES:
-        raise ValueError(f"x_axis must be one of {X_AXES}, got {x_axis!r}")
+        raise ParameterError(f"x_axis must be one of {X_AXES}, got {x_axis!r}")
     runs = curves.assign(label=run_label(curves))
     # runs in the paper's order: architecture by size, data set, samples-seen budget
     arch_rank = {a: i for i, a in enumerate(EXTRAPOLATION_ARCHS)}

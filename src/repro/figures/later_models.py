@@ -35,7 +35,7 @@ def _rgb(color) -> str:
 
 
 def residual_figure(table: pd.DataFrame, *, title: str, paper_range: tuple[float, float],
-                    laws: Mapping[str, str]) -> Figure:
+                    laws: Mapping[str, str], highlight: str | None = None, highlight_label: str = "") -> Figure:
     """Measured minus forecast (points) against compute, one panel per law.
 
     Parameters
@@ -48,6 +48,10 @@ def residual_figure(table: pd.DataFrame, *, title: str, paper_range: tuple[float
         Compute range of the paper's runs (GMACs), shaded.
     laws : mapping
         Law key -> panel title.
+    highlight : str, optional
+        A boolean column of ``table``: its true rows are ringed (``highlight_label`` in the legend).
+    highlight_label : str
+        The legend entry of the ringed points.
     """
     colors = family_colors(table["data_family"])
     fig = Figure(figsize=(6.0 * len(laws), 4.6), layout="constrained")
@@ -59,6 +63,10 @@ def residual_figure(table: pd.DataFrame, *, title: str, paper_range: tuple[float
             ax.scatter(part["gmacs_total"], part[f"{law}_residual"], color=colors[family],
                        marker=OBJECTIVE_MARKERS.get(objective, ("X", "x"))[0], s=36,
                        edgecolors="black", linewidths=TOWER_EDGES.get(tower, 1.6), zorder=3)
+        if highlight is not None:
+            ringed = table[table[highlight].astype(bool)]
+            ax.scatter(ringed["gmacs_total"], ringed[f"{law}_residual"], s=150, facecolors="none",
+                       edgecolors="black", linewidths=1.2, zorder=4)
         ax.set_xscale("log")
         ax.set_xlabel(COMPUTE_AXIS_TITLE)
         ax.set_title(name)
@@ -68,6 +76,9 @@ def residual_figure(table: pd.DataFrame, *, title: str, paper_range: tuple[float
                 for o, (m, _) in OBJECTIVE_MARKERS.items() if o in set(table["objective"])]
     handles.append(mpl.lines.Line2D([], [], ls="", marker="o", color="white", markeredgecolor="black",
                                     markeredgewidth=1.6, label="thick edge: not open_clip's ViT"))
+    if highlight is not None:
+        handles.append(mpl.lines.Line2D([], [], ls="", marker="o", markersize=11, markerfacecolor="none",
+                                        markeredgecolor="black", label=highlight_label or highlight))
     handles.append(mpl.patches.Patch(color="0.92", label="compute of the paper's runs"))
     fig.legend(handles=handles, loc="outside right center", fontsize="small")
     fig.suptitle(title)

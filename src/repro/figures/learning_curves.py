@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 
 from repro.constants import BUDGET_LABELS, DATA_LABELS, EXTRAPOLATION_ARCHS, SAMPLES_SEEN_AXIS_TITLE
 from repro.data.learning_curves import X_AXES
+from repro.errors import ParameterError
 from repro.figures import style
 
 #: colour per pretraining set (the authors' notebook colours upstream data blue / orange / green)
@@ -29,7 +30,7 @@ def learning_curves_figure(curves: pd.DataFrame, *, x_axis: str = "samples_seen"
     x_axis : {"epoch", "samples_seen", "step"}
     """
     if x_axis not in X_AXES:
-        raise ValueError(f"x_axis must be one of {X_AXES}, got {x_axis!r}")
+        raise ParameterError(f"x_axis must be one of {X_AXES}, got {x_axis!r}")
     rank = {a: i for i, a in enumerate(EXTRAPOLATION_ARCHS)}
     archs = sorted(dict.fromkeys(curves["arch"]), key=lambda a: (rank.get(a, len(rank)), a))
     models = list(dict.fromkeys(curves.set_index("arch").loc[archs, "model"]))

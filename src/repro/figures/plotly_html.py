@@ -13,6 +13,8 @@ from pathlib import Path
 
 from IPython.display import HTML
 
+from repro.errors import DataNotFoundError
+
 
 def plotly_js_path() -> Path:
     """The plotly.min.js shipped inside the installed plotly package."""
@@ -20,7 +22,7 @@ def plotly_js_path() -> Path:
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: plotly.min.js not found in the installed plotly package")
+        raise DataNotFoundError(f"{path}: plotly.min.js not found in the installed plotly package")
     return path
 
 

@@ -24,7 +24,8 @@ name -> executor, for training runs and arrays of tasks) over :mod:`~repro.launc
 """
 
 from repro.launch.argv import resolve_train_data, to_argv
-from repro.launch.executors import EXECUTORS, ArrayResult, Executor, LaunchOptions, Task, get_executor
+from repro.executors.arrays import ArrayResult, Task
+from repro.launch.executors import EXECUTORS, Executor, LaunchOptions, get_executor
 from repro.launch.grid import load_grid
 from repro.launch.local import RunResult, run_local, train_command
 from repro.launch.rundir import RunDir

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from repro.errors import SpecError
+from repro.executors import TRAIN_MODULE
 from repro.launch.spec import RunSpec
 
-#: The module every executor runs.
-TRAIN_MODULE = "open_clip_train.main"
+__all__ = ["DATA_DIR_TOKEN", "REQUIRE_DATA_DIR", "TRAIN_MODULE", "model_argument", "resolve_train_data",
+           "shell_join", "to_argv"]
 
 #: Stands for the data folder in a generated script when none is given at generation time;
 #: :func:`shell_join` turns it into ``"$DATA_DIR"``, which the script requires to be set.
@@ -127,6 +128,9 @@ def to_argv(spec: RunSpec, *, logs_dir: str | Path, run_name: str, train_data: s
     if spec.dataset_type == "csv":
         argv += ["--csv-separator", spec.csv_separator, "--csv-img-key", spec.csv_img_key,
                  "--csv-caption-key", spec.csv_caption_key]
+    if spec.gpus > 1:
+        # the backend follows the device: gloo on a CPU, nccl on CUDA (open_clip_train's own choice, made explicit)
+        argv += ["--dist-backend", "nccl" if spec.device == "cuda" else "gloo"]
     if spec.local_loss:
         argv.append("--local-loss")
     if spec.gather_with_grad:

@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repro.errors import ReproError
+from repro.executors import scheduler
 from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
 from repro.launch.grid import load_grid
-from repro.launch.slurm import TRAINING_JOB_TIME, SlurmOptions
+from repro.launch.rundir import RunDir
+from repro.executors.arrays import SlurmOptions
+from repro.launch.slurm import TRAINING_JOB_TIME
 
 
 def _train_data(values: Sequence[str]) -> dict[str, str]:
@@ -51,8 +54,45 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--account", help="slurm: account")
     p.add_argument("--setup", action="append", default=[], metavar="LINE",
                    help="slurm: shell line run before srun, e.g. 'source venv/bin/activate' (repeatable)")
-    p.add_argument("--chain", type=int, default=1, help="slurm: jobs submitted per run (each resumes the last)")
+    p.add_argument("--chain", type=int, default=1,
+                   help="slurm: jobs submitted per run (each resumes the last); submitit: requeues at most CHAIN-1")
+    p.add_argument("--wait", action="store_true",
+                   help="slurm, submitit: wait for the submitted jobs, printing each state change "
+                        "(pending, running, done, failed, with the log); exit non-zero when a run did not finish")
+    p.add_argument("--wait-timeout", type=float, default=24 * 3600.0, metavar="SECONDS",
+                   help="with --wait: give up after this many seconds (default: a day)")
     return p
+
+
+def wait_for_runs(submitted: Sequence[tuple[str, RunDir, str]], *, timeout_s: float, out=print) -> int:
+    """Wait for submitted runs' jobs and print their states; the number of runs that did not finish.
+
+    Parameters
+    ----------
+    submitted : Sequence[tuple[str, RunDir, str]]
+        (run name, run directory, comma-separated job ids) of each submitted run.
+    timeout_s : float
+        Give up after this many seconds (:class:`repro.errors.SchedulerError`).
+    out : callable
+        Prints one line.
+    """
+    owner = {job_id: name for name, _, ids in submitted for job_id in ids.split(",")}
+
+    def changed(state: scheduler.JobState) -> None:
+        name = owner.get(state.job_id.split("_")[0], "?")
+        out(f"run {name}: job {state.job_id} {state.group} ({state.state}); log {state.log_path}")
+
+    states = scheduler.wait(list(owner), timeout_s=timeout_s, on_change=changed)
+    unfinished = 0
+    for name, run_dir, ids in submitted:
+        if run_dir.state() == "finished":
+            out(f"run {name}: done ({len(run_dir.checkpoints())} checkpoints) in {run_dir.path}")
+            continue
+        unfinished += 1
+        failed = [states[i] for i in ids.split(",") if i in states and states[i].group == "failed"]
+        line = failed[-1].describe(f"run {name}") if failed else f"run {name}: not finished; see {run_dir.path}"
+        print(f"repro train: error: {line}", file=sys.stderr)
+    return unfinished
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         args.out.mkdir(parents=True, exist_ok=True)
         failed = 0
+        submitted = []
         for number, spec in enumerate(specs, start=1):
             print(f"[{number}/{len(specs)}] {spec.name}: {args.executor} ...", flush=True)
             result = executor.launch(spec, args.out)
@@ -87,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{number}/{len(specs)}] {spec.name}: {result.state}{job} "
                   f"({result.epochs_completed}/{spec.epochs} epochs{speed})", flush=True)
             failed += result.state in ("failed", "interrupted")
+            if result.state == "submitted" and result.job_id:
+                submitted.append((spec.name, RunDir.for_spec(spec, args.out), result.job_id))
+        if args.wait and submitted:
+            failed += wait_for_runs(submitted, timeout_s=args.wait_timeout)
     except ReproError as err:
         print(f"repro train: error: {err}", file=sys.stderr)
         return 1

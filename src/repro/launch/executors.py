@@ -14,11 +14,11 @@ Two kinds of jobs go through the same executors:
 * **training runs** (:class:`~repro.launch.spec.RunSpec`): :meth:`Executor.submit` gives each run
   a directory (:class:`~repro.launch.rundir.RunDir`); a finished run is skipped and a partial one
   resumes (``--resume latest``), whatever the executor;
-* **arrays of tasks** (:class:`Task`, one command each, independent of each other):
-  :meth:`Executor.submit_array` writes one job script per task (``jobs/job_NNNNN.sh``) and starts
-  them: in turn on this machine (``local``), as SLURM arrays (``slurm``) or as a submitit job
-  array (``submitit``). The evaluation of every checkpoint on every dataset is such an array
-  (:mod:`repro.evaluate.jobs`).
+* **arrays of tasks** (:class:`~repro.executors.arrays.Task`, one command each, independent of
+  each other): :meth:`Executor.submit_array` hands them to the array executor of the same name in
+  :mod:`repro.executors.arrays` (in turn here, SLURM arrays split at the cluster's
+  ``MaxArraySize``, submitit job arrays). The evaluation of every checkpoint on every dataset is
+  such an array (:mod:`repro.evaluate.jobs`).
 
 With ``dry_run=True`` an executor writes its scripts and starts nothing.
 
@@ -36,22 +36,23 @@ submitit      open_clip_train's ``main`` in a submitit job     a submitit job ar
 
 from __future__ import annotations
 
-import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from repro.errors import SpecError
+from repro.executors.arrays import (ArrayOptions, ArrayResult, SlurmOptions, Task, get_array_executor,
+                                    time_limit_minutes)
 from repro.launch.argv import DATA_DIR_TOKEN
-from repro.launch.local import RunResult, run_local, run_scripts, train_command, write_launch_script
+from repro.launch.local import RunResult, run_local, train_command, write_launch_script
 from repro.launch.rundir import RunDir
-from repro.launch.slurm import (TRAINING_JOB_TIME, SlurmOptions, make_executable, submit_arrays, submit_sbatch,
-                                submit_submitit, submit_submitit_array, time_limit_minutes, write_array,
-                                write_sbatch)
+from repro.launch.slurm import TRAINING_JOB_TIME, submit_sbatch, submit_submitit, write_sbatch
 from repro.launch.spec import RunSpec
 from repro.launch.torchrun import run_torchrun, torchrun_command
+
+__all__ = ["EXECUTORS", "ArrayResult", "Executor", "LaunchOptions", "Task", "get_executor"]
 
 
 @dataclass(frozen=True)
@@ -65,42 +66,10 @@ class LaunchOptions:
     train_data: Mapping[str, str] = field(default_factory=dict)  # data label or run name -> shards/CSV
     workers_per_gpu: int | None = None           # data-loader workers per GPU (overrides the specs)
     nproc_per_node: int | None = None            # torchrun: processes (default: the spec's GPUs)
-    chain: int = 1                               # slurm: jobs submitted per run (each resumes the last)
+    chain: int = 1                               # slurm, submitit: jobs per run at most (each resumes the last)
     cluster: str | None = None                   # submitit: None = SLURM when available, "local", "debug"
     slurm: SlurmOptions = SlurmOptions()         # time, partition, account, setup lines, more directives
-
-
-@dataclass(frozen=True)
-class Task:
-    """One task of an array: a command, run by bash from the submitting folder's job script."""
-
-    argv: tuple[str, ...]
-
-
-ArrayState = Literal["written", "submitted", "finished", "failed"]
-
-
-@dataclass(frozen=True)
-class ArrayResult:
-    """What :meth:`Executor.submit_array` did."""
-
-    scripts: tuple[Path, ...]            # jobs/job_NNNNN.sh, one per task, in task order
-    launcher: Path | None                # the script that starts them all (submit.sh, run_all.sh); None for submitit
-    state: ArrayState                    # written: dry run; finished/failed: local; submitted: a scheduler
-    job_ids: tuple[str, ...] = ()        # scheduler job ids (slurm: one per array)
-    returncodes: tuple[int, ...] = ()    # local: each task's exit code
-
-
-def write_task_scripts(tasks: Sequence[Task], out: str | Path, *, setup: Sequence[str] = ()) -> list[Path]:
-    """One bash script per task, ``<out>/jobs/job_NNNNN.sh``: ``setup`` lines, then ``exec`` of the
-    task's command with every word passed through ``shlex.quote``."""
-    jobs = Path(out) / "jobs"
-    jobs.mkdir(parents=True, exist_ok=True)
-    prelude = "\n".join(setup).rstrip()
-    prelude = prelude + "\n" if prelude else ""
-    return [make_executable(jobs / f"job_{index:05d}.sh",
-                            "#!/bin/bash\nset -euo pipefail\n" + prelude + "exec " + shlex.join(task.argv) + "\n")
-            for index, task in enumerate(tasks)]
+    max_array_size: int | None = None            # arrays: None = the cluster's MaxArraySize
 
 
 class Executor(ABC):
@@ -137,14 +106,11 @@ class Executor(ABC):
     def submit_array(self, tasks: Sequence[Task], out: str | Path, *, name: str,
                      dry_run: bool = False) -> ArrayResult:
         """Write one job script per task under ``out/jobs`` and start them (or, with ``dry_run``,
-        write what starts them). ``name`` names the jobs (``repro-<name>``) and the array scripts."""
-        out = Path(out)
-        scripts = write_task_scripts(tasks, out, setup=self.options.slurm.setup)
-        return self._run_array(scripts, out, name=name, dry_run=dry_run)
-
-    @abstractmethod
-    def _run_array(self, scripts: list[Path], out: Path, *, name: str, dry_run: bool) -> ArrayResult:
-        """Start the job scripts (see :meth:`submit_array`)."""
+        write what starts them), with the array executor of this name
+        (:mod:`repro.executors.arrays`). ``name`` names the jobs and the array scripts."""
+        options = ArrayOptions(cluster=self.options.cluster, slurm=self.options.slurm,
+                               max_array_size=self.options.max_array_size)
+        return get_array_executor(self.name, options).submit_array(tasks, out, name=name, dry_run=dry_run)
 
     def _data_dir(self) -> str | Path:
         """The data folder in a written script: the given one, or ``$DATA_DIR`` read at run time."""
@@ -166,21 +132,6 @@ class LocalExecutor(Executor):
         return run_local(spec, out, data_dir=self.options.data_dir, train_data=self.options.train_data,
                          workers_per_gpu=self.options.workers_per_gpu)
 
-    def _run_array(self, scripts: list[Path], out: Path, *, name: str, dry_run: bool) -> ArrayResult:
-        logs = (out / "logs").resolve()
-        jobs = (out / "jobs").resolve()
-        launcher = make_executable(out / "run_all.sh", (
-            "#!/bin/bash\nset -uo pipefail\n"
-            f"mkdir -p {shlex.quote(str(logs))}\nstatus=0\n"
-            f"for script in {shlex.quote(str(jobs))}/job_*.sh; do\n"
-            f"  bash \"$script\" > {shlex.quote(str(logs))}/\"$(basename \"$script\" .sh)\".out 2>&1 || status=1\n"
-            "done\nexit \"$status\"\n"))
-        if dry_run:
-            return ArrayResult(tuple(scripts), launcher, "written")
-        codes = run_scripts(scripts, logs)
-        return ArrayResult(tuple(scripts), launcher, "finished" if not any(codes) else "failed",
-                           returncodes=tuple(codes))
-
 
 class TorchrunExecutor(Executor):
     """torchrun on this node: one process per GPU (PyTorch DDP)."""
@@ -198,7 +149,9 @@ class TorchrunExecutor(Executor):
         return run_torchrun(spec, out, nproc_per_node=self.options.nproc_per_node, data_dir=self.options.data_dir,
                             train_data=self.options.train_data, workers_per_gpu=self.options.workers_per_gpu)
 
-    def _run_array(self, scripts: list[Path], out: Path, *, name: str, dry_run: bool) -> ArrayResult:
+    def submit_array(self, tasks: Sequence[Task], out: str | Path, *, name: str,
+                     dry_run: bool = False) -> ArrayResult:
+        """Refused: torchrun starts distributed training runs only."""
         raise SpecError("the torchrun executor starts distributed training runs; run an array of tasks with "
                         f"one of {', '.join(n for n in EXECUTORS if n != self.name)}")
 
@@ -215,12 +168,6 @@ class SlurmExecutor(Executor):
     def launch(self, spec: RunSpec, out: Path) -> RunResult:
         return submit_sbatch(spec, out, chain=self.options.chain, options=self.options.slurm,
                              data_dir=self.options.data_dir, train_data=self.options.train_data)
-
-    def _run_array(self, scripts: list[Path], out: Path, *, name: str, dry_run: bool) -> ArrayResult:
-        arrays = write_array(scripts, out, name=name, options=self.options.slurm)
-        if dry_run:
-            return ArrayResult(tuple(scripts), out / "submit.sh", "written")
-        return ArrayResult(tuple(scripts), out / "submit.sh", "submitted", job_ids=tuple(submit_arrays(arrays)))
 
 
 class SubmititExecutor(Executor):
@@ -241,18 +188,11 @@ class SubmititExecutor(Executor):
 
     def launch(self, spec: RunSpec, out: Path) -> RunResult:
         job = submit_submitit(spec, out, cluster=self.options.cluster, timeout_min=self._timeout_min(),
-                              slurm_partition=self.options.slurm.partition, data_dir=self.options.data_dir,
+                              options=self.options.slurm, chain=self.options.chain, data_dir=self.options.data_dir,
                               train_data=self.options.train_data, workers_per_gpu=self.options.workers_per_gpu)
         run_dir = RunDir.for_spec(spec, out)
         return RunResult(spec.name, run_dir.path, "skipped" if job is None else "submitted",
                          job_id=None if job is None else str(job.job_id))
-
-    def _run_array(self, scripts: list[Path], out: Path, *, name: str, dry_run: bool) -> ArrayResult:
-        if dry_run:
-            return ArrayResult(tuple(scripts), None, "written")
-        jobs = submit_submitit_array(scripts, out / "submitit", name=name, cluster=self.options.cluster,
-                                     timeout_min=self._timeout_min(), slurm_partition=self.options.slurm.partition)
-        return ArrayResult(tuple(scripts), None, "submitted", job_ids=tuple(str(job.job_id) for job in jobs))
 
 
 #: The executors by name: ``--executor`` of ``repro train`` and ``repro eval``.

@@ -182,17 +182,3 @@ def write_launch_script(run_dir: RunDir, command: list[str], out_dir: str | Path
                     f"cd {shlex.quote(str(run_dir.path))}\n{shell_join(command)}\n")
     path.chmod(0o755)
     return path
-
-
-def run_scripts(scripts: list[Path], logs_dir: str | Path) -> list[int]:
-    """Run job scripts one after another with bash, each logging to ``<logs>/<script stem>.out``;
-    returns their exit codes (a failed script does not stop the next)."""
-    logs_dir = Path(logs_dir)
-    logs_dir.mkdir(parents=True, exist_ok=True)
-    codes = []
-    for number, script in enumerate(scripts, start=1):
-        with (logs_dir / f"{script.stem}.out").open("wb") as output:
-            code = subprocess.run(["bash", str(script)], stdout=output, stderr=subprocess.STDOUT).returncode
-        codes.append(code)
-        log.info("[%d/%d] %s: exit code %d", number, len(scripts), script.name, code)
-    return codes

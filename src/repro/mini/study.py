@@ -14,7 +14,7 @@ work folder (``runs/work/mini/``). Regeneration is idempotent: a run whose rows 
 run resumes (``--resume latest``). A run that the profile no longer lists (the profile changed)
 is dropped from the outputs, with a line saying which.
 
-Each run is trained in this process (``open_clip_train.main.main(argv)``, with the argv the
+Each run is trained in this process (:func:`repro.executors.openclip.train`, with the argv the
 launcher builds for the spec) rather than through :func:`repro.launch.run_local`'s subprocess:
 a fresh process costs ~10 s of imports, ~5 min over a 27-run grid (measured on 2 CPU cores).
 """
@@ -37,7 +37,9 @@ from repro.data.provenance import require_clean
 from repro.data.schema import RESULTS_COLUMNS, validate_results
 from repro.errors import SpecError
 from repro.evaluate.registry import merge_results, read_registry, write_atomic
-from repro.launch.argv import TRAIN_MODULE, model_argument, to_argv
+from repro.executors import TRAIN_MODULE
+from repro.executors.openclip import train as train_openclip
+from repro.launch.argv import model_argument, to_argv
 from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, scenes, tasks
@@ -108,9 +110,8 @@ def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
 
 
 def _train_in_process(spec: RunSpec, out_dir: Path) -> RunDir:
-    """Train one spec with ``open_clip_train.main.main`` in this process (skipped if finished)."""
-    from open_clip_train.main import main as train_main
-
+    """Train one spec with open_clip_train's ``main`` through the project's entry point
+    (:func:`repro.executors.openclip.train`) in this process (skipped if finished)."""
     run_dir = RunDir.for_spec(spec, out_dir)
     if run_dir.state() == "finished":
         return run_dir
@@ -122,7 +123,7 @@ def _train_in_process(spec: RunSpec, out_dir: Path) -> RunDir:
     handlers, level = list(root.handlers), root.level
     start = time.monotonic()
     try:
-        returncode = train_main(argv)
+        returncode = train_openclip(argv)
     finally:
         # open_clip_train adds its own handlers (out.log, stdout) to the root logger on every call;
         # drop them so the next run's log lines do not land in this run's out.log

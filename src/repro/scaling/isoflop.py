@@ -103,6 +103,27 @@ class IsoflopProfile:
         """The size of the best run tried (lowest metric), whatever the parabola says."""
         return float(self.sizes[int(np.argmin(self.values))])
 
+    @property
+    def best_at_edge(self) -> str:
+        """``"smallest"`` or ``"largest"`` when the best run tried is at the smallest or largest size
+        of the budget (an *edge* minimum, whatever the parabola's vertex says), else ``""``."""
+        best = self.best_size
+        if best <= self.sizes.min():
+            return "smallest"
+        if best >= self.sizes.max():
+            return "largest"
+        return ""
+
+    @property
+    def minimum_label(self) -> str:
+        """How the page names this budget's minimum: ``"interior"`` only when the vertex lies inside
+        the sizes tried and the best run is not at either end; ``"edge (best run at the smallest
+        size tried)"`` when the vertex is inside but the best run sits at an end; else the status."""
+        if not self.interior:
+            return self.status
+        edge = self.best_at_edge
+        return f"edge (best run at the {edge} size tried)" if edge else INTERIOR
+
     def predict(self, size) -> np.ndarray:
         """The parabola at model size(s) N (meaningful only between the sizes tried)."""
         x = np.log10(np.asarray(size, dtype=float))
@@ -265,9 +286,13 @@ class IsoflopFit:
         Exponents and log10 intercepts (C in GMACs).
     bootstrap : (R, 4) ndarray
         a, a0, b, b0 refitted on each resample (runs drawn with replacement within each budget,
-        every parabola refitted); NaN rows: a used budget had no interior minimum in that resample.
+        every parabola refitted). A resample in which a used budget's minimum falls at or beyond an
+        end of the sizes tried is *failed* but kept: its N_opt at that budget is 0 (below) or
+        infinite (above), so a and b are -inf or +inf in the direction that budget pulls them (NaN,
+        "either way", where the parabola opens downwards or two budgets pull opposite ways).
     n_opt_bootstrap : (R, K) ndarray
-        N_opt of each used budget in each resample (NaN where not interior).
+        N_opt of each used budget in each resample (0 below the sizes tried, inf above, NaN
+        without a minimum).
     level : float
         Two-sided level of the percentile intervals.
     """
@@ -285,8 +310,14 @@ class IsoflopFit:
 
     @property
     def n_failed(self) -> int:
-        """Resamples in which some used budget had no interior minimum (left out of the intervals)."""
+        """Resamples in which some used budget had no interior minimum (kept in the intervals, at
+        the infinite end they point to)."""
         return int((~np.isfinite(self.bootstrap).all(axis=1)).sum())
+
+    @property
+    def failed_fraction(self) -> float:
+        """:attr:`n_failed` over the resamples (NaN without a bootstrap)."""
+        return self.n_failed / len(self.bootstrap) if len(self.bootstrap) else float("nan")
 
     def predict_n_opt(self, compute) -> np.ndarray:
         """N_opt at compute C (GMACs) from the power law."""
@@ -297,30 +328,31 @@ class IsoflopFit:
         return 10 ** (self.b0 + self.b * np.log10(np.asarray(compute, dtype=float)))
 
     def _quantiles(self, values: np.ndarray) -> tuple[float, float]:
-        values = values[np.isfinite(values)]
-        if values.size == 0:
-            return (np.nan, np.nan)
-        tail = (1 - self.level) / 2
-        lo, hi = np.quantile(values, [tail, 1 - tail])
-        return float(lo), float(hi)
+        return unconditional_interval(values, self.level)
 
     def interval(self, name: str) -> tuple[float, float]:
-        """Percentile bootstrap interval of ``"a"``, ``"b"`` or ``"a+b"`` at ``level``."""
-        ok = np.isfinite(self.bootstrap).all(axis=1)
-        boot = self.bootstrap[ok]
-        columns = {"a": boot[:, 0], "b": boot[:, 2], "a+b": boot[:, 0] + boot[:, 2]}
+        """Percentile bootstrap interval of ``"a"``, ``"b"`` or ``"a+b"`` at ``level`` over every
+        resample, failed ones included (:func:`unconditional_interval`): a side is infinite when
+        more than the tail's share of resamples fail in that direction (``"a+b"``: over the
+        resamples where both are finite)."""
+        boot = self.bootstrap
+        ok = np.isfinite(boot[:, [0, 2]]).all(axis=1)
+        # a + b is a consistency check (1 by construction with size = GMACs), taken over the
+        # resamples in which it is defined
+        columns = {"a": boot[:, 0], "b": boot[:, 2], "a+b": boot[ok, 0] + boot[ok, 2]}
         if name not in columns:
-            raise KeyError(f"{name!r}: not an exponent of the isoFLOP fit; known: {', '.join(columns)}")
+            raise FitError(f"{name!r}: not an exponent of the isoFLOP fit; known: {', '.join(columns)}")
         return self._quantiles(columns[name])
 
     def summary(self) -> pd.DataFrame:
-        """One row per exponent (a, b, a + b): estimate, interval, level, budgets used, resamples used."""
-        used = len(self.bootstrap) - self.n_failed
+        """One row per exponent (a, b, a + b): estimate, unconditional interval, level, budgets used,
+        resamples, failed resamples and their fraction."""
         rows = []
         for name, value in (("a", self.a), ("b", self.b), ("a+b", self.a + self.b)):
             lo, hi = self.interval(name)
             rows.append({"quantity": name, "estimate": value, "lo": lo, "hi": hi, "level": self.level,
-                         "n_budgets": int(sum(self.used)), "n_resamples": used, "n_failed": self.n_failed})
+                         "n_budgets": int(sum(self.used)), "n_resamples": len(self.bootstrap),
+                         "n_failed": self.n_failed, "failed_fraction": self.failed_fraction})
         return pd.DataFrame(rows)
 
     def profiles_frame(self) -> pd.DataFrame:
@@ -333,10 +365,69 @@ class IsoflopFit:
                 k += 1
             rows.append({"compute": profile.compute, "n_runs": len(profile.sizes),
                          "n_sizes": len(np.unique(profile.sizes)), "size_min": profile.sizes.min(),
-                         "size_max": profile.sizes.max(), "status": profile.status, "used": used,
+                         "size_max": profile.sizes.max(), "status": profile.status,
+                         "minimum": profile.minimum_label, "used": used,
                          "log10_vertex": profile.log10_vertex, "n_opt": profile.n_opt, "n_opt_lo": lo,
                          "n_opt_hi": hi, "d_opt": profile.d_opt, f"{self.metric}_opt": profile.metric_opt})
         return pd.DataFrame(rows)
+
+
+def unconditional_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """Two-sided percentile interval over *every* bootstrap value, never conditional on success.
+
+    ``values`` may hold -inf / +inf (a failed resample whose direction is known) and NaN (a failed
+    resample that could go either way): a NaN counts as -inf for the lower end and as +inf for the
+    upper end. An end is infinite as soon as more than the tail's share ((1 - level) / 2, 5 % at
+    90 %) of the resamples fail in its direction: the interval is then unbounded on that side.
+
+    Parameters
+    ----------
+    values : (R,) array_like
+        The bootstrap estimates.
+    level : float
+        Two-sided level.
+
+    Returns
+    -------
+    (lo, hi) : tuple of float
+        NaN, NaN for no values.
+
+    Examples
+    --------
+    >>> unconditional_interval([1.0, 2.0, 3.0, 4.0, 5.0] * 4, 0.9)
+    (1.0, 5.0)
+    >>> unconditional_interval([1.0] * 17 + [np.inf] * 3, 0.9)
+    (1.0, inf)
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return (np.nan, np.nan)
+    tail = (1 - level) / 2
+    big = np.finfo(float).max / 4   # stand-in for infinity that linear interpolation keeps ordered
+
+    def end(fill: float, q: float) -> float:
+        filled = np.clip(np.where(np.isnan(values), fill, values), -big, big)
+        value = float(np.quantile(filled, q))
+        return float(np.sign(value) * np.inf) if abs(value) >= big / 2 else value
+
+    return end(-np.inf, tail), end(np.inf, 1 - tail)
+
+
+def _pulled_slopes(log_c: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+    """Least-squares slopes of rows of ``log_y`` (R, K) on ``log_c`` (K,), where entries may be
+    -inf/+inf (a minimum below/above the sizes tried) or NaN (no minimum): a row with infinite
+    entries gets the infinite slope they pull it to (the weight of budget k in the slope is
+    (log_c_k - mean) / Sxx), NaN where they pull both ways or an entry is NaN."""
+    weights = (log_c - log_c.mean()) / ((log_c - log_c.mean()) ** 2).sum()
+    finite = np.isfinite(log_y).all(axis=1)
+    slopes = np.full(len(log_y), np.nan)
+    slopes[finite] = log_y[finite] @ weights
+    bad = ~finite & ~np.isnan(log_y).any(axis=1)
+    pulls = np.where(np.isinf(log_y[bad]), np.sign(log_y[bad]) * np.sign(weights), 0.0)
+    up, down = (pulls > 0).any(axis=1), (pulls < 0).any(axis=1)
+    slopes[np.flatnonzero(bad)[up & ~down]] = np.inf
+    slopes[np.flatnonzero(bad)[down & ~up]] = -np.inf
+    return slopes
 
 
 def fit_isoflop(runs: pd.DataFrame, metric: str, *, size: str = "gmacs", samples: str = "samples_seen",
@@ -347,6 +438,9 @@ def fit_isoflop(runs: pd.DataFrame, metric: str, *, size: str = "gmacs", samples
     The power laws are least-squares lines of log10 N_opt and log10 D_opt on log10 C through the
     interior minima. The intervals are percentile bootstrap intervals: in each resample the runs
     of every budget are drawn with replacement (seeded), every parabola and both lines refitted.
+    A resample in which some budget loses its interior minimum is counted (``n_failed``,
+    ``failed_fraction``) and kept, at the infinite end of a (and b) that the budget pulls toward:
+    the intervals are never conditional on success (:func:`unconditional_interval`).
 
     Parameters
     ----------
@@ -397,13 +491,18 @@ def fit_isoflop(runs: pd.DataFrame, metric: str, *, size: str = "gmacs", samples
         coef = _weighted_parabolas(x, p.values, counts.astype(float))
         # interior: between the smallest and largest size tried at this budget (as for the estimate)
         vertex, code = _vertex_status(coef, x.min(), x.max())
-        log_n_opt[:, k] = np.where(code == 0, vertex, np.nan)
+        # a failed resample keeps the direction of its minimum: below the sizes tried (0), above (inf)
+        log_n_opt[:, k] = np.select([code == 0, code == 1, code == 2], [vertex, -np.inf, np.inf], np.nan)
     ok = np.isfinite(log_n_opt).all(axis=1)
     boot = np.full((n_resamples, 4), np.nan)
     if ok.any():
         x = np.broadcast_to(log_c, (int(ok.sum()), len(kept)))
         log_d_opt = log_c[None, :] - per_sample(log_n_opt[ok])
         boot[ok] = np.column_stack([*_line(x, log_n_opt[ok]), *_line(x, log_d_opt)])
+    # failed resamples: a smaller N_opt at a budget means a larger D_opt there, so b is pulled the
+    # other way from a; the intercepts stay NaN
+    pulled = _pulled_slopes(log_c, log_n_opt[~ok])
+    boot[~ok, 0], boot[~ok, 2] = pulled, -pulled
     return IsoflopFit(metric=metric, profiles=profiles, used=used, a=float(a), a0=float(a0), b=float(b),
                       b0=float(b0), bootstrap=boot, n_opt_bootstrap=10 ** log_n_opt, level=level)
 
