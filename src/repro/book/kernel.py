@@ -76,7 +76,8 @@ PAGE_WIDTH_CHARACTERS = 110
 #: the global that the site's copy of itables' DataTables bundle defines (see repro.book.sphinx_ext)
 ITABLES_GLOBAL = "reproITables"
 #: what an interactive table offers besides sorting and searching: the page length and a column chooser
-TABLE_OPTIONS = {"buttons": ["pageLength", "colvis"], "scrollX": True, "classes": "display nowrap compact",
+TABLE_OPTIONS = {"buttons": ["pageLength", "colvis"], "scrollX": True, "classes": "display compact",
+                 "text_in_header_can_be_selected": False,   # a click on a header sorts by that column
                  "lengthMenu": [10, 25, 50, 100, -1]}
 
 
