@@ -1,13 +1,13 @@
 """The SLURM path without a cluster: `repro train --dry-run` writes 29 sbatch scripts that are valid
-bash, whose open_clip_train arguments parse and match Table 18; quoting survives hostile paths
-(run with stub srun/scontrol); submitit's local executor trains a tiny run for real."""
+bash, whose open_clip_train arguments parse and match Table 18; submitit's local executor trains a
+tiny run for real. What needs the scheduler (quoting through a real srun, submissions, errors) is in
+tests/test_cluster_slurm.py, on a real SLURM."""
 
 from __future__ import annotations
 
 import os
 import re
 import shlex
-import stat
 import subprocess
 from pathlib import Path
 
@@ -72,36 +72,6 @@ def test_script_arguments_parse_and_match_table18(dry_run):
         assert low <= round(args.epochs * args.train_num_samples / 1e9, 2) <= high + 0.05, spec.name
         assert args.resume == "latest" and args.precision == spec.precision
         assert args.train_data.startswith("$DATA_DIR/")  # filled in by the job's environment
-
-
-def _stub(folder: Path, name: str, body: str) -> None:
-    path = folder / name
-    path.write_text(f"#!/bin/bash\n{body}\n")
-    path.chmod(path.stat().st_mode | stat.S_IEXEC)
-
-
-def test_quoting_survives_hostile_paths(tmp_path):
-    """Run a generated script with stub srun/scontrol: every argument arrives intact, nothing runs."""
-    hostile = tmp_path / "out dir; touch PWNED $(touch PWNED2) 'q'"
-    data_dir = tmp_path / "data `touch PWNED3` \"x\""
-    spec = RunSpec(name="q", model="ViT-B-32", data="LAION-80M", train_data="${data_dir}/shards {00..09}.tar",
-                   samples_per_epoch=1000, epochs=1, lr=1e-3, warmup_steps=1, batch_size_per_gpu=10)
-    setup = ("echo setup-ran > " + shlex.quote(str(tmp_path / "setup.txt")),)
-    script = tmp_path / "job.sbatch"
-    script.write_text(sbatch_script(spec, hostile, options=SlurmOptions(setup=setup)))
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _stub(bin_dir, "srun", f'printf "%s\\0" "$@" > {shlex.quote(str(tmp_path / "argv.bin"))}')
-    _stub(bin_dir, "scontrol", "echo node001")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SLURM_JOB_NODELIST": "node001",
-           "DATA_DIR": str(data_dir)}
-    subprocess.run(["bash", str(script)], check=True, env=env, cwd=tmp_path)
-    argv = (tmp_path / "argv.bin").read_bytes().decode().split("\0")[:-1]
-    args = parse_args(argv[argv.index(TRAIN_MODULE) + 1:])
-    assert args.train_data == f"{data_dir}/shards {{00..09}}.tar"
-    assert args.logs == str(hostile.resolve())
-    assert (tmp_path / "setup.txt").read_text() == "setup-ran\n"
-    assert not list(tmp_path.rglob("PWNED*"))
 
 
 def test_missing_data_dir_stops_the_job(tmp_path):

@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from repro.constants import MINI_RESULTS_DIR, N_BINS
+from repro.constants import N_BINS
+from repro.data.mini_outputs import MiniOutputs
 from repro.data.reported import load_reported
 from repro.data.schema import error_of
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import DataNotFoundError, FitError
 from repro.mini.models import gmacs_per_sample
-from repro.mini.profiles import HELDOUT_BATCH, HELDOUT_FILE
+from repro.mini.profiles import HELDOUT_BATCH
 from repro.mini.tasks import CLASSIFICATION_TASKS, chance
 from repro.scaling.isoflop import IsoflopFit, fit_isoflop
 from repro.scaling.laws import Bounded, LawFit, get_form
@@ -197,13 +198,13 @@ def exponents_beside_paper(rows: pd.DataFrame) -> pd.DataFrame:
         ["downstream_dataset", "paper_analogue", "alpha", "alpha_paper", "r_squared", "decades"]]
 
 
-def _profile_dir(profile: str, root: Path | None) -> Path:
-    return Path(root or MINI_RESULTS_DIR) / profile
+def _outputs(profile: str, root: Path | None) -> MiniOutputs:
+    return MiniOutputs.for_profile(profile, root)
 
 
 def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd.DataFrame:
     """The training-loss curves of a profile's runs (``loss_curves.csv``)."""
-    path = _profile_dir(profile, root) / "loss_curves.csv"
+    path = _outputs(profile, root).loss_curves
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no loss curves for profile '{profile}'; run 'repro mini --profile {profile}'")
     return pd.read_csv(path)
@@ -211,7 +212,7 @@ def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd
 
 def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dict:
     """The provenance of a profile's results (``provenance.json``): seeds, versions, timings."""
-    path = _profile_dir(profile, root) / "provenance.json"
+    path = _outputs(profile, root).provenance
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no provenance for profile '{profile}'; run 'repro mini --profile {profile}'")
     return json.loads(path.read_text())
@@ -234,7 +235,7 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
     """One row per run of an isoFLOP profile: size (GMACs per sample and parameters), samples
     seen, compute, budget, held-out contrastive loss and the zero-shot error on ``task``
     (default: :func:`headline_task` of the profile's results)."""
-    path = _profile_dir(profile, root) / HELDOUT_FILE
+    path = _outputs(profile, root).heldout_loss
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no held-out losses for profile '{profile}'; "
                                 f"run 'repro mini --profile {profile}'")
