@@ -221,7 +221,7 @@ def test_quoting_survives_hostile_paths_through_the_real_sbatch_and_srun(cluster
                    device="cpu", precision="fp32", workers_per_gpu=0)
     script = write_sbatch(spec, hostile, options=SlurmOptions(python=str(recorder), time="2:00", setup=setup),
                           data_dir=data_dir)
-    hostile.mkdir()  # where the job's log goes (sbatch opens it before the script runs)
+    assert hostile.is_dir()  # write_sbatch made it: the job's log goes there (opened before the script runs)
     job = scheduler.sbatch(script, what="quoting")
     state = scheduler.wait([job], timeout_s=180)[job]
     assert state.state == "COMPLETED", state.describe("quoting")

@@ -94,3 +94,35 @@ def test_submitit_local_executor_trains_a_tiny_run(tmp_path):
     run_dir = RunDir.for_spec(spec, tmp_path / "out")
     assert run_dir.state() == "finished"
     assert submit_submitit(spec, tmp_path / "out", cluster="local") is None  # finished: skipped
+
+
+def _cpu_spec(**fields) -> RunSpec:
+    values = dict(name="cpu", model=str(TINY_CONFIG), data="toy", train_data="/data/train.csv", dataset_type="csv",
+                  samples_per_epoch=64, epochs=1, lr=1e-3, warmup_steps=1, batch_size_per_gpu=8, gpus=2,
+                  device="cpu", precision="fp32", workers_per_gpu=0)
+    return RunSpec(**{**values, **fields})
+
+
+def test_a_cpu_script_asks_no_gpu_and_at_most_the_node_cpus(tmp_path):
+    script = sbatch_script(_cpu_spec(workers_per_gpu=3), tmp_path, node_cpus=2)
+    assert "gpus" not in script and "accel-bind" not in script
+    assert _directive(script, "cpus-per-task") == "1"        # 4 wanted, 2 CPUs shared by 2 tasks
+    assert 'export OMP_NUM_THREADS="$SLURM_CPUS_PER_TASK"' in script
+    assert _open_clip_args(script)[_open_clip_args(script).index("--dist-backend") + 1] == "gloo"
+    assert _directive(sbatch_script(_cpu_spec(workers_per_gpu=3), tmp_path), "cpus-per-task") == "4"  # no node known
+    gpu = sbatch_script(_cpu_spec(device="cuda", precision="amp", workers_per_gpu=6), tmp_path, node_cpus=32)
+    assert _directive(gpu, "gpus-per-node") == "2" and "--accel-bind=gn" in gpu and "OMP_NUM_THREADS" not in gpu
+    assert _directive(gpu, "cpus-per-task") == "8"
+    assert _open_clip_args(gpu)[_open_clip_args(gpu).index("--dist-backend") + 1] == "nccl"
+    one = sbatch_script(_cpu_spec(gpus=1), tmp_path)
+    assert "--dist-backend" not in _open_clip_args(one)
+
+
+def test_submitit_parameters_carry_account_setup_and_extra_options():
+    from repro.executors.arrays import submitit_parameters
+
+    options = SlurmOptions(partition="booster", account="laion", setup=("module load cuda",),
+                           extra={"qos": "normal", "mail-type": "END"})
+    assert submitit_parameters(options, name="r", timeout_min=90) == {
+        "name": "r", "timeout_min": 90, "slurm_partition": "booster", "slurm_account": "laion",
+        "slurm_setup": ["module load cuda"], "slurm_additional_parameters": {"qos": "normal", "mail_type": "END"}}
