@@ -169,15 +169,20 @@ def wait(job_ids: Sequence[str], *, timeout_s: float = 3600.0, poll_s: float = 2
     SchedulerError
         Still pending or running after ``timeout_s``.
     """
-    last: dict[str, JobState] = {}
+    current: dict[str, list[JobState]] = {}   # job id -> its records in the last poll
+    seen: dict[str, JobState] = {}
     deadline = time.monotonic() + timeout_s
     while True:
         for job_id in job_ids:
-            for state in job_states(job_id):
-                if on_change is not None and last.get(state.job_id, None) != state:
+            # each poll replaces the job's records: a pending array shows as one record (123_0-3)
+            # that splits into a record per task (123_0, ...) as they start
+            current[job_id] = job_states(job_id)
+            for state in current[job_id]:
+                if on_change is not None and seen.get(state.job_id) != state:
                     on_change(state)
-                last[state.job_id] = state
-        if all(state.group in ("done", "failed") for state in last.values()) and last:
+                seen[state.job_id] = state
+        last = {state.job_id: state for states in current.values() for state in states}
+        if last and all(state.group in ("done", "failed") for state in last.values()):
             return last
         if time.monotonic() > deadline:
             waiting = [s.describe("still") for s in last.values() if s.group in ("pending", "running")]
@@ -193,3 +198,11 @@ def cancel(job_id: str, *, signal: str | None = None) -> None:
 def requeue(job_id: str) -> None:
     """``scontrol requeue JOB``: stop the running job and queue it again (a preemption)."""
     _run(["scontrol", "requeue", str(job_id)], what=f"requeueing job {job_id}")
+
+
+def slurm_version() -> str | None:
+    """``sinfo --version`` (``slurm 22.05.8``), or None without SLURM."""
+    try:
+        return _run(["sinfo", "--version"], what="reading SLURM's version").strip()
+    except SchedulerError:
+        return None
