@@ -338,7 +338,7 @@ def noise_scale_sentence(subject: str, values: Sequence[float], noise: float, *,
     Examples
     --------
     >>> noise_scale_sentence("the gains", [0.47, 0.52, 0.18], 0.39, noise_name="the repeat gap")
-    'the gains (0.47, 0.52, 0.18) are the size of the repeat gap (0.39): 0 of 3 exceed 2 x that gap (0.78), so the rest are within run-to-run noise.'
+    'the gains (0.47, 0.52, 0.18) are the size of the repeat gap (0.39): 0 of 3 exceed 2 x that gap (0.78); the other 3 are within run-to-run noise.'
     """
     noise = _finite("noise", noise)
     if noise <= 0:
@@ -349,8 +349,10 @@ def noise_scale_sentence(subject: str, values: Sequence[float], noise: float, *,
     listing = ", ".join(f"{v:.2f}" for v in values)
     if len(clear) == len(values):
         return f"{subject} ({listing}) exceed {z:g} x {noise_name} ({z * noise:.2f}): each is beyond run-to-run noise."
+    rest = len(values) - len(clear)
     return (f"{subject} ({listing}) are the size of {noise_name} ({noise:.2f}): {len(clear)} of {len(values)} "
-            f"exceed {z:g} x that gap ({z * noise:.2f}), so the rest are within run-to-run noise.")
+            f"exceed {z:g} x that gap ({z * noise:.2f}); the other {rest} {'is' if rest == 1 else 'are'} within "
+            "run-to-run noise.")
 
 
 def coverage_sentence(method: str, coverage: float, nominal: float, *, low: float | None = None,
