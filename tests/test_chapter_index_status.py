@@ -105,6 +105,6 @@ def test_findings_are_computed_from_the_report_and_wait_for_missing_rows(report)
     assert found.loc[2, "verdict"] == "C holds beyond noise on 1 of 4 measures."
     assert "38 of 41 intervals contain zero" in found.loc[1, "verdict"] and "point estimates" in found.loc[1, "verdict"]
     assert found.loc[5, "verdict"] == "1 of 2 targets met; missed: selected_beats_paper 1 (target >= 4)."
-    assert found.loc[4, "verdict"].startswith("5 in-family models") and "below the forecast" in found.loc[4, "verdict"]
+    assert found.loc[4, "verdict"].startswith("5 in-family forecasts") and "below the forecast" in found.loc[4, "verdict"]
     assert "[Power laws" in index.findings_markdown(found) and "(fig1.ipynb)" in index.findings_markdown(found)
     assert len(verdicts) == 7

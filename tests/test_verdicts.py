@@ -140,7 +140,7 @@ def test_checks_sentence_lists_each_miss_with_its_target():
 
 
 def test_later_models_sentence_waits_for_every_number():
-    assert v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2, ).startswith("5 in-family models")
+    assert v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2, ).startswith("5 in-family forecasts")
     assert "below the forecast." in v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2)
     assert "consistent with the forecast" in v.later_models_sentence(5, 3, 4, -1.0, -1.5, 0.2)
     assert v.later_models_sentence(5, 3, None, -1.0, -1.5, 0.2) == "not yet computed."

@@ -334,7 +334,18 @@ def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_covera
         "The method chosen on one half of the datasets", out["nested_coverage_median"], LEVEL,
         low=float(nested["coverage"].quantile(0.05)), high=float(nested["coverage"].quantile(0.95))))
     out["sharpness_floor_mixture"] = selection.sharpness_floor(*MIXTURE, level=LEVEL, scaled=True)
-    # the band figure: the bootstrap's own held-out coverage, and how fast the band widens
+    out.update(_band_values(h, bootstrap_coverage))
+    out.update(_comparison_values(h))
+    out["direction_both_verdict"] = Text(verdicts.direction_sentence(
+        int(values["n_openclip_steeper_both"]), int(values["n_openai_steeper_both"]), int(values["n_undecided_both"]),
+        label_a="OpenCLIP", label_b="OpenAI"))
+    out.update(estimator_recovery_values(h.estimator_recovery))
+    return out
+
+
+def _band_values(h: Honesty, bootstrap_coverage: float) -> dict[str, float | str]:
+    """The band figure's numbers: the bootstrap's own held-out coverage and how fast the band widens."""
+    out: dict[str, float | str] = {}
     out["coverage_band_method"] = float(bootstrap_coverage)
     out["band_coverage_verdict"] = Text(verdicts.coverage_sentence("The bootstrap band", bootstrap_coverage, LEVEL))
     imagenet = h.widths[h.widths["downstream_dataset"] == "imagenet1k"]
@@ -343,7 +354,12 @@ def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_covera
         out["band_widening_verdict"] = Text(verdicts.widening_sentence(widths))
         for d, w in widths.items():
             out[f"band_width_imagenet_{d:g}".replace(".", "p")] = float(w)
-    # OpenCLIP - OpenAI under analysis choices
+    return out
+
+
+def _comparison_values(h: Honesty) -> dict[str, float | str]:
+    """The OpenCLIP - OpenAI difference under the analysis choices: sign flips and MS-COCO's probability."""
+    out: dict[str, float | str] = {}
     sens = h.sensitivity
     if len(sens):
         by = {ds: {f"{r.n_bins}-{r.placement}": r.diff for r in g.itertuples()} for ds, g in sens.groupby("downstream_dataset")}
@@ -360,10 +376,6 @@ def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_covera
         out["p_coco_verdict"] = Text(verdicts.probability_sentence(
             "P(diff >= 0) for MS-COCO, LAION uncertainty only", out["p_coco_not_steeper"], out["p_coco_min"],
             out["p_coco_max"]))
-    out["direction_both_verdict"] = Text(verdicts.direction_sentence(
-        int(values["n_openclip_steeper_both"]), int(values["n_openai_steeper_both"]), int(values["n_undecided_both"]),
-        label_a="OpenCLIP", label_b="OpenAI"))
-    out.update(estimator_recovery_values(h.estimator_recovery))
     return out
 
 

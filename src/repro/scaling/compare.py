@@ -109,7 +109,20 @@ def difference_sensitivity(rows: pd.DataFrame, downstream_datasets: Sequence[str
                            placements: Sequence[str] = SENSITIVITY_PLACEMENTS) -> pd.DataFrame:
     """The OpenCLIP - OpenAI exponent difference (point estimate) under every analysis choice:
     one row per (downstream dataset, n_bins, placement) with ``diff``. The OpenAI line (3 models)
-    does not depend on the choice; the OpenCLIP frontier does."""
+    does not depend on the choice; the OpenCLIP frontier does.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema (the paper's zero-shot results).
+    downstream_datasets : sequence of str
+        The datasets to compare on (a dataset with fewer than 3 OpenAI models or 4 distinct
+        OpenCLIP computes is skipped).
+    n_bins : sequence of int
+        The bin counts of the OpenCLIP frontier to try.
+    placements : sequence of str
+        Where a bin's point sits: ``"center"`` (the paper) or ``"actual"`` (the best run's compute).
+    """
     out = []
     for ds in downstream_datasets:
         x, y = run_arrays(rows, ds, GROUPS["LAION"])
@@ -134,6 +147,19 @@ def probability_not_steeper(rows: pd.DataFrame, downstream_dataset: str, *, n_bi
     """P(diff >= 0) with the LAION uncertainty only (the OpenAI line taken as exact, as the paper
     does): the bootstrap share of resamples where OpenCLIP is not steeper, per analysis choice,
     with its Monte-Carlo standard error ``sqrt(p (1 - p) / n)`` (the digits it supports).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The dataset compared.
+    n_bins, placements : sequence
+        The analysis choices, as in :func:`difference_sensitivity`.
+    n_resamples : int
+        Bootstrap resamples of the OpenCLIP runs per choice.
+    seed : int
+        Seed of the resampling.
 
     Returns one row per (n_bins, placement): ``p``, ``mc_se``, ``n_usable``.
     """

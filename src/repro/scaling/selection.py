@@ -197,7 +197,14 @@ def selection_study(summary: pd.DataFrame, selection: Sequence[str], *, k: int =
 
 def independent_points(study: pd.DataFrame) -> tuple[int, int, int]:
     """(rows, distinct held-out points, datasets) of an interval study: the same run is held out at
-    several horizons k, so the rows are not independent; a point is a (dataset, compute, observed)."""
+    several horizons k, so the rows are not independent; a point is a (dataset, compute, observed).
+
+    Parameters
+    ----------
+    study : DataFrame
+        The interval study: one row per (dataset, horizon, held-out run), with
+        ``downstream_dataset``, ``log10_compute`` and ``observed``.
+    """
     if study.empty:
         return 0, 0, 0
     distinct = study.drop_duplicates(["downstream_dataset", "log10_compute", "observed"])
@@ -230,6 +237,19 @@ def cluster_bootstrap_scores(study: pd.DataFrame, *, methods: Sequence[str] = IN
     """Coverage and sharpness per method with percentile intervals from resampling datasets (the
     independent unit: a dataset's held-out points share one fit).
 
+    Parameters
+    ----------
+    study : DataFrame
+        The interval study, with ``<method>_lo`` and ``<method>_hi`` columns per method.
+    methods : sequence of str
+        The interval methods scored.
+    n_draws : int
+        Resamples of the datasets.
+    seed : int
+        Seed of the draws.
+    level : float
+        Two-sided level of the percentile intervals.
+
     Returns one row per method: ``coverage``, ``coverage_lo``, ``coverage_hi``, ``sharpness``,
     ``sharpness_lo``, ``sharpness_hi`` (``level`` intervals over ``n_draws`` draws).
     """
@@ -254,7 +274,15 @@ def cluster_bootstrap_scores(study: pd.DataFrame, *, methods: Sequence[str] = IN
 
 
 def pick_method(scores: pd.DataFrame, *, min_coverage: float = MIN_COVERAGE) -> str:
-    """The sharpest method whose coverage reaches ``min_coverage`` (else the best-covering one)."""
+    """The sharpest method whose coverage reaches ``min_coverage`` (else the best-covering one).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per method with ``method``, ``coverage`` and ``sharpness``.
+    min_coverage : float
+        The coverage a method must reach to be chosen for its sharpness.
+    """
     usable = scores[scores["coverage"] >= min_coverage].sort_values("sharpness", kind="stable")
     chosen = usable.iloc[0] if len(usable) else scores.sort_values("coverage", kind="stable").iloc[-1]
     return str(chosen["method"])
@@ -264,7 +292,21 @@ def nested_method_choice(study: pd.DataFrame, *, methods: Sequence[str] = INTERV
                          seed: int = 0, min_coverage: float = MIN_COVERAGE) -> pd.DataFrame:
     """The interval method chosen on half of the datasets (:func:`pick_method`) and scored on the
     other half, over ``n_splits`` random halvings: one row per split with ``method``,
-    ``coverage`` and ``sharpness`` on the held-out half."""
+    ``coverage`` and ``sharpness`` on the held-out half.
+
+    Parameters
+    ----------
+    study : DataFrame
+        The interval study (at least 4 datasets).
+    methods : sequence of str
+        The candidate interval methods.
+    n_splits : int
+        Random halvings of the datasets.
+    seed : int
+        Seed of the halvings.
+    min_coverage : float
+        As in :func:`pick_method`.
+    """
     methods = list(methods)
     labels = study["downstream_dataset"].to_numpy()
     datasets = np.unique(labels)

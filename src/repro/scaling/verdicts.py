@@ -664,18 +664,19 @@ def checks_sentence(checks: Sequence[tuple[str, float, str, bool]]) -> str:
 
 def later_models_sentence(n_models: float | None, n_runs: float | None, n_below: float | None,
                           mean: float | None, low: float | None, high: float | None) -> str:
-    """The later-models verdict: how many models measured after the paper, how many independent
-    runs, how many fall below the paper's forecast, and the mean ImageNet residual with its 90%
-    interval (:func:`mean_interval_verdict`); "not yet computed" while any number is missing.
+    """The later-models verdict: how many in-family forecasts of the paper's law were scored (a
+    checkpoint x a task), from how many independent training runs, how many measurements fall
+    below their forecast, and the mean ImageNet residual with its 90% interval
+    (:func:`mean_interval_verdict`); "not yet computed" while any number is missing.
 
     Parameters
     ----------
     n_models : float or None
-        Models measured after the paper.
+        In-family forecasts scored (checkpoints x tasks).
     n_runs : float or None
-        Independent training runs among them.
+        Independent training runs behind them (consecutive epochs of one run are one run).
     n_below : float or None
-        How many fall below the paper's forecast.
+        How many measurements fall below their forecast.
     mean : float or None
         The mean ImageNet residual (points).
     low, high : float or None
@@ -684,8 +685,8 @@ def later_models_sentence(n_models: float | None, n_runs: float | None, n_below:
     numbers = (n_models, n_runs, n_below, mean, low, high)
     if any(x is None or not math.isfinite(float(x)) for x in numbers):
         return NOT_YET + "."
-    return (f"{n_models:.0f} in-family models measured after the paper ({n_runs:.0f} independent runs), "
-            f"{n_below:.0f} below the forecast; "
+    return (f"{n_models:.0f} in-family forecasts of the paper's law ({n_runs:.0f} independent training runs), "
+            f"{n_below:.0f} with the measurement below the forecast; "
             + mean_interval_verdict("mean ImageNet residual (measured - forecast)", mean, low, high))
 
 
