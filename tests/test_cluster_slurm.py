@@ -9,13 +9,11 @@ No stub of sbatch, srun or scontrol: every job here goes through the real schedu
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
