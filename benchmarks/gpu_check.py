@@ -75,8 +75,8 @@ def throughput(out: Path, steps: int) -> dict:
 def smallest_mini_run(out: Path) -> tuple[dict, Path, str]:
     """Step 3: the gpu profile's smallest run (model, data, budget), trained and evaluated."""
     profile = get_profile("gpu")
-    small = dataclasses.replace(profile, name="gpu-check", models=profile.models[:1],
-                                dataset_sizes=profile.dataset_sizes[:1], samples_seen=profile.samples_seen[:1])
+    smallest = (profile.models[0], profile.dataset_sizes[0], profile.samples_seen[0])
+    small = dataclasses.replace(profile, name="gpu-check", points=(smallest,), budgets=(0.0,))
     start = time.monotonic()
     result = run_study(small, results_root=out / "results", work_root=out / "work", force_dirty=True, progress=None)
     point = grid(small)[0]

@@ -9,13 +9,11 @@ No stub of sbatch, srun or scontrol: every job here goes through the real schedu
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -191,13 +189,14 @@ def test_the_mini_study_gives_the_same_rows_locally_and_as_a_slurm_array(cluster
     from repro.mini.study import grid, run_study
 
     smoke = get_profile("smoke")
-    profile = dataclasses.replace(smoke, name="smoke-cluster", points=(("mini-RN-XS", 100, 256), ("mini-RN-S", 100, 256)),
-                                  budgets=(0.0, 0.0))
-    local = run_study(profile, results_root=tmp_path / "local", work_root=tmp_path / "work-local", progress=None)
-    slurm = run_study(profile, results_root=tmp_path / "slurm", work_root=tmp_path / "work-slurm", progress=None,
-                      executor="slurm")
+    profile = dataclasses.replace(smoke, name="smoke-cluster-local", budgets=(0.0, 0.0),
+                                  points=(("mini-RN-XS", 100, 256), ("mini-RN-S", 100, 256)))
+    on_slurm = dataclasses.replace(profile, name="smoke-cluster-slurm")
+    # one work folder: the data and tasks are written once; each profile trains its own runs
+    local = run_study(profile, results_root=tmp_path, work_root=tmp_path / "work", progress=None)
+    slurm = run_study(on_slurm, results_root=tmp_path, work_root=tmp_path / "work", progress=None, executor="slurm")
     assert (local.trained, slurm.trained) == (2, 2)
-    a, b = (read_results(r / profile.name / "results.csv") for r in (tmp_path / "local", tmp_path / "slurm"))
+    a, b = (read_results(tmp_path / p.name / "results.csv") for p in (profile, on_slurm))
     pd.testing.assert_frame_equal(a, b)
     assert list(dict.fromkeys(a["name"])) == [point.name for point in grid(profile)]
 

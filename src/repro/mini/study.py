@@ -444,7 +444,9 @@ class _Recorder:
         plan = self.plan
         _write_curves(plan)
         done = refresh_compute(plan.outputs.results)
-        if len(done):
+        if self.evaluated and len(done):
+            # rows written in a fixed order whatever order the runs finished in (a call that
+            # records nothing leaves the file as it is)
             done = _grid_order(done, plan.profile)
             write_atomic(done, plan.outputs.results)
         wall_s = time.monotonic() - self.start
