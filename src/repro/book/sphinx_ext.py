@@ -20,7 +20,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
 from repro.book.build import PROFILE_ENV, prepare
-from repro.book.kernel import ITABLES_GLOBAL
+from repro.book.kernel import ITABLES_GLOBAL, WRAP_CLASS
 from repro.errors import ReproError
 from repro.figures.plotly_html import plotly_js_path
 from repro.report import load_report
@@ -88,6 +88,8 @@ SITE_STYLE = """\
 .bd-article img { max-width: 100%; height: auto; }
 .bd-article .cell_output { overflow-x: auto; }
 .repro-source { font-size: 0.9em; }
+""" + f"""\
+table.dataTable.nowrap th.{WRAP_CLASS}, table.dataTable.nowrap td.{WRAP_CLASS} {{ white-space: normal; min-width: 24em; }}
 """
 
 
