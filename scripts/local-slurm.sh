@@ -117,10 +117,11 @@ start() {
 }
 
 stop_pid() {
-  local file="$STATE/$1.pid"
-  if [ -s "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then
-    kill "$(cat "$file")"
-    echo "local-slurm: stopped $1 (pid $(cat "$file"))"
+  local file="$STATE/$1.pid" pid
+  pid="$(cat "$file" 2>/dev/null || true)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    echo "local-slurm: stopped $1 (pid $pid)"
   fi
   rm -f "$file"
 }

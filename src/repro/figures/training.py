@@ -22,6 +22,7 @@ def ddp_loss_curves(curves: pd.DataFrame) -> Figure:
         run = group["run"].iloc[0]
         ax.plot(group["epoch"], group["loss"], label=f"{run} ({ranks} rank{'s' if ranks > 1 else ''})",
                 **styles.get(int(ranks), {}))
+    ax.set_xticks(sorted(curves["epoch"].unique()))
     ax.set_xlabel("epoch (one step over the 16 images)")
     ax.set_ylabel("global contrastive loss")
     ax.legend(frameon=False)
