@@ -11,7 +11,8 @@ import pytest
 from repro.errors import DataNotFoundError, SpecError
 from repro.mini import analysis, models, tasks
 from repro.mini.evaluation import heldout_loss, load_model
-from repro.mini.profiles import HELDOUT_FILE, Profile, get_profile, isoflop_profile
+from repro.data.mini_results import HELDOUT_FILE
+from repro.mini.profiles import Profile, get_profile, isoflop_profile
 from repro.mini.study import grid, run_study
 from repro.scaling.isoflop import isoflop_profiles
 

@@ -44,6 +44,14 @@ class ParameterError(ReproError, ValueError):
     with a value outside those it accepts."""
 
 
+class UnknownNameError(ReproError, KeyError):
+    """A name (an exponent, a quantity, a task, a shape) that the object or table asked does not have."""
+
+    def __str__(self) -> str:
+        # KeyError's str() is the repr of its argument; the message reads better as written
+        return str(self.args[0]) if self.args else ""
+
+
 class SchedulerError(ReproError, RuntimeError):
     """A job the scheduler refused, or one that failed, was cancelled or ran out of time; the
     message names the run or array, the script, the job id and the scheduler's own words."""

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from repro.constants import RUNS_DIR
+from repro.errors import DataNotFoundError, ParameterError, SchemaError
 
 REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "status", "explanation", "section",
                   "decimals", "target")
@@ -123,7 +124,7 @@ def compare(item: str, quantity: str, reproduced: float, paper: float | None = N
     if paper is None or (isinstance(paper, float) and math.isnan(paper)):
         return ReportRow(item, quantity, reproduced, None, None, "reproduced", explanation)
     if decimals is None:
-        raise ValueError(f"{item}/{quantity}: 'decimals' (the paper's printed precision) is required with a paper value")
+        raise ParameterError(f"{item}/{quantity}: 'decimals' (the paper's printed precision) is required with a paper value")
     paper = float(paper)
     difference = reproduced - paper
     unit = 10.0 ** -decimals
@@ -185,7 +186,7 @@ def check(item: str, quantity: str, value: float, *, at_least: float | None = No
     ('check failed', 'in [0.85, 0.95]')
     """
     if at_least is None and at_most is None:
-        raise ValueError(f"{item}/{quantity}: a check needs a target (at_least and/or at_most)")
+        raise ParameterError(f"{item}/{quantity}: a check needs a target (at_least and/or at_most)")
     value = float(value)
     passed = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
     if at_least is not None and at_most is not None:
@@ -259,18 +260,18 @@ def load_report(report_file: str | Path = "") -> pd.DataFrame:
 
     Raises
     ------
-    FileNotFoundError
+    DataNotFoundError
         No report at that path (the book has not been built).
-    ValueError
+    SchemaError
         The file lacks a column of :data:`REPORT_COLUMNS`.
     """
     path = Path(report_file) if report_file else report_path("paper")
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no reproduction report; build the book (repro build) to write it")
+        raise DataNotFoundError(f"{path}: no reproduction report; build the book (repro build) to write it")
     rows = pd.read_csv(path, dtype={"explanation": "object", "target": "object"})
     missing = [c for c in REPORT_COLUMNS if c not in rows.columns and c != "target"]
     if missing:
-        raise ValueError(f"{path}: not a reproduction report, missing column(s) {missing}")
+        raise SchemaError(f"{path}: not a reproduction report, missing column(s) {missing}")
     if "target" not in rows.columns:  # a report written before checks had targets
         rows["target"] = ""
     rows["explanation"] = rows["explanation"].fillna("")

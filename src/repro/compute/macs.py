@@ -40,7 +40,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from repro.data import load_arch
-from repro.errors import SpecError
+from repro.errors import DataNotFoundError, SpecError
 
 #: ARCH names that open_clip 3.3.0 no longer defines under that name, and how to build them:
 #: (open_clip config, image size). ViT-G-14 was renamed ViT-bigG-14 (same widths and depths,
@@ -130,7 +130,7 @@ def load_model_config(model: str | Mapping[str, Any] | Path) -> tuple[str, dict]
         if path.is_dir():
             path = path / "open_clip_config.json"
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such open_clip model config")
+            raise DataNotFoundError(f"{path}: no such open_clip model config")
         try:
             config = json.loads(path.read_text())
         except json.JSONDecodeError as err:
@@ -321,5 +321,13 @@ def compare_with_arch(arch: pd.DataFrame | None = None, *, tolerance: float = AR
 
 
 def worst_case(comparison: pd.DataFrame, *, column: str = "rel_diff_total") -> pd.Series:
-    """The row of :func:`compare_with_arch` with the largest absolute relative difference in ``column``."""
+    """The row of :func:`compare_with_arch` with the largest absolute relative difference in ``column``.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_with_arch`.
+    column : str
+        The relative-difference column to rank by (``rel_diff_total``, ``rel_diff_image``, ...).
+    """
     return comparison.loc[comparison[column].abs().idxmax()]

@@ -71,6 +71,11 @@ def tower_kinds(config: Mapping[str, Any]) -> dict[str, str]:
     Returns ``{"image": ..., "text": ..., "decoder": ...}`` with values such as ``"open_clip ViT"``,
     ``"open_clip ResNet"``, ``"timm convnext_base"``, ``"Hugging Face roberta-base"``, ``"CoCa decoder"``
     or ``"none"``.
+
+    Parameters
+    ----------
+    config : mapping
+        An open_clip model config (``vision_cfg``, ``text_cfg``, optional ``multimodal_cfg``).
     """
     vision, text = config.get("vision_cfg", {}), config.get("text_cfg", {})
     if vision.get("timm_model_name"):

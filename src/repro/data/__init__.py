@@ -1,4 +1,5 @@
-"""Published data (fetched, never committed), the results schema, and paper-reported numbers."""
+"""Published data (fetched, never committed), the results schema, the results registry that
+evaluations merge into (:mod:`repro.data.results_registry`), and paper-reported numbers."""
 
 from repro.data.loaders import (
     load_arch,

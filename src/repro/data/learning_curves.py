@@ -62,5 +62,11 @@ def learning_curves(curves: pd.DataFrame, models_info: pd.DataFrame) -> pd.DataF
 
 
 def run_label(frame: pd.DataFrame) -> pd.Series:
-    """``ViT-B/32 400M 13B`` per row: architecture, data and samples-seen budget of the run."""
+    """``ViT-B/32 400M 13B`` per row: architecture, data and samples-seen budget of the run.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Runs with ``model``, ``data`` and ``samples_seen_pretty`` columns.
+    """
     return frame["model"] + " " + frame["data"].astype(str) + " " + frame["samples_seen_pretty"]

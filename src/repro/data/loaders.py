@@ -51,7 +51,13 @@ def load_results() -> pd.DataFrame:
 
 
 def read_results(path: Path | str) -> pd.DataFrame:
-    """Any results table in the schema of zeroshot_results.csv (ours: mini study, new evaluations)."""
+    """Any results table in the schema of zeroshot_results.csv (ours: mini study, new evaluations).
+
+    Parameters
+    ----------
+    path : Path or str
+        A CSV in the schema of zeroshot_results.csv.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no such results file")
@@ -122,6 +128,13 @@ def read_openclip_benchmark(results: Path | str, retrieval: Path | str) -> pd.Da
 
     The retrieval columns (``Flickr image retr. R@5`` ...) join the zero-shot columns (``ImageNet 1k``
     ...); a model missing from the retrieval table keeps NaN there. Scores are fractions.
+
+    Parameters
+    ----------
+    results : Path or str
+        open_clip's zero-shot results table (``openclip_results.csv``).
+    retrieval : Path or str
+        open_clip's retrieval results table (``openclip_retrieval_results.csv``).
 
     Raises
     ------

@@ -129,6 +129,11 @@ def _data_word(words: list[str], tag: str) -> tuple[str, list[str]]:
 def parse_tag(tag: str) -> TagInfo:
     """Read an open_clip pretrained tag (module docstring's grammar).
 
+    Parameters
+    ----------
+    tag : str
+        An open_clip pretrained tag, e.g. ``laion2b_s34b_b79k``.
+
     Raises
     ------
     SchemaError
@@ -146,35 +151,13 @@ def parse_tag(tag: str) -> TagInfo:
     """
     if not isinstance(tag, str) or not tag.strip():
         raise SchemaError(f"pretrained tag {tag!r}: empty")
-    words = tag.strip().split("_")
-    fine_tuned, frozen = None, False
-    if words[:2] == ["mscoco", "finetuned"]:
-        fine_tuned, words = "MS-COCO", words[2:]
-    elif words[0] == "frozen":
-        frozen, words = True, words[1:]
+    fine_tuned, frozen, words = _prefix(tag.strip().split("_"))
     if not words:
         raise SchemaError(f"pretrained tag {tag!r}: no data word")
     word, rest = _data_word(words, tag)
     family, pool = DATA_WORDS[word]
-    pool_filter = None
-    if word in ("datacomp", "commonpool") and rest and rest[0] in POOL_SIZES:
-        pool, rest = rest[0].upper(), rest[1:]
-    if word == "commonpool":
-        if pool is None:
-            raise SchemaError(f"pretrained tag {tag!r}: CommonPool without a pool size ({', '.join(POOL_SIZES)})")
-        pool_filter = "none"
-        if rest and rest[0] in POOL_FILTERS:
-            pool_filter, rest = rest[0], rest[1:]
-    samples, source, batch, epochs = float("nan"), "not stated", float("nan"), float("nan")
-    if rest and (m := _SAMPLES.match(rest[0])):
-        samples = float(m.group(1)) * (1e9 if m.group(2) == "b" else 1e6)
-        source, rest = "tag", rest[1:]
-    if rest and (m := _BATCH.match(rest[0])):
-        batch, rest = float(m.group(1)), rest[1:]
-    if rest and (m := _EPOCHS.match(rest[0])):
-        epochs, rest = float(m.group(1)), rest[1:]
-        if family in EPOCH_SIZES and np.isnan(samples):
-            samples, source = epochs * EPOCH_SIZES[family], f"epochs x {family}"
+    pool, pool_filter, rest = _pool(word, pool, rest, tag)
+    samples, source, batch, epochs, rest = _counts(family, rest)
     recipe = [w for w in rest if w in RECIPE_WORDS]
     unknown = [w for w in rest if w not in RECIPE_WORDS]
     if unknown:
@@ -186,12 +169,59 @@ def parse_tag(tag: str) -> TagInfo:
                    "_".join(recipe))
 
 
+def _prefix(words: list[str]) -> tuple[str | None, bool, list[str]]:
+    """The words before the data word: ``mscoco_finetuned`` (fine-tuned on MS-COCO) or ``frozen``
+    (frozen image tower); returns (fine_tuned_on, frozen, the remaining words)."""
+    if words[:2] == ["mscoco", "finetuned"]:
+        return "MS-COCO", False, words[2:]
+    if words[0] == "frozen":
+        return None, True, words[1:]
+    return None, False, words
+
+
+def _pool(word: str, pool: str | None, rest: list[str], tag: str) -> tuple[str | None, str | None, list[str]]:
+    """The pool size and filter of a DataComp / CommonPool tag (``commonpool_l_clip``); returns
+    (pool, pool_filter, the remaining words)."""
+    pool_filter = None
+    if word in ("datacomp", "commonpool") and rest and rest[0] in POOL_SIZES:
+        pool, rest = rest[0].upper(), rest[1:]
+    if word == "commonpool":
+        if pool is None:
+            raise SchemaError(f"pretrained tag {tag!r}: CommonPool without a pool size ({', '.join(POOL_SIZES)})")
+        pool_filter = "none"
+        if rest and rest[0] in POOL_FILTERS:
+            pool_filter, rest = rest[0], rest[1:]
+    return pool, pool_filter, rest
+
+
+def _counts(family: str, rest: list[str]) -> tuple[float, str, float, float, list[str]]:
+    """Samples seen (``s34b``), global batch (``b88k``) and epochs (``e32``) after the data word;
+    samples from epochs x the set's size where the tag gives only epochs. Returns (samples, where
+    the samples come from, batch, epochs, the remaining words)."""
+    samples, source, batch, epochs = float("nan"), "not stated", float("nan"), float("nan")
+    if rest and (m := _SAMPLES.match(rest[0])):
+        samples = float(m.group(1)) * (1e9 if m.group(2) == "b" else 1e6)
+        source, rest = "tag", rest[1:]
+    if rest and (m := _BATCH.match(rest[0])):
+        batch, rest = float(m.group(1)), rest[1:]
+    if rest and (m := _EPOCHS.match(rest[0])):
+        epochs, rest = float(m.group(1)), rest[1:]
+        if family in EPOCH_SIZES and np.isnan(samples):
+            samples, source = epochs * EPOCH_SIZES[family], f"epochs x {family}"
+    return samples, source, batch, epochs, rest
+
+
 _TEXT_TOWERS = (("xlm-roberta-large-", "XLM-RoBERTa"), ("xlm-roberta-base-", "XLM-RoBERTa"),
                 ("roberta-", "RoBERTa"), ("nllb-clip-", "NLLB encoder"))
 
 
 def architecture_families(name: str) -> dict[str, str]:
     """Objective, image-tower and text-tower families of an open_clip architecture name.
+
+    Parameters
+    ----------
+    name : str
+        An open_clip architecture name, e.g. ``ViT-bigG-14`` or ``coca_ViT-L-14``.
 
     Raises
     ------
@@ -229,7 +259,13 @@ def architecture_families(name: str) -> dict[str, str]:
 
 
 def base_architecture(name: str) -> str:
-    """The architecture without open_clip's activation variant: ``ViT-B-32-quickgelu`` -> ``ViT-B-32``."""
+    """The architecture without open_clip's activation variant: ``ViT-B-32-quickgelu`` -> ``ViT-B-32``.
+
+    Parameters
+    ----------
+    name : str
+        An open_clip architecture name.
+    """
     return name.removesuffix("-quickgelu")
 
 
@@ -240,6 +276,15 @@ def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
 
     ``runs`` is INFO (``trained_models_info.csv``): ``name``, ``arch``, ``data``, ``epochs``,
     ``samples_per_epoch``.
+
+    Parameters
+    ----------
+    name : str
+        The open_clip architecture name.
+    info : TagInfo
+        :func:`parse_tag` of the model's pretrained tag.
+    runs : DataFrame
+        The paper's run table (INFO).
     """
     arch = base_architecture(name)
     if info.data_family == "OpenAI WIT":
@@ -254,7 +299,13 @@ def paper_run(name: str, info: TagInfo, runs: pd.DataFrame) -> str:
 
 
 def paper_imagenet(results: pd.DataFrame) -> dict[tuple[str, str], float]:
-    """The paper's ImageNet zero-shot top-1 (points) per (run name, architecture) of its results."""
+    """The paper's ImageNet zero-shot top-1 (points) per (run name, architecture) of its results.
+
+    Parameters
+    ----------
+    results : DataFrame
+        The paper's results (rows of the results schema).
+    """
     part = results[results["downstream_dataset"] == "imagenet1k"]
     return {(n, a): 100 * float(v) for n, a, v in zip(part["name"], part["arch"], part["acc1"])}
 
@@ -298,13 +349,29 @@ def membership(candidate: str, arch: str, imagenet_points: float, paper_points: 
 
 def run_id(name: str, tag: str) -> str:
     """One id per training run: consecutive epochs of a run (``laion400m_e31``, ``_e32``) and one
-    checkpoint listed under two activations (``ViT-B-32`` / ``ViT-B-32-quickgelu``) are one run."""
+    checkpoint listed under two activations (``ViT-B-32`` / ``ViT-B-32-quickgelu``) are one run.
+
+    Parameters
+    ----------
+    name : str
+        The open_clip architecture name.
+    tag : str
+        The pretrained tag.
+    """
     return f"{base_architecture(name)} {_EPOCH_SUFFIX.sub('', tag)}"
 
 
 def outside_clip_tower(families: dict[str, str], info: TagInfo) -> str:
     """The tower pre-trained outside CLIP, or ``""``: EVA's image towers (masked-image modelling,
-    EVA-CLIP), a frozen image tower (LiT), a Hugging Face text tower (a pre-trained language model)."""
+    EVA-CLIP), a frozen image tower (LiT), a Hugging Face text tower (a pre-trained language model).
+
+    Parameters
+    ----------
+    families : dict
+        :func:`architecture_families` of the model's architecture.
+    info : TagInfo
+        :func:`parse_tag` of the model's pretrained tag.
+    """
     parts = []
     if families["image_tower"] == "EVA":
         parts.append("EVA image tower")
@@ -317,7 +384,17 @@ def outside_clip_tower(families: dict[str, str], info: TagInfo) -> str:
 
 def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
     """The audit kind (:data:`KINDS`): fine-tuning on a downstream task first (no zero-shot model),
-    then towers pre-trained outside CLIP, objective, data and towers."""
+    then towers pre-trained outside CLIP, objective, data and towers.
+
+    Parameters
+    ----------
+    families : dict
+        :func:`architecture_families` of the model's architecture.
+    info : TagInfo
+        :func:`parse_tag` of the model's pretrained tag.
+    outside : str
+        :func:`outside_clip_tower` of the model.
+    """
     if info.fine_tuned_on:
         return "fine-tuned on a downstream task"
     if outside:
@@ -341,6 +418,11 @@ def duplicates(benchmark: pd.DataFrame) -> pd.Series:
     once by its ``-quickgelu`` row: identical metrics (OpenAI's weights load with QuickGELU either
     way), or lower scores without the activation the weights were trained with (LAION-400M ViT-B/32:
     open_clip's notes give 62.96%, the ``-quickgelu`` row's ImageNet).
+
+    Parameters
+    ----------
+    benchmark : DataFrame
+        open_clip's benchmark (:func:`repro.data.load_openclip_benchmark`).
     """
     keys = benchmark["name"].map(base_architecture) + " " + benchmark["pretrained"]
     out = pd.Series("", index=benchmark.index)
@@ -357,7 +439,15 @@ def duplicates(benchmark: pd.DataFrame) -> pd.Series:
 
 
 def identical_metrics(benchmark: pd.DataFrame, a: int, b: int) -> bool:
-    """Whether two benchmark rows carry the same scores on every dataset."""
+    """Whether two benchmark rows carry the same scores on every dataset.
+
+    Parameters
+    ----------
+    benchmark : DataFrame
+        open_clip's benchmark.
+    a, b : int
+        Two row positions of it.
+    """
     numeric = benchmark.select_dtypes("number").columns.difference(["params (M)", "FLOPs (B)"])
     x, y = benchmark.loc[a, numeric].astype(float), benchmark.loc[b, numeric].astype(float)
     return bool(((x == y) | (x.isna() & y.isna())).all())

@@ -146,7 +146,13 @@ _DATACOMP_BULLET = re.compile(
 
 @lru_cache(maxsize=None)
 def read_notes(key: str) -> str:
-    """The text of one of open_clip's notes (registry key in :data:`NOTES`), checked by sha256."""
+    """The text of one of open_clip's notes (registry key in :data:`NOTES`), checked by sha256.
+
+    Parameters
+    ----------
+    key : str
+        A registry key of :data:`NOTES`.
+    """
     if key not in NOTES:
         raise SchemaError(f"open_clip notes {key!r}: expected one of {', '.join(NOTES)}")
     return fetch(key).read_text(encoding="utf-8")
@@ -189,6 +195,13 @@ def datacomp_facts(text: str, source: str = DATACOMP_NOTES) -> list[Fact]:
 
 def note_facts(text: str, source: str = PRETRAINED_NOTES) -> list[Fact]:
     """The facts of :data:`NOTE_FACTS` whose sentence is in ``text``.
+
+    Parameters
+    ----------
+    text : str
+        The notes' text (:func:`read_notes`).
+    source : str
+        The notes' registry key, recorded with each fact.
 
     Raises
     ------

@@ -44,7 +44,13 @@ def _git(root: Path, *args: str) -> str:
 
 
 def git_state(root: Path = REPO_ROOT) -> GitState:
-    """HEAD and whether the tree differs from it (``unknown`` and clean outside a git checkout)."""
+    """HEAD and whether the tree differs from it (``unknown`` and clean outside a git checkout).
+
+    Parameters
+    ----------
+    root : Path
+        The checkout (default: this repository).
+    """
     try:
         commit = _git(root, "rev-parse", "HEAD").strip()
         status = _git(root, "status", "--porcelain", "--untracked-files=normal").splitlines()
@@ -54,7 +60,15 @@ def git_state(root: Path = REPO_ROOT) -> GitState:
 
 
 def inside_checkout(path: Path, root: Path = REPO_ROOT) -> bool:
-    """Whether files written to ``path`` would be committed: inside the checkout and not ignored by git."""
+    """Whether files written to ``path`` would be committed: inside the checkout and not ignored by git.
+
+    Parameters
+    ----------
+    path : Path
+        The folder the files would be written to.
+    root : Path
+        The checkout (default: this repository).
+    """
     path = Path(path).resolve()
     if not path.is_relative_to(root.resolve()):
         return False
@@ -67,6 +81,15 @@ def inside_checkout(path: Path, root: Path = REPO_ROOT) -> bool:
 
 def require_clean(output: Path, *, force: bool = False, root: Path = REPO_ROOT) -> dict[str, object]:
     """The provenance record of results about to be written to ``output``.
+
+    Parameters
+    ----------
+    output : Path
+        The folder the results go to.
+    force : bool
+        Write them even from a tree with uncommitted changes (recorded as ``forced``).
+    root : Path
+        The checkout (default: this repository).
 
     Raises
     ------
@@ -88,7 +111,13 @@ def require_clean(output: Path, *, force: bool = False, root: Path = REPO_ROOT) 
 
 def committed_provenance(runs: Path = RUNS_DIR) -> list[dict[str, object]]:
     """Every ``provenance.json`` under ``runs/``: its folder, commit, and whether it was made from a
-    dirty tree (``forced``: on purpose; an old record with a ``-dirty`` code version: before the check)."""
+    dirty tree (``forced``: on purpose; an old record with a ``-dirty`` code version: before the check).
+
+    Parameters
+    ----------
+    runs : Path
+        The folder searched (default ``runs/`` of the repository).
+    """
     records = []
     for path in sorted(Path(runs).rglob(PROVENANCE_FILE)):
         data = json.loads(path.read_text())

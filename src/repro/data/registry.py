@@ -83,7 +83,13 @@ def _entry(key: str) -> tuple[str, str, str, str]:
 
 
 def upstream_url(key: str) -> str:
-    """The pinned raw address of a registry file (upstream repository at its pinned commit)."""
+    """The pinned raw address of a registry file (upstream repository at its pinned commit).
+
+    Parameters
+    ----------
+    key : str
+        A registry key of :data:`FILES` (``scaling-laws-openclip/zeroshot_results.csv``, ...).
+    """
     repository, commit, path, _ = _entry(key)
     return f"https://raw.githubusercontent.com/{repository}/{commit}/{path}"
 
@@ -99,6 +105,13 @@ REGISTRY = pooch.create(
 
 
 def sha256_of(path: Path) -> str:
+    """The sha256 of a file, read in blocks of 1 MiB (hex digest).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -107,7 +120,15 @@ def sha256_of(path: Path) -> str:
 
 
 def verify(path: Path, key: str) -> Path:
-    """Check ``path`` against the sha256 pinned for ``key``; raise :class:`ChecksumError` if not."""
+    """Check ``path`` against the sha256 pinned for ``key``; raise :class:`ChecksumError` if not.
+
+    Parameters
+    ----------
+    path : Path
+        The local file.
+    key : str
+        Its registry key of :data:`FILES`.
+    """
     expected = _entry(key)[3]
     actual = sha256_of(path)
     if actual != expected:

@@ -33,7 +33,13 @@ REPORTED = {
 
 
 def load_reported(table: str) -> pd.DataFrame:
-    """A table of numbers printed in the paper, e.g. ``load_reported("table04")``."""
+    """A table of numbers printed in the paper, e.g. ``load_reported("table04")``.
+
+    Parameters
+    ----------
+    table : str
+        A key of :data:`REPORTED` (``table04``, ``text_exponents``, ...).
+    """
     try:
         filename = REPORTED[table]
     except KeyError:

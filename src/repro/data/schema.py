@@ -35,7 +35,13 @@ PAPER_N_DOWNSTREAM = 41
 
 def model_id(rows: pd.DataFrame) -> pd.Series:
     """One identifier per model: the checkpoint name, or ``"<arch> openai"`` for the OpenAI models
-    (which all carry the name ``openai``)."""
+    (which all carry the name ``openai``).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema (``name``, ``arch``).
+    """
     openai = rows["name"].astype(str) == "openai"
     return rows["name"].astype(str).where(~openai, rows["arch"].astype(str) + " openai")
 
@@ -127,7 +133,14 @@ def validate_results(rows: pd.DataFrame, *, source: str | Path, paper_grid: bool
 
 def error_of(rows: pd.DataFrame) -> pd.Series:
     """Error rate E per row (Sec. 4: error = 1 - accuracy, or 1 - Recall@5 for retrieval): 1 - image retrieval R@5 for retrieval,
-    1 - mean average precision for voc2007_multilabel, 1 - top-1 accuracy otherwise."""
+    1 - mean average precision for voc2007_multilabel, 1 - top-1 accuracy otherwise.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema (``downstream_dataset``, ``acc1``, ``image_retrieval_recall@5``,
+        ``mean_average_precision``).
+    """
     retrieval = rows["task"] == "zeroshot_retrieval"
     multilabel = rows["acc1"].isna() & rows["mean_average_precision"].notna()
     score = rows["acc1"].where(~retrieval, rows["image_retrieval_recall@5"])

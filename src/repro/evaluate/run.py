@@ -30,7 +30,7 @@ from repro.data import load_arch
 from repro.data.schema import RESULTS_COLUMNS, model_id
 from repro.errors import EvaluationError, SpecError
 from repro.evaluate.aggregates import aggregate_rows
-from repro.evaluate.registry import merge_results, read_registry
+from repro.data.results_registry import merge_results, read_registry
 from repro.evaluate.suite import Suite, SuiteDataset
 from repro.evaluate.wds import ROOT_TEMPLATE, dataset_dir, dataset_present
 

@@ -183,23 +183,7 @@ def write_wds_dataset(
     >>> write_wds_dataset(tmp, "dark_or_light", {"test": Split(images, labels=[0, 1])},
     ...                   classnames=["dark", "light"], templates=["a {c} image."])  # doctest: +SKIP
     """
-    if dataset_type not in ("classification", "multilabel", "retrieval"):
-        raise SpecError(f"dataset '{name}': unknown dataset_type '{dataset_type}'; "
-                        "expected 'classification', 'multilabel' or 'retrieval'")
-    if not splits:
-        raise SpecError(f"dataset '{name}': no splits given")
-    if samples_per_shard < 1:
-        raise SpecError(f"dataset '{name}': samples_per_shard must be >= 1, got {samples_per_shard}")
-    n_classes = 0
-    if dataset_type != "retrieval":
-        if not classnames or not templates:
-            raise SpecError(f"dataset '{name}': a {dataset_type} dataset needs classnames and templates")
-        if any("\n" in c or not c.strip() for c in classnames):
-            raise SpecError(f"dataset '{name}': class names must be non-empty one-line strings")
-        bad = [t for t in templates if "{c}" not in t or "\n" in t]
-        if bad:
-            raise SpecError(f"dataset '{name}': templates must be one-line strings containing '{{c}}', got {bad}")
-        n_classes = len(classnames)
+    n_classes = _check_dataset(name, splits, dataset_type, classnames, templates, samples_per_shard)
     for split_name, split in splits.items():
         _check_split(split_name, split, dataset_type, n_classes)
     target = dataset_dir(root, name)
@@ -213,28 +197,60 @@ def write_wds_dataset(
         (staging / "classnames.txt").write_text("".join(c.strip() + "\n" for c in classnames))
         (staging / "zeroshot_classification_templates.txt").write_text("".join(t.strip() + "\n" for t in templates))
     for split_name, split in splits.items():
-        folder = staging / split_name
-        folder.mkdir()
-        n = len(split.images)
-        n_shards = (n + samples_per_shard - 1) // samples_per_shard
-        for shard in range(n_shards):
-            with tarfile.open(folder / f"{shard}.tar", "w", format=tarfile.USTAR_FORMAT) as tar:
-                for i in range(shard * samples_per_shard, min(n, (shard + 1) * samples_per_shard)):
-                    key = f"s{i:08d}"
-                    _add(tar, f"{key}.png", _png_bytes(split.images[i], f"split '{split_name}', image {i}"))
-                    if dataset_type == "classification":
-                        _add(tar, f"{key}.cls", str(int(split.labels[i])).encode())
-                    elif dataset_type == "multilabel":
-                        _add(tar, f"{key}.npy", _npy_bytes(np.asarray(split.multilabels[i], dtype=np.int64)))
-                    else:
-                        _add(tar, f"{key}.txt", "\n".join(c.strip() for c in split.captions[i]).encode())
-        (folder / "nshards.txt").write_text(f"{n_shards}\n")
+        _write_split(staging / split_name, split_name, split, dataset_type, samples_per_shard)
     (staging / "repro_dataset.json").write_text(json.dumps(
         {"name": name, "dataset_type": dataset_type, "splits": {k: len(v.images) for k, v in splits.items()}}, indent=1))
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)
     return target
+
+
+def _check_dataset(name: str, splits: Mapping[str, Split], dataset_type: DatasetType,
+                   classnames: Sequence[str] | None, templates: Sequence[str] | None, samples_per_shard: int) -> int:
+    """Check the arguments of :func:`write_wds_dataset` that are not a split's; returns the
+    number of classes (0 for retrieval)."""
+    if dataset_type not in ("classification", "multilabel", "retrieval"):
+        raise SpecError(f"dataset '{name}': unknown dataset_type '{dataset_type}'; "
+                        "expected 'classification', 'multilabel' or 'retrieval'")
+    if not splits:
+        raise SpecError(f"dataset '{name}': no splits given")
+    if samples_per_shard < 1:
+        raise SpecError(f"dataset '{name}': samples_per_shard must be >= 1, got {samples_per_shard}")
+    if dataset_type == "retrieval":
+        return 0
+    if not classnames or not templates:
+        raise SpecError(f"dataset '{name}': a {dataset_type} dataset needs classnames and templates")
+    if any("\n" in c or not c.strip() for c in classnames):
+        raise SpecError(f"dataset '{name}': class names must be non-empty one-line strings")
+    bad = [t for t in templates if "{c}" not in t or "\n" in t]
+    if bad:
+        raise SpecError(f"dataset '{name}': templates must be one-line strings containing '{{c}}', got {bad}")
+    return len(classnames)
+
+
+def _write_split(folder: Path, split_name: str, split: Split, dataset_type: DatasetType, samples_per_shard: int) -> None:
+    """One split as tar shards of ``samples_per_shard`` samples (an image and its target each)
+    and ``nshards.txt``."""
+    folder.mkdir()
+    n = len(split.images)
+    n_shards = (n + samples_per_shard - 1) // samples_per_shard
+    for shard in range(n_shards):
+        with tarfile.open(folder / f"{shard}.tar", "w", format=tarfile.USTAR_FORMAT) as tar:
+            for i in range(shard * samples_per_shard, min(n, (shard + 1) * samples_per_shard)):
+                key = f"s{i:08d}"
+                _add(tar, f"{key}.png", _png_bytes(split.images[i], f"split '{split_name}', image {i}"))
+                _add(tar, *_target(key, split, i, dataset_type))
+    (folder / "nshards.txt").write_text(f"{n_shards}\n")
+
+
+def _target(key: str, split: Split, i: int, dataset_type: DatasetType) -> tuple[str, bytes]:
+    """The tar member of image ``i``'s target: its class (``.cls``), 0/1 vector (``.npy``) or captions (``.txt``)."""
+    if dataset_type == "classification":
+        return f"{key}.cls", str(int(split.labels[i])).encode()
+    if dataset_type == "multilabel":
+        return f"{key}.npy", _npy_bytes(np.asarray(split.multilabels[i], dtype=np.int64))
+    return f"{key}.txt", "\n".join(c.strip() for c in split.captions[i]).encode()
 
 
 def dataset_present(root: str | Path, name: str, split: str = "test") -> bool:

@@ -82,8 +82,6 @@ class Profile:
         return bool(self.points)
 
 
-#: The file of an isoFLOP profile's held-out losses, beside its ``results.csv``.
-HELDOUT_FILE = "heldout_loss.csv"
 #: The held-out contrastive loss is the mean CLIP loss over fixed batches of this many pairs (the
 #: loss depends on the batch size, so it is fixed for every run of a study).
 HELDOUT_BATCH = 256

@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from repro.errors import ParameterError
+
 IMAGE_SIZE = 32  # pixels; the tiny ResNets reduce it 32x, the tiny ViTs use patch 4
 #: Bump whenever rendering or captions change: written datasets and tasks carry it, so stale
 #: ones are rewritten instead of reused.
@@ -88,7 +90,7 @@ def _mask(shape: str, size_px: int) -> np.ndarray:
         return np.sqrt(xx**2 + yy**2) <= radius
     if shape == "bar":
         return (ax <= r) & (ay <= r * 0.35)
-    raise ValueError(f"unknown shape {shape!r}; known: {SHAPES}")
+    raise ParameterError(f"unknown shape {shape!r}; known: {SHAPES}")
 
 
 def _outline(mask: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from repro.evaluate.wds import Split, dataset_dir, write_wds_dataset
+from repro.errors import ParameterError
 from repro.mini import scenes
 
 #: Seeds of the task streams (the pre-training stream uses seed 1).
@@ -66,7 +67,7 @@ def _classes(task: str) -> tuple[list[str], tuple[str, ...]]:
         return colours, _COLOUR_TEMPLATES
     if task == "mini_shape_colour":
         return [f"{c} {s}" for s in scenes.SHAPES for c in colours], _SHAPE_TEMPLATES
-    raise ValueError(f"unknown classification task {task!r}; known: {CLASSIFICATION_TASKS}")
+    raise ParameterError(f"unknown classification task {task!r}; known: {CLASSIFICATION_TASKS}")
 
 
 def chance(task: str) -> float:

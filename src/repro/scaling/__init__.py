@@ -1,29 +1,15 @@
-"""Frontiers, law forms and fits: the paper's exact method and the fits beyond it."""
+"""Frontiers, law forms and fits: the paper's exact method and the fits beyond it.
 
-from repro.constants import (
-    EXTRAPOLATION_ARCHS,
-    EXTRAPOLATION_SAMPLES_SEEN,
-    LAION_UPSTREAMS,
-    N_BINS,
-    OPENAI_SAMPLES_SEEN,
-    OPENAI_UPSTREAM,
-    UPPER_EDGE_PAD_LOG10,
-)
-from repro.scaling.paper_fit import (
-    Frontier,
-    PowerLawFit,
-    binned_frontier,
-    binned_line_fit,
-    fit_openai_law,
-    fit_paper_law,
-    line_fit,
-    plain_line_fit,
-    select,
-)
-from repro.scaling.extrapolation import ExtrapolationFit, extrapolation_fits, extrapolation_grid, gmacs_per_sample
-from repro.scaling.backtest import paper_backtest, summarise, target_table
-from repro.scaling.frontiers import FrontierSpec, binned_minima, pareto_mask, select_frontier
-from repro.scaling.laws import FORMS, LawFit, error_ceiling, get_form
-from repro.scaling.uncertainty import bootstrap_fits, interval_scores, interval_study, prediction_bands
-from repro.scaling.parametric import ParametricFit, fit_parametric
-from repro.scaling.isoflop import IsoflopFit, IsoflopProfile, compare_allocation, fit_isoflop, isoflop_profiles
+The package exports the paper's method, the names its callers import from the package itself;
+everything else is imported from its module (:mod:`~repro.scaling.paper_fit`,
+:mod:`~repro.scaling.laws`, :mod:`~repro.scaling.frontiers`, :mod:`~repro.scaling.uncertainty`,
+:mod:`~repro.scaling.backtest`, :mod:`~repro.scaling.extrapolation`, :mod:`~repro.scaling.forecast`,
+:mod:`~repro.scaling.isoflop`, :mod:`~repro.scaling.parametric`, :mod:`~repro.scaling.mini_study`, ...).
+Every fit's result is a :class:`~repro.scaling.laws.LawFit`; the paper's is its subclass
+:class:`~repro.scaling.paper_fit.PowerLawFit`.
+"""
+
+from repro.scaling.laws import LawFit
+from repro.scaling.paper_fit import PowerLawFit, binned_frontier, binned_line_fit, fit_paper_law, select
+
+__all__ = ["LawFit", "PowerLawFit", "binned_frontier", "binned_line_fit", "fit_paper_law", "select"]

@@ -47,7 +47,15 @@ TARGETS = {"imagenet1k": "ImageNet", "mscoco_captions": "MS-COCO", "imagenet_rob
 
 
 def holdout_mask(log10_compute: np.ndarray, k: int) -> np.ndarray:
-    """Runs at the k largest distinct compute values (held out), as a boolean mask."""
+    """Runs at the k largest distinct compute values (held out), as a boolean mask.
+
+    Parameters
+    ----------
+    log10_compute : (N,) array
+        log10 total GMACs of each run.
+    k : int
+        How many of the largest distinct compute values to hold out.
+    """
     x = np.asarray(log10_compute, dtype=float)
     distinct = np.unique(x)
     if not 1 <= k < len(distinct):
@@ -57,7 +65,17 @@ def holdout_mask(log10_compute: np.ndarray, k: int) -> np.ndarray:
 
 def run_arrays(rows: pd.DataFrame, downstream_dataset: str, upstreams: Sequence[str]
                ) -> tuple[np.ndarray, np.ndarray]:
-    """log10 compute and log10 error of the runs of ``upstreams`` on one downstream dataset."""
+    """log10 compute and log10 error of the runs of ``upstreams`` on one downstream dataset.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    upstreams : sequence of str
+        The pre-training sets whose runs are taken (e.g. the three LAION sets).
+    """
     chosen = select(rows, downstream_dataset, upstreams=tuple(upstreams))
     chosen = chosen[np.isfinite(chosen["log10_error"])]
     return chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy()
@@ -70,6 +88,15 @@ def group_run_arrays(rows: pd.DataFrame, downstream_datasets: Sequence[str],
 
     Returns ``{(group, downstream_dataset): (log10_compute, log10_error)}``, equal to
     ``run_arrays(rows, downstream_dataset, groups[group])`` for each pair.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str
+        The downstream datasets.
+    groups : mapping, optional
+        Group name -> its pre-training sets (default :data:`GROUPS`).
     """
     groups = GROUPS if groups is None else groups
     out = {}
@@ -89,6 +116,15 @@ def paper_backtest(log10_compute: np.ndarray, log10_error: np.ndarray, k: int, *
     """The backtest of the paper fit with the authors' :func:`binned_line_fit` itself.
 
     Returns one row per scored run: log10_compute, observed and predicted error, abs error (pp).
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
+    k : int
+        Hold out the runs at the k largest compute values and score them.
+    n_bins : int
+        Bins of the paper's frontier fit on the remaining runs.
     """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
@@ -142,6 +178,19 @@ def backtest_runs(log10_compute: np.ndarray, log10_error: np.ndarray, *, form: s
     Returns one row per (k, scored run): k, log10_compute, observed, predicted (error rates),
     log10_residual (observed - predicted, log10), alpha (of the training fit), abs_error_pp.
     A k whose training fit has too few frontier points gives no rows for that k.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
+    form : str
+        A law form of :data:`repro.scaling.laws.FORMS`.
+    frontier : FrontierSpec
+        Which points of the training runs the law is fitted through.
+    ks : sequence of int
+        The horizons: hold out the runs at the k largest compute values.
+    downstream_dataset : str, optional
+        Sets the bounded form's error ceiling (chance on that dataset).
     """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
@@ -168,6 +217,23 @@ def backtest(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, groups: 
     frontier added; :func:`summarise` turns them into mean / max tables. ``arrays`` (from
     :func:`group_run_arrays`) saves selecting the runs again. Each training frontier is computed
     once for every form.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str
+        The downstream datasets.
+    groups : dict, optional
+        Group name -> its pre-training sets (default :data:`GROUPS`).
+    forms : sequence of str
+        Law forms of :data:`repro.scaling.laws.FORMS`.
+    frontiers : sequence of FrontierSpec
+        The frontiers each form is fitted through.
+    ks : sequence of int
+        The horizons (held-out largest compute values).
+    arrays : mapping, optional
+        :func:`group_run_arrays` of ``rows`` (computed when absent).
     """
     groups = GROUPS if groups is None else groups
     if arrays is None:
@@ -201,7 +267,13 @@ def backtest(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, groups: 
 
 def summarise(scored: pd.DataFrame) -> pd.DataFrame:
     """Mean and max absolute error (pp) and number of scored runs per
-    (group, downstream_dataset, form, frontier, k)."""
+    (group, downstream_dataset, form, frontier, k).
+
+    Parameters
+    ----------
+    scored : DataFrame
+        :func:`backtest`'s scored runs.
+    """
     keys = [c for c in ("group", "downstream_dataset", "form", "frontier", "k") if c in scored.columns]
     return (scored.groupby(keys, sort=False)["abs_error_pp"]
             .agg(mean_abs_error_pp="mean", max_abs_error_pp="max", n_scored="size").reset_index())
@@ -209,7 +281,21 @@ def summarise(scored: pd.DataFrame) -> pd.DataFrame:
 
 def target_table(summary: pd.DataFrame, *, group: str = "LAION", form: str = "power",
                  frontier: str = PAPER_FRONTIER.name, statistic: str = "mean_abs_error_pp") -> pd.DataFrame:
-    """The five :data:`TARGETS` as a k x target table of one statistic."""
+    """The five :data:`TARGETS` as a k x target table of one statistic.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`summarise`.
+    group : str
+        The group of pre-training sets.
+    form : str
+        The law form.
+    frontier : str
+        The frontier's name.
+    statistic : str
+        The column of ``summary`` shown (``mean_abs_error_pp`` or ``max_abs_error_pp``).
+    """
     chosen = summary[(summary["group"] == group) & (summary["form"] == form) & (summary["frontier"] == frontier)
                      & summary["downstream_dataset"].isin(list(TARGETS))]
     table = chosen.pivot(index="k", columns="downstream_dataset", values=statistic)
@@ -218,7 +304,17 @@ def target_table(summary: pd.DataFrame, *, group: str = "LAION", form: str = "po
 
 def bins_sensitivity(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bins: Sequence[int] = range(3, 9),
                      k: int = 5) -> pd.DataFrame:
-    """k-backtest error and exponent of the paper fit for several numbers of bins."""
+    """k-backtest error and exponent of the paper fit for several numbers of bins.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
+    n_bins : sequence of int
+        The numbers of bins tried.
+    k : int
+        The backtest horizon.
+    """
     out = []
     for nb in n_bins:
         scored = paper_backtest(log10_compute, log10_error, k, n_bins=nb)

@@ -34,12 +34,24 @@ class ExtrapolationFit:
     log10_compute_max: float   # largest log10 GMACs among the fitted runs
 
     def inside(self, gmacs_total: np.ndarray | float) -> np.ndarray | bool:
-        """True where the compute lies within the fitted runs' range (drawn solid in Figure 8)."""
+        """True where the compute lies within the fitted runs' range (drawn solid in Figure 8).
+
+        Parameters
+        ----------
+        gmacs_total : float or array_like
+            Total compute C in GMACs.
+        """
         x = np.log10(np.asarray(gmacs_total, dtype=float))
         return (x >= self.log10_compute_min - 1e-9) & (x <= self.log10_compute_max + 1e-9)
 
     def predict_percent(self, gmacs_total: np.ndarray | float) -> np.ndarray | float:
-        """Predicted accuracy / Recall@5 in percent: 100 * (1 - E(C))."""
+        """Predicted accuracy / Recall@5 in percent: 100 * (1 - E(C)).
+
+        Parameters
+        ----------
+        gmacs_total : float or array_like
+            Total compute C in GMACs.
+        """
         return 100.0 * (1.0 - self.fit.predict(gmacs_total))
 
 
@@ -69,6 +81,13 @@ def extrapolation_fits(rows: pd.DataFrame, downstream_datasets: Sequence[str] = 
 
 def gmacs_per_sample(arch_table: pd.DataFrame, archs: Sequence[str]) -> dict[str, float]:
     """GMACs per sample (image + text tower) of each architecture, from ARCH's ``gmacs`` column.
+
+    Parameters
+    ----------
+    arch_table : DataFrame
+        ARCH (:func:`repro.data.load_arch`).
+    archs : sequence of str
+        Architecture names (``ViT-B-32``, ...).
 
     Raises
     ------
@@ -131,7 +150,13 @@ def extrapolation_grid(rows: pd.DataFrame, arch_table: pd.DataFrame, *,
 
 def measured_vs_predicted(grid: pd.DataFrame) -> pd.DataFrame:
     """The cells of :func:`extrapolation_grid` with a measured LAION-2B run: measured beside the
-    law's prediction (percent) and ``residual`` = measured - predicted (points)."""
+    law's prediction (percent) and ``residual`` = measured - predicted (points).
+
+    Parameters
+    ----------
+    grid : DataFrame
+        :func:`extrapolation_grid`.
+    """
     measured = grid.dropna(subset=["measured"])
     return measured.assign(residual=measured["measured"] - measured["predicted"])[
         ["downstream_dataset", "model", "samples_seen_pretty", "measured", "predicted", "residual", "inside_data"]

@@ -120,6 +120,27 @@ def coefficient_table(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
     saves selecting the runs again. The (group, dataset) pairs are independent and run on
     ``n_threads`` threads (default: the CPU count; NumPy releases the GIL in its loops); the
     rows come back in the same order, with the same values, whatever the number of threads.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str
+        The downstream datasets.
+    groups : dict, optional
+        Group name -> its pre-training sets (default :data:`repro.scaling.backtest.GROUPS`).
+    forms : sequence of str
+        Law forms of :data:`repro.scaling.laws.FORMS`.
+    frontiers : sequence of FrontierSpec
+        The frontiers each form is fitted through.
+    n_resamples : int
+        Bootstrap resamples of the runs.
+    seed : int
+        Seed of the resampling.
+    arrays : mapping, optional
+        :func:`repro.scaling.backtest.group_run_arrays` of ``rows`` (computed when absent).
+    n_threads : int, optional
+        Threads fitting the (group, dataset) pairs (default: the CPU count).
     """
     groups = GROUPS if groups is None else groups
     if arrays is None:
@@ -149,6 +170,19 @@ def select_forms(summary: pd.DataFrame, coefficients: pd.DataFrame | None = None
     The score is the median over downstream datasets (``exclude``: the five targets, so they stay
     a test set) of the mean absolute backtest error at ``ks``. Median AIC / BIC over the same
     datasets are shown alongside (in-sample; comparable only within one frontier).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`repro.scaling.backtest.summarise` of the backtests.
+    coefficients : DataFrame, optional
+        :func:`coefficient_table`, for the median AIC / BIC columns.
+    group : str
+        The group of pre-training sets ranked.
+    ks : sequence of int
+        The backtest horizons averaged.
+    exclude : sequence of str
+        Downstream datasets left out of the score (the five targets).
     """
     chosen = summary[(summary["group"] == group) & summary["k"].isin(list(ks))
                      & ~summary["downstream_dataset"].isin(list(exclude))]
@@ -164,7 +198,23 @@ def select_forms(summary: pd.DataFrame, coefficients: pd.DataFrame | None = None
 def full_report(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None = None, *,
                 n_resamples: int = N_BOOTSTRAP, ks: Sequence[int] = KS, seed: int = 0,
                 groups: dict[str, tuple[str, ...]] | None = None) -> FitReport:
-    """Coefficients with intervals, backtests and form selection for everything at once."""
+    """Coefficients with intervals, backtests and form selection for everything at once.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str, optional
+        The downstream datasets (default: every dataset of ``rows``).
+    n_resamples : int
+        Bootstrap resamples of the runs.
+    ks : sequence of int
+        The backtest horizons.
+    seed : int
+        Seed of the resampling.
+    groups : dict, optional
+        Group name -> its pre-training sets (default :data:`repro.scaling.backtest.GROUPS`).
+    """
     start = time.perf_counter()
     if downstream_datasets is None:
         downstream_datasets = sorted(rows["downstream_dataset"].unique())

@@ -41,7 +41,13 @@ MIN_COVERAGE = 0.85
 
 
 def frontier_by_name(name: str) -> FrontierSpec:
-    """The standard frontier called ``name`` (``binned5-centre``, ``binned5-actual``, ``pareto`` ...)."""
+    """The standard frontier called ``name`` (``binned5-centre``, ``binned5-actual``, ``pareto`` ...).
+
+    Parameters
+    ----------
+    name : str
+        The frontier's name.
+    """
     for spec in STANDARD_FRONTIERS:
         if spec.name == name:
             return spec
@@ -54,6 +60,17 @@ def select_law(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, k: int
 
     Returns :func:`repro.scaling.fit_report.select_forms`'s table (best first): ``form``,
     ``frontier``, ``heldout_median_pp``, ``heldout_mean_pp``.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str
+        The downstream datasets (the targets among them are left out of the ranking).
+    k : int
+        The backtest horizon.
+    upstreams : tuple of str
+        The pre-training sets whose runs are fitted.
     """
     scored = backtest(rows, downstream_datasets, groups={"LAION": upstreams}, forms=FORMS,
                       frontiers=STANDARD_FRONTIERS, ks=(k,))
@@ -61,7 +78,16 @@ def select_law(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, k: int
 
 
 def pick_interval_method(scores: pd.DataFrame, *, min_coverage: float = MIN_COVERAGE) -> str:
-    """The sharpest method whose coverage reaches ``min_coverage`` (else the best-covering one)."""
+    """The sharpest method whose coverage reaches ``min_coverage`` (else the best-covering one).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`study_scores` (or :func:`repro.scaling.uncertainty.interval_scores`): coverage and
+        sharpness per method.
+    min_coverage : float
+        The coverage a method needs before its sharpness counts.
+    """
     usable = scores[scores["coverage"] >= min_coverage].sort_values("sharpness")
     chosen = usable.iloc[0] if len(usable) else scores.sort_values("coverage").iloc[-1]
     return str(chosen["method"])
@@ -89,12 +115,32 @@ class LawForecaster:
         return float(self.x.min()), float(self.x.max())
 
     def predict(self, gmacs_total: np.ndarray | float) -> np.ndarray:
-        """Predicted error rate at total compute (GMACs)."""
+        """Predicted error rate at total compute (GMACs).
+
+        Parameters
+        ----------
+        gmacs_total : float or array_like
+            Total compute C in GMACs.
+        """
         return 10.0 ** self.fit.predict_log10(np.log10(np.atleast_1d(np.asarray(gmacs_total, dtype=float))))
 
     def interval(self, gmacs_total: np.ndarray | float, method: str, *, level: float = 0.9,
                  n_resamples: int = N_BOOTSTRAP, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """(lower, upper) error rates of ``method``'s ``level`` interval (module docstring)."""
+        """(lower, upper) error rates of ``method``'s ``level`` interval (module docstring).
+
+        Parameters
+        ----------
+        gmacs_total : float or array_like
+            Total compute C in GMACs.
+        method : str
+            An interval method (module docstring).
+        level : float
+            Coverage of the interval (0.9: 90%).
+        n_resamples : int
+            Bootstrap resamples (the bootstrap-based methods).
+        seed : int
+            Seed of the resampling.
+        """
         if method not in INTERVAL_METHODS:
             raise FitError(f"interval method {method!r}: known: {', '.join(INTERVAL_METHODS)}")
         xs = np.log10(np.atleast_1d(np.asarray(gmacs_total, dtype=float)))
@@ -140,6 +186,22 @@ def forecaster(rows: pd.DataFrame, downstream_dataset: str, *, form: str = "powe
 
     The power law on :data:`~repro.scaling.frontiers.PAPER_FRONTIER` is the paper's exact fit
     (plain least squares through the bin centres and minima).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    form : str
+        A law form of :data:`repro.scaling.laws.FORMS`.
+    frontier : FrontierSpec
+        The frontier the law is fitted through.
+    study : DataFrame, optional
+        :func:`repro.scaling.uncertainty.interval_study` of the same form and frontier (needed by
+        the pooled-noise and conformal methods).
+    upstreams : tuple of str
+        The pre-training sets whose runs are fitted.
     """
     x, y = run_arrays(rows, downstream_dataset, upstreams)
     law = get_form(form, downstream_dataset=downstream_dataset)
@@ -152,5 +214,11 @@ def forecaster(rows: pd.DataFrame, downstream_dataset: str, *, form: str = "powe
 
 
 def study_scores(study: pd.DataFrame) -> pd.DataFrame:
-    """Coverage and sharpness of each interval method on the study's held-out runs."""
+    """Coverage and sharpness of each interval method on the study's held-out runs.
+
+    Parameters
+    ----------
+    study : DataFrame
+        :func:`repro.scaling.uncertainty.interval_study`.
+    """
     return interval_scores(study)

@@ -158,6 +158,11 @@ def pareto_mask(log10_compute: np.ndarray, log10_error: np.ndarray) -> np.ndarra
     """Runs on the Pareto frontier: no run with strictly less compute has lower-or-equal error.
 
     Runs with equal compute do not dominate each other.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
     """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)

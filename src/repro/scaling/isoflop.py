@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from repro.errors import FitError
+from repro.errors import FitError, ParameterError
 from repro.scaling.parametric import BESIROGLU_CHINCHILLA, ParametricFit
 
 #: Default number of bootstrap resamples and interval level (two-sided, percentile).
@@ -125,7 +125,13 @@ class IsoflopProfile:
         return f"edge (best run at the {edge} size tried)" if edge else INTERIOR
 
     def predict(self, size) -> np.ndarray:
-        """The parabola at model size(s) N (meaningful only between the sizes tried)."""
+        """The parabola at model size(s) N (meaningful only between the sizes tried).
+
+        Parameters
+        ----------
+        size : float or array_like
+            Model size(s) N (the profile's size measure, e.g. GMACs per sample).
+        """
         x = np.log10(np.asarray(size, dtype=float))
         return self.coef[0] + self.coef[1] * x + self.coef[2] * x ** 2
 
@@ -320,11 +326,23 @@ class IsoflopFit:
         return self.n_failed / len(self.bootstrap) if len(self.bootstrap) else float("nan")
 
     def predict_n_opt(self, compute) -> np.ndarray:
-        """N_opt at compute C (GMACs) from the power law."""
+        """N_opt at compute C (GMACs) from the power law.
+
+        Parameters
+        ----------
+        compute : float or array_like
+            Compute C in GMACs.
+        """
         return 10 ** (self.a0 + self.a * np.log10(np.asarray(compute, dtype=float)))
 
     def predict_d_opt(self, compute) -> np.ndarray:
-        """D_opt at compute C (GMACs) from the power law."""
+        """D_opt at compute C (GMACs) from the power law.
+
+        Parameters
+        ----------
+        compute : float or array_like
+            Compute C in GMACs.
+        """
         return 10 ** (self.b0 + self.b * np.log10(np.asarray(compute, dtype=float)))
 
     def _quantiles(self, values: np.ndarray) -> tuple[float, float]:
@@ -334,7 +352,13 @@ class IsoflopFit:
         """Percentile bootstrap interval of ``"a"``, ``"b"`` or ``"a+b"`` at ``level`` over every
         resample, failed ones included (:func:`unconditional_interval`): a side is infinite when
         more than the tail's share of resamples fail in that direction (``"a+b"``: over the
-        resamples where both are finite)."""
+        resamples where both are finite).
+
+        Parameters
+        ----------
+        name : {"a", "b", "a+b"}
+            The exponent (:meth:`summary` lists them).
+        """
         boot = self.bootstrap
         ok = np.isfinite(boot[:, [0, 2]]).all(axis=1)
         # a + b is a consistency check (1 by construction with size = GMACs), taken over the
@@ -464,7 +488,7 @@ def fit_isoflop(runs: pd.DataFrame, metric: str, *, size: str = "gmacs", samples
         budgets with one, or bad columns (:func:`isoflop_profiles`).
     """
     if on_edge not in ("raise", "drop"):
-        raise ValueError(f"on_edge must be 'raise' or 'drop', got {on_edge!r}")
+        raise ParameterError(f"on_edge must be 'raise' or 'drop', got {on_edge!r}")
     profiles = isoflop_profiles(runs, metric, size=size, samples=samples, compute=compute, budget=budget)
     edge = [p for p in profiles if not p.interior]
     if edge and on_edge == "raise":
@@ -515,6 +539,15 @@ def compare_allocation(isoflop: IsoflopFit | None, parametric: ParametricFit, *,
     beta), b = alpha / (alpha + beta) (approach 3), then, when ``reference``, the values of
     :data:`CHINCHILLA_ALLOCATION` (no intervals). Columns: method, a, a_lo, a_hi, b, b_lo, b_hi,
     and ``overlap``: whether the parametric interval of a overlaps the isoFLOP one (NaN on the other rows).
+
+    Parameters
+    ----------
+    isoflop : IsoflopFit or None
+        The isoFLOP estimate (approach 2); None leaves its row out.
+    parametric : ParametricFit
+        The parametric law (approach 3).
+    reference : bool
+        Add Chinchilla's exponents for contrast.
     """
     a_par, b_par = parametric.interval("a"), parametric.interval("b")
     if isoflop is None:   # fewer than MIN_BUDGETS interior minima: no isoFLOP estimate, said in the row

@@ -93,6 +93,9 @@ def _line_batch(xc: np.ndarray, z: np.ndarray, valid: np.ndarray) -> tuple[np.nd
 class LawFit:
     """A fitted law: parameters, fit quality, delta-method covariance and predictions.
 
+    The one result type of every law fit of the package: the forms of this module return it, and
+    the paper's fit returns its power-form subclass :class:`repro.scaling.paper_fit.PowerLawFit`.
+
     ``x``/``y`` are the points fitted (log10 compute, log10 error); ``x0`` their centre;
     ``cov`` the covariance of ``theta`` from the Jacobian (NaN when not estimable).
     """
@@ -149,11 +152,23 @@ class LawFit:
         return float(n * np.log(max(self.rss, 1e-300) / n) + self.n_params * np.log(n))
 
     def predict_log10(self, log10_compute: np.ndarray | float) -> np.ndarray:
-        """log10 of the predicted error rate at log10 compute."""
+        """log10 of the predicted error rate at log10 compute.
+
+        Parameters
+        ----------
+        log10_compute : float or array_like
+            log10 of total compute C (GMACs).
+        """
         return self.form.model(self.theta, np.asarray(log10_compute, dtype=float), self.x0)
 
     def predict(self, gmacs_total: np.ndarray | float) -> np.ndarray:
-        """Predicted error rate at total compute (GMACs), like :meth:`PowerLawFit.predict`."""
+        """Predicted error rate at total compute (GMACs).
+
+        Parameters
+        ----------
+        gmacs_total : float or array_like
+            Total compute C in GMACs.
+        """
         return 10.0 ** self.predict_log10(np.log10(np.asarray(gmacs_total, dtype=float)))
 
     def interval(self, log10_compute: np.ndarray | float, *, level: float = 0.95,
@@ -164,6 +179,15 @@ class LawFit:
         (finite differences); a prediction interval adds the residual variance. Student-t
         quantile with n - k degrees of freedom. Returns (lower, upper) error rates; NaN where
         the fit has no degrees of freedom.
+
+        Parameters
+        ----------
+        log10_compute : float or array_like
+            log10 of total compute C (GMACs).
+        level : float
+            Two-sided coverage (0.95: 95%).
+        kind : {"confidence", "prediction"}
+            An interval of the law itself, or of a new run (adds the residual variance).
         """
         x = np.atleast_1d(np.asarray(log10_compute, dtype=float))
         centre = self.predict_log10(x)
@@ -202,20 +226,60 @@ class LawForm:
         return len(self.param_names)
 
     def model(self, theta: np.ndarray, x: np.ndarray, x0: float) -> np.ndarray:
+        """log10 E of the law at x = log10 C.
+
+        Parameters
+        ----------
+        theta : (k,) array
+            The parameters, in the order of :attr:`param_names`.
+        x : array
+            log10 compute.
+        x0 : float
+            The centre of the fitted points.
+        """
         raise NotImplementedError
 
     def bounds(self, x: np.ndarray, y: np.ndarray, x0: float) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) bounds of theta for :func:`scipy.optimize.least_squares` (none by default).
+
+        Parameters
+        ----------
+        x, y : (N,) arrays
+            The points to be fitted (log10 compute, log10 error).
+        x0 : float
+            Their centre.
+        """
         k = self.n_params
         return np.full(k, -np.inf), np.full(k, np.inf)
 
     def profile_batch(self, x: np.ndarray, y: np.ndarray, valid: np.ndarray, x0: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Grid fit of many point sets: x, y, valid (B, P), x0 (B,) -> theta (B, G, k), rss (B, G)
-        over the form's grid of nonlinear parameters (G = 1 for linear forms)."""
+        over the form's grid of nonlinear parameters (G = 1 for linear forms).
+
+        Parameters
+        ----------
+        x, y : (B, P) arrays
+            log10 compute and log10 error of B point sets, padded to P points.
+        valid : (B, P) bool array
+            Which entries are points.
+        x0 : (B,) array
+            The centre of each set's points.
+        """
         raise NotImplementedError
 
     def gradient(self, theta: np.ndarray, x: np.ndarray, x0: float) -> np.ndarray:
-        """d model / d theta at x, (P, k), central finite differences."""
+        """d model / d theta at x, (P, k), central finite differences.
+
+        Parameters
+        ----------
+        theta : (k,) array
+            The parameters.
+        x : (P,) array
+            log10 compute.
+        x0 : float
+            The centre of the fitted points.
+        """
         grads = []
         for i in range(self.n_params):
             step = 1e-6 * max(1.0, abs(theta[i]))
@@ -353,7 +417,13 @@ class PowerLaw(LawForm):
         return coef[:, None, :], rss[:, None]
 
     def beta(self, fit: LawFit) -> float:
-        """beta of E = beta C^alpha."""
+        """beta of E = beta C^alpha.
+
+        Parameters
+        ----------
+        fit : LawFit
+            A fit of this form.
+        """
         return float(10.0 ** (fit.theta[0] - fit.theta[1] * fit.x0))
 
 
@@ -485,7 +555,15 @@ _FORM_CLASSES = {"power": PowerLaw, "saturating": Saturating, "shifted": Shifted
 
 
 def get_form(name: str, *, downstream_dataset: str | None = None) -> LawForm:
-    """The law form called ``name``; the bounded form takes its ceiling from ``downstream_dataset``."""
+    """The law form called ``name``; the bounded form takes its ceiling from ``downstream_dataset``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FORMS` (``power``, ``saturating``, ``shifted``, ``broken``, ``bounded``).
+    downstream_dataset : str, optional
+        The dataset whose chance sets the bounded form's ceiling (:func:`error_ceiling`).
+    """
     if name not in _FORM_CLASSES:
         raise FitError(f"unknown law form {name!r}; known: {', '.join(FORMS)}")
     if name == "bounded":
@@ -526,6 +604,11 @@ def error_ceiling(downstream_dataset: str) -> float:
     Averages (robustness: its 5 sets; ``vtab+``: all 35 sets; ``vtab``: the VTAB sets) take the
     mean of their members' chance. Retrieval (R@5) and multi-label mAP have no class count in
     Table 26: their ceiling is 1.
+
+    Parameters
+    ----------
+    downstream_dataset : str
+        A downstream dataset of the results (or an average of them).
     """
     chance = _chance_table()
     if downstream_dataset in TABLE26_NAMES:

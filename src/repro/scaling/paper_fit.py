@@ -16,6 +16,7 @@ from repro.data.schema import error_of
 from repro.constants import LAION_UPSTREAMS, N_BINS, OPENAI_UPSTREAM, UPPER_EDGE_PAD_LOG10
 from repro.errors import FitError
 from repro.scaling.frontiers import binned_minima
+from repro.scaling.laws import LawFit, PowerLaw
 
 
 @dataclass(frozen=True)
@@ -29,20 +30,51 @@ class Frontier:
 
 
 @dataclass(frozen=True)
-class PowerLawFit:
-    """E = beta * C^alpha, fitted as log10 E = alpha * log10 C + log10 beta.
+class PowerLawFit(LawFit):
+    """E = beta * C^alpha, fitted as log10 E = alpha * log10 C + log10 beta: the paper's fit.
+
+    The one result type of a power-law fit is :class:`~repro.scaling.laws.LawFit`; this is its
+    ``power`` form (:class:`~repro.scaling.laws.PowerLaw`) centred at x0 = 0, so that
+    ``theta = (log10 beta, alpha)``, with what the paper's method adds: how the line was fitted
+    (``method``: "binned" frontier or "plain" least squares) and the binned ``frontier``. It has
+    every attribute of a ``LawFit`` (``alpha``, ``n_points``, ``x``, ``y``, ``rss``,
+    ``predict_log10``, ...) and ``beta``, ``intercept``, ``x_range`` and the paper's ``label``.
 
     ``x`` / ``y`` are the points the line went through (bin centres and bin minima for the
-    frontier fit; every run for a plain fit), ``x_range`` the log10 compute they span.
+    frontier fit; every run for a plain fit), ``x_range`` the log10 compute they span. Build one
+    with :meth:`from_line`.
     """
 
-    alpha: float
-    beta: float
-    n_points: int
-    x: np.ndarray = field(repr=False)
-    y: np.ndarray = field(repr=False)
     method: str = "binned"
     frontier: Frontier | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_line(cls, slope: float, intercept: float, x: np.ndarray, y: np.ndarray, method: str,
+                  frontier: Frontier | None = None) -> "PowerLawFit":
+        """The fit of the line ``log10 E = slope * log10 C + intercept`` through ``x``, ``y``.
+
+        Parameters
+        ----------
+        slope, intercept : float
+            The least-squares line (:func:`line_fit`).
+        x, y : (N,) arrays
+            The points it went through (log10 compute, log10 error).
+        method : {"binned", "plain"}
+            Through the binned frontier's points, or through every point.
+        frontier : Frontier, optional
+            The binned frontier (``method="binned"``).
+        """
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        residuals = intercept + slope * x - y
+        return cls(form=PowerLaw(), theta=np.array([intercept, slope]), x0=0.0, converged=True,
+                   message=f"{method} least squares", x=x, y=y, rss=float(residuals @ residuals),
+                   method=method, frontier=frontier)
+
+    @property
+    def beta(self) -> float:
+        """beta of E = beta C^alpha: 10 ** the fitted intercept."""
+        return 10.0 ** float(self.theta[0])
 
     @property
     def intercept(self) -> float:
@@ -51,24 +83,32 @@ class PowerLawFit:
 
     @property
     def x_range(self) -> tuple[float, float]:
+        """The log10 compute spanned by the fitted points (min, max)."""
         return float(np.min(self.x)), float(np.max(self.x))
 
     def predict(self, gmacs_total: np.ndarray | float) -> np.ndarray | float:
-        """Error rate predicted at total compute C (GMACs): beta * C^alpha."""
+        """Error rate predicted at total compute C (GMACs): beta * C^alpha, in the paper's arithmetic.
+
+        Parameters
+        ----------
+        gmacs_total : float or array_like
+            Total compute C in GMACs.
+        """
         return self.beta * np.asarray(gmacs_total, dtype=float) ** self.alpha
 
     def label(self) -> str:
         """The legend label the paper uses: E = beta C^alpha."""
         return f"E = {self.beta:.2f}·C^{{{self.alpha:.2f}}}"
 
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([{"alpha": self.alpha, "beta": self.beta, "n_points": self.n_points,
-                              "method": self.method, "log10_compute_min": self.x_range[0],
-                              "log10_compute_max": self.x_range[1]}])
-
 
 def line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares line ``y = slope * x + intercept`` with ``np.linalg.lstsq``, the authors' ``lstsq``."""
+    """Least-squares line ``y = slope * x + intercept`` with ``np.linalg.lstsq``, the authors' ``lstsq``.
+
+    Parameters
+    ----------
+    x, y : (N,) arrays
+        The points.
+    """
     design = np.vstack([x, np.ones(len(x))]).T
     (slope, intercept), *_ = np.linalg.lstsq(design, y, rcond=None)
     return float(slope), float(intercept)
@@ -112,30 +152,58 @@ def binned_frontier(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bin
 
 def binned_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray, *, n_bins: int = N_BINS,
                     eps: float = UPPER_EDGE_PAD_LOG10) -> PowerLawFit:
-    """The authors' frontier fit: a line through the bin minima of :func:`binned_frontier`."""
+    """The authors' frontier fit: a line through the bin minima of :func:`binned_frontier`.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
+    n_bins : int
+        Equal-width bins of log10 compute.
+    eps : float
+        Upper-edge pad in log10 units (:func:`binned_frontier`).
+    """
     frontier = binned_frontier(log10_compute, log10_error, n_bins=n_bins, eps=eps)
     if len(frontier.bin_centers) < 2:
         raise FitError(f"binned fit needs at least 2 non-empty bins, got {len(frontier.bin_centers)} of {n_bins}")
     slope, intercept = line_fit(frontier.bin_centers, frontier.min_log10_error)
-    return PowerLawFit(slope, 10.0 ** intercept, len(frontier.bin_centers), frontier.bin_centers,
-                       frontier.min_log10_error, "binned", frontier)
+    return PowerLawFit.from_line(slope, intercept, frontier.bin_centers, frontier.min_log10_error, "binned",
+                                 frontier)
 
 
 def plain_line_fit(log10_compute: np.ndarray, log10_error: np.ndarray) -> PowerLawFit:
-    """Plain least squares through every point (the OpenAI fit of Fig. 1: three models, no frontier)."""
+    """Plain least squares through every point (the OpenAI fit of Fig. 1: three models, no frontier).
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate (non-finite points are dropped).
+    """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     if keep.sum() < 2:
         raise FitError(f"a line needs at least 2 finite points, got {int(keep.sum())}")
     slope, intercept = line_fit(x[keep], y[keep])
-    return PowerLawFit(slope, 10.0 ** intercept, int(keep.sum()), x[keep], y[keep], "plain")
+    return PowerLawFit.from_line(slope, intercept, x[keep], y[keep], "plain")
 
 
 def select(rows: pd.DataFrame, downstream_dataset: str, *, upstreams: tuple[str, ...] | None = None,
            arch_prefix: str | None = None) -> pd.DataFrame:
     """Rows of one downstream dataset (optionally some upstream datasets / architectures) with
-    ``error`` (E) and ``log10_compute`` columns added."""
+    ``error`` (E) and ``log10_compute`` columns added.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    upstreams : tuple of str, optional
+        Keep only runs of these pre-training sets.
+    arch_prefix : str, optional
+        Keep only architectures whose name starts with this (``ViT``).
+    """
     chosen = rows[rows["downstream_dataset"] == downstream_dataset]
     if chosen.empty:
         known = ", ".join(sorted(rows["downstream_dataset"].unique()))
@@ -151,7 +219,21 @@ def select(rows: pd.DataFrame, downstream_dataset: str, *, upstreams: tuple[str,
 def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = N_BINS,
                   upstreams: tuple[str, ...] = LAION_UPSTREAMS, arch_prefix: str | None = None) -> PowerLawFit:
     """The paper's OpenCLIP fit for one downstream dataset: binned frontier over all runs of
-    ``upstreams`` pooled (Sec. 4: LAION-80M, 400M and 2B together)."""
+    ``upstreams`` pooled (Sec. 4: LAION-80M, 400M and 2B together).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    n_bins : int
+        Equal-width bins of log10 compute.
+    upstreams : tuple of str
+        The pre-training sets pooled.
+    arch_prefix : str, optional
+        Keep only architectures whose name starts with this.
+    """
     chosen = select(rows, downstream_dataset, upstreams=upstreams, arch_prefix=arch_prefix)
     if len(chosen) < 2:
         raise FitError(f"'{downstream_dataset}': {len(chosen)} run(s) from {upstreams}; a fit needs at least 2")
@@ -159,6 +241,14 @@ def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = 
 
 
 def fit_openai_law(rows: pd.DataFrame, downstream_dataset: str) -> PowerLawFit:
-    """The paper's OpenAI fit: plain least squares over the CLIP-WIT models (Fig. 1)."""
+    """The paper's OpenAI fit: plain least squares over the CLIP-WIT models (Fig. 1).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The downstream dataset.
+    """
     chosen = select(rows, downstream_dataset, upstreams=(OPENAI_UPSTREAM,))
     return plain_line_fit(chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy())

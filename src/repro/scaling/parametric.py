@@ -46,7 +46,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from repro.errors import FitError
+from repro.errors import FitError, UnknownNameError
 
 try:  # optional (installed with scikit-learn); see _one_blas_thread
     from threadpoolctl import threadpool_limits
@@ -96,7 +96,15 @@ def start_grid(grid: dict[str, tuple[float, ...]] | None = None) -> np.ndarray:
 
 
 def huber(residual: np.ndarray, delta: float = HUBER_DELTA) -> np.ndarray:
-    """Huber loss of each residual: r^2 / 2 within ``delta``, ``delta (|r| - delta / 2)`` beyond."""
+    """Huber loss of each residual: r^2 / 2 within ``delta``, ``delta (|r| - delta / 2)`` beyond.
+
+    Parameters
+    ----------
+    residual : array
+        The residuals.
+    delta : float
+        Where the loss turns from quadratic to linear.
+    """
     r = np.abs(residual)
     return np.where(r <= delta, 0.5 * r ** 2, delta * (r - 0.5 * delta))
 
@@ -106,6 +114,15 @@ def log_predict(theta: np.ndarray, log_size: np.ndarray, log_samples: np.ndarray
 
     ``theta`` may hold several parameter vectors (leading axes); the result has shape
     ``theta.shape[:-1] + (n_runs,)``.
+
+    Parameters
+    ----------
+    theta : (..., 5) array
+        (a, b, e, alpha, beta): log A, log B, log E and the two exponents.
+    log_size : (n_runs,) array
+        log N of each run.
+    log_samples : (n_runs,) array
+        log D of each run.
     """
     theta = np.asarray(theta, dtype=float)
     a, b, e, alpha, beta = (theta[..., i, None] for i in range(5))
@@ -118,6 +135,19 @@ def objective(theta: np.ndarray, log_size: np.ndarray, log_samples: np.ndarray, 
     """The summed (weighted) Huber loss of the log-loss residuals, and its gradient in ``theta``.
 
     Written out in plain numpy (no ``scipy.special``): L-BFGS-B calls it hundreds of times per start.
+
+    Parameters
+    ----------
+    theta : (5,) array
+        (a, b, e, alpha, beta), as in :func:`log_predict`.
+    log_size, log_samples : (n_runs,) arrays
+        log N and log D of each run.
+    log_loss : (n_runs,) array
+        log of each run's loss.
+    weights : (n_runs,) array
+        Weight of each run's residual (bootstrap counts).
+    delta : float
+        The Huber loss's threshold (:func:`huber`).
     """
     a, b, e, alpha, beta = theta
     t1, t2 = a - alpha * log_size, b - beta * log_samples
@@ -235,7 +265,15 @@ class ParametricFit:
         return self.alpha / (self.alpha + self.beta)
 
     def predict(self, size, samples) -> np.ndarray:
-        """L(N, D) at the fitted parameters."""
+        """L(N, D) at the fitted parameters.
+
+        Parameters
+        ----------
+        size : float or array_like
+            Model size N (GMACs per sample).
+        samples : float or array_like
+            Samples seen D.
+        """
         return np.exp(log_predict(self.theta, np.log(np.asarray(size, float)), np.log(np.asarray(samples, float))))
 
     def optimal_allocation(self, compute, *, k: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -243,6 +281,13 @@ class ParametricFit:
 
         ``k = 1`` for this project's MACs (N = GMACs per sample, D = samples seen, C in GMACs);
         ``k = 6`` for Chinchilla's FLOPs with N parameters and D tokens.
+
+        Parameters
+        ----------
+        compute : float or array_like
+            Compute C.
+        k : float
+            The constant of C = k N D.
         """
         c = np.asarray(compute, dtype=float) / k
         g = (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
@@ -256,10 +301,16 @@ class ParametricFit:
                              "alpha": alpha, "beta": beta, "a": beta / (alpha + beta), "b": alpha / (alpha + beta)})
 
     def interval(self, name: str) -> tuple[float, float]:
-        """Percentile bootstrap interval of one quantity (E, A, B, alpha, beta, a or b) at ``level``."""
+        """Percentile bootstrap interval of one quantity (E, A, B, alpha, beta, a or b) at ``level``.
+
+        Parameters
+        ----------
+        name : str
+            One of E, A, B, alpha, beta, a, b.
+        """
         frame = self.samples()
         if name not in frame.columns:
-            raise KeyError(f"{name!r}: not a quantity of the parametric fit; known: {', '.join(frame.columns)}")
+            raise UnknownNameError(f"{name!r}: not a quantity of the parametric fit; known: {', '.join(frame.columns)}")
         if frame.empty:
             return (np.nan, np.nan)
         tail = (1 - self.level) / 2
@@ -359,6 +410,19 @@ def chinchilla_runs(size, samples, *, params: dict[str, float] | None = None, no
 
     ``params`` (keys E, A, B, alpha, beta) default to :data:`BESIROGLU_CHINCHILLA`; ``noise`` is
     the standard deviation of the Gaussian noise added to log L.
+
+    Parameters
+    ----------
+    size : array_like
+        Model size N of each run.
+    samples : array_like
+        Samples (tokens) D of each run.
+    params : dict, optional
+        The law's E, A, B, alpha and beta.
+    noise : float
+        Standard deviation of the Gaussian noise added to log L.
+    seed : int
+        Seed of the noise.
     """
     p = BESIROGLU_CHINCHILLA if params is None else params
     size, samples = np.asarray(size, float), np.asarray(samples, float)

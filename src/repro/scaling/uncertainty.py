@@ -49,6 +49,17 @@ def bootstrap_counts(n_runs: int, n_resamples: int = N_BOOTSTRAP, *, seed: int =
 
     ``among`` (bool mask) restricts the draw to some runs (the training runs of a backtest);
     the others get count 0.
+
+    Parameters
+    ----------
+    n_runs : int
+        Runs to draw from.
+    n_resamples : int
+        Resamples.
+    seed : int
+        Seed of the draws.
+    among : (n_runs,) bool array, optional
+        Draw only among these runs.
     """
     rng = np.random.default_rng(seed)
     pool = np.flatnonzero(np.ones(n_runs, bool) if among is None else among)
@@ -71,7 +82,13 @@ class BootstrapFits:
         return np.isfinite(self.theta).all(axis=1)
 
     def predict_log10(self, log10_compute: np.ndarray) -> np.ndarray:
-        """(B_ok, Q) log10 error predicted by every usable resample."""
+        """(B_ok, Q) log10 error predicted by every usable resample.
+
+        Parameters
+        ----------
+        log10_compute : (Q,) array
+            log10 total compute (GMACs).
+        """
         x = np.atleast_1d(np.asarray(log10_compute, dtype=float))
         theta, x0 = self.theta[self.ok], self.x0[self.ok]
         return np.stack([self.form.model(t, x, c) for t, c in zip(theta, x0)]) if self.form.name not in (
@@ -84,14 +101,34 @@ class BootstrapFits:
         return np.log10(self.form.error_ceiling) - np.logaddexp(0.0, -logs * np.log(10.0)) / np.log(10.0)
 
     def coefficient_interval(self, name: str = "alpha", *, level: float = 0.95) -> tuple[float, float]:
-        """Percentile interval of one coefficient."""
+        """Percentile interval of one coefficient.
+
+        Parameters
+        ----------
+        name : str
+            A parameter of the form (``alpha``, ``a``, ...).
+        level : float
+            Two-sided coverage.
+        """
         i = self.form.param_names.index(name)
         lo, hi = np.quantile(self.theta[self.ok, i], [0.5 - level / 2, 0.5 + level / 2])
         return float(lo), float(hi)
 
     def interval(self, log10_compute: np.ndarray, *, level: float = 0.95, noise_sd: float = 0.0,
                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Percentile interval of the error rate; ``noise_sd`` (log10) adds run-to-run scatter."""
+        """Percentile interval of the error rate; ``noise_sd`` (log10) adds run-to-run scatter.
+
+        Parameters
+        ----------
+        log10_compute : (Q,) array
+            log10 total compute (GMACs).
+        level : float
+            Two-sided coverage.
+        noise_sd : float
+            Run-to-run scatter added to each resample's prediction (log10; 0: the law's interval only).
+        seed : int
+            Seed of that scatter.
+        """
         pred = self.predict_log10(log10_compute)
         if noise_sd > 0:
             pred = pred + noise_sd * np.random.default_rng(seed).standard_normal(pred.shape)
@@ -102,7 +139,25 @@ class BootstrapFits:
 def bootstrap_fits(log10_compute: np.ndarray, log10_error: np.ndarray, *, form: str = "power",
                    frontier: FrontierSpec = PAPER_FRONTIER, n_resamples: int = N_BOOTSTRAP, seed: int = 0,
                    among: np.ndarray | None = None, downstream_dataset: str | None = None) -> BootstrapFits:
-    """Bootstrap over runs: resample runs, recompute the frontier, refit the law, ``n_resamples`` times."""
+    """Bootstrap over runs: resample runs, recompute the frontier, refit the law, ``n_resamples`` times.
+
+    Parameters
+    ----------
+    log10_compute, log10_error : (N,) arrays
+        The runs: log10 total GMACs and log10 error rate.
+    form : str
+        A law form of :data:`repro.scaling.laws.FORMS`.
+    frontier : FrontierSpec
+        The frontier the law is fitted through, recomputed for every resample.
+    n_resamples : int
+        Resamples.
+    seed : int
+        Seed of the resampling.
+    among : (N,) bool array, optional
+        Resample only among these runs (the training runs of a backtest).
+    downstream_dataset : str, optional
+        Sets the bounded form's error ceiling.
+    """
     x = np.asarray(log10_compute, dtype=float)
     y = np.asarray(log10_error, dtype=float)
     law = get_form(form, downstream_dataset=downstream_dataset)
@@ -153,6 +208,25 @@ def prediction_bands(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
     """The paper fit and its bootstrap band (:func:`bootstrap_fits`) for each downstream dataset.
 
     ``extend_to_log10`` is where the grid ends (13.6: the range of Figure 8's extrapolation).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str
+        The downstream datasets, one band each.
+    upstreams : tuple of str
+        The pre-training sets pooled.
+    n_resamples : int
+        Resamples.
+    seed : int
+        Seed of the resampling.
+    level : float
+        Two-sided coverage of the band.
+    extend_to_log10 : float
+        Where the grid of the band ends (log10 GMACs).
+    n_grid : int
+        Points of the grid.
     """
     bands = []
     for ds in downstream_datasets:
@@ -181,6 +255,27 @@ def interval_study(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, fo
 
     Returns one row per (downstream_dataset, k, scored run) with observed, predicted, and for each
     method ``<method>_lo`` / ``<method>_hi`` (error rates); :func:`interval_scores` scores them.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_datasets : sequence of str
+        The downstream datasets.
+    form : str
+        A law form of :data:`repro.scaling.laws.FORMS`.
+    frontier : FrontierSpec
+        The frontier the law is fitted through.
+    ks : sequence of int
+        The backtest horizons.
+    upstreams : tuple of str
+        The pre-training sets pooled.
+    n_resamples : int
+        Resamples of the bootstrap-based methods.
+    level : float
+        Two-sided coverage of the intervals.
+    seed : int
+        Seed of the resampling.
     """
     law = get_form(form)
     z = stats.norm.ppf(0.5 + level / 2)
@@ -251,6 +346,13 @@ def conformal_offsets(frame: pd.DataFrame, *, level: float = 0.9) -> tuple[np.nd
     (observed - predicted, log10) of every *other* task at the same k; the offsets are their
     ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles, with the finite-sample correction
     ``ceil((n + 1) q) / n`` of split conformal prediction.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`interval_study` (``downstream_dataset``, ``k``, ``log10_residual``).
+    level : float
+        Two-sided coverage.
     """
     lo = np.full(len(frame), np.nan)
     hi = np.full(len(frame), np.nan)
@@ -273,6 +375,15 @@ def interval_scores(frame: pd.DataFrame, *, methods: Sequence[str] = INTERVAL_ME
     """Coverage, median width (pp), median realised absolute error (pp) and sharpness per method.
 
     Sharpness = median interval width / median absolute error of the point prediction.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`interval_study`.
+    methods : sequence of str
+        The interval methods scored.
+    by : sequence of str
+        Columns to score separately by (e.g. ``["k"]``); empty: over all rows.
     """
     out = []
     groups = [((), frame)] if not by else list(frame.groupby(list(by)))

@@ -67,7 +67,17 @@ def z_score(difference: float, standard_error: float) -> float:
 
 
 def is_finding(difference: float, standard_error: float, *, z: float = Z_FINDING) -> bool:
-    """True when ``|difference| >= z`` standard errors (:data:`Z_FINDING` by default)."""
+    """True when ``|difference| >= z`` standard errors (:data:`Z_FINDING` by default).
+
+    Parameters
+    ----------
+    difference : float
+        The estimated difference.
+    standard_error : float
+        Its standard error.
+    z : float
+        How many standard errors make a finding.
+    """
     return abs(z_score(difference, standard_error)) >= z
 
 
@@ -100,15 +110,23 @@ def difference_sentence(subject: str, difference: float, standard_error: float, 
     """
     score = z_score(difference, standard_error)
     word = positive if difference >= 0 else negative
+    amount = f"{abs(difference):.{decimals}f}" + (f" {unit}" if unit else "")
     if abs(score) >= z:
-        return (f"{subject} is {word} by {abs(difference):.{decimals}f} {unit} (z = {score:.1f}, a finding at "
-                f"|z| >= {z:g}).")
-    return f"{subject} is {word} by {abs(difference):.{decimals}f} {unit}, within noise (|z| = {abs(score):.1f} < {z:g})."
+        return f"{subject} is {word} by {amount} (z = {score:.1f}, a finding at |z| >= {z:g})."
+    return f"{subject} is {word} by {amount}, within noise (|z| = {abs(score):.1f} < {z:g})."
 
 
 def holds_beyond_noise(contrasts: Sequence[tuple[str, float, float]], *, z: float = Z_FINDING) -> list[str]:
     """The names of the contrasts ``(name, value, standard_error)`` whose value is at least ``z``
-    standard errors above zero (a claim stated as "value > 0")."""
+    standard errors above zero (a claim stated as "value > 0").
+
+    Parameters
+    ----------
+    contrasts : sequence of (str, float, float)
+        ``(name, value, standard_error)`` of each contrast.
+    z : float
+        How many standard errors above zero a value must be.
+    """
     return [name for name, value, se in contrasts if z_score(value, se) >= z]
 
 
@@ -154,6 +172,19 @@ def trend_sentence(subject: str, by_step: Mapping[int, float], *, step_name: str
     "grows with {step}" only when every step raises it by more than ``tolerance``; otherwise the
     sentence names the steps where it falls or stays within ``tolerance``.
 
+    Parameters
+    ----------
+    subject : str
+        What the values are (the sentence's subject).
+    by_step : mapping of int to float
+        The value at each step.
+    step_name : str
+        The steps' name in the sentence.
+    tolerance : float
+        The rise a step needs to count as growth (in ``unit``).
+    unit : str
+        The values' unit.
+
     Examples
     --------
     >>> trend_sentence("the ImageNet error", {1: 0.2, 2: 0.4, 5: 0.9})
@@ -189,6 +220,19 @@ def wins_sentence(label_a: str, label_b: str, a_wins: int, n: int, *, z: float =
     binomial standard errors (``sqrt(n) / 2`` comparisons); otherwise the count is "no clear
     winner".
 
+    Parameters
+    ----------
+    label_a, label_b : str
+        The two sides compared.
+    a_wins : int
+        Comparisons A wins.
+    n : int
+        Comparisons in all.
+    z : float
+        How many binomial standard errors from one half make a finding.
+    what : str
+        What is compared (``datasets``).
+
     Examples
     --------
     >>> wins_sentence("actual compute", "bin centre", 13, 31)
@@ -214,6 +258,10 @@ def placement_sentence(wins_by_bins: Mapping[int, tuple[int, int]], *, label_a: 
     ----------
     wins_by_bins : mapping
         Bin count -> (datasets where A's backtest error is smaller, datasets compared).
+    label_a, label_b : str
+        The two placements of a bin's point.
+    z : float
+        How many binomial standard errors from one half make a win beyond chance.
     """
     if not wins_by_bins:
         raise VerdictError("wins_by_bins: no bin count to judge")
@@ -232,6 +280,17 @@ def range_sentence(values: Mapping[str, float], low: float, high: float, *, deci
 
     A value is compared after rounding to the precision of the stated range, the same rule for
     every value (0.18 and 0.52 both round into "0.2-0.5" at one decimal).
+
+    Parameters
+    ----------
+    values : mapping of str to float
+        Name -> value.
+    low, high : float
+        The stated range.
+    decimals : int
+        The decimals the range is stated at.
+    unit : str
+        The values' unit.
 
     Examples
     --------
@@ -279,7 +338,7 @@ def noise_scale_sentence(subject: str, values: Sequence[float], noise: float, *,
     Examples
     --------
     >>> noise_scale_sentence("the gains", [0.47, 0.52, 0.18], 0.39, noise_name="the repeat gap")
-    'the gains (0.47, 0.52, 0.18) are the size of the repeat gap (0.39): 0 of 3 exceed 2 x that gap (0.78), so the rest are within run-to-run noise.'
+    'the gains (0.47, 0.52, 0.18) are the size of the repeat gap (0.39): 0 of 3 exceed 2 x that gap (0.78); the other 3 are within run-to-run noise.'
     """
     noise = _finite("noise", noise)
     if noise <= 0:
@@ -290,8 +349,10 @@ def noise_scale_sentence(subject: str, values: Sequence[float], noise: float, *,
     listing = ", ".join(f"{v:.2f}" for v in values)
     if len(clear) == len(values):
         return f"{subject} ({listing}) exceed {z:g} x {noise_name} ({z * noise:.2f}): each is beyond run-to-run noise."
+    rest = len(values) - len(clear)
     return (f"{subject} ({listing}) are the size of {noise_name} ({noise:.2f}): {len(clear)} of {len(values)} "
-            f"exceed {z:g} x that gap ({z * noise:.2f}), so the rest are within run-to-run noise.")
+            f"exceed {z:g} x that gap ({z * noise:.2f}); the other {rest} {'is' if rest == 1 else 'are'} within "
+            "run-to-run noise.")
 
 
 def coverage_sentence(method: str, coverage: float, nominal: float, *, low: float | None = None,
@@ -300,6 +361,19 @@ def coverage_sentence(method: str, coverage: float, nominal: float, *, low: floa
 
     With an interval ``[low, high]`` of the coverage (bootstrap over datasets): "consistent with"
     when it contains ``nominal``, "below"/"above" otherwise; without one, within ``tolerance``.
+
+    Parameters
+    ----------
+    method : str
+        The interval method.
+    coverage : float
+        Its measured coverage (a share).
+    nominal : float
+        Its nominal level.
+    low, high : float, optional
+        An interval of the coverage.
+    tolerance : float
+        Without an interval: how far from ``nominal`` still counts as reaching it.
 
     Examples
     --------
@@ -327,6 +401,10 @@ def widening_sentence(widths: Mapping[float, float], *, unit: str = "points",
     ----------
     widths : mapping
         Decades beyond the largest run -> band width (``unit``); the first key is the reference.
+    unit : str
+        The widths' unit.
+    quick : float
+        The growth factor per decade from which the widening is "quick".
     """
     if len(widths) < 2:
         raise VerdictError(f"widths: need at least two distances, got {len(widths)}")
@@ -375,6 +453,11 @@ def readings_sentence(text_value: float, readings: Mapping[str, float], *, decim
 def span_phrase(log10_low: float, log10_high: float) -> str:
     """A span of a logarithmic axis, in decades and as a factor (no "three orders" for 2.56).
 
+    Parameters
+    ----------
+    log10_low, log10_high : float
+        The span's ends on a log10 axis.
+
     Examples
     --------
     >>> span_phrase(9.0, 11.56)
@@ -409,6 +492,17 @@ def probability_sentence(subject: str, p: float, low: float, high: float, *, alp
     conclusion "holds" only when the whole range is below ``alpha``; "borderline" when the range
     straddles it; "does not hold" when all of it is at or above ``alpha``.
 
+    Parameters
+    ----------
+    subject : str
+        The probability's name.
+    p : float
+        Its value under the default choices.
+    low, high : float
+        Its range over the analysis choices.
+    alpha : float
+        The threshold the conclusion needs.
+
     Examples
     --------
     >>> probability_sentence("P(diff >= 0)", 0.02, 0.017, 0.028)
@@ -424,7 +518,15 @@ def probability_sentence(subject: str, p: float, low: float, high: float, *, alp
 
 
 def interval_excludes_zero_sentence(subject: str, low: float, high: float) -> str:
-    """Whether an interval excludes zero, in one sentence."""
+    """Whether an interval excludes zero, in one sentence.
+
+    Parameters
+    ----------
+    subject : str
+        What the interval is of.
+    low, high : float
+        The interval.
+    """
     if low > high:
         raise VerdictError(f"low, high: interval {low}..{high} is the wrong way round")
     if high < 0:
@@ -435,7 +537,19 @@ def interval_excludes_zero_sentence(subject: str, low: float, high: float) -> st
 
 
 def mean_interval_verdict(subject: str, mean: float, low: float, high: float, *, unit: str = "points") -> str:
-    """A mean residual with its interval: below, above or consistent with zero."""
+    """A mean residual with its interval: below, above or consistent with zero.
+
+    Parameters
+    ----------
+    subject : str
+        What the mean is of.
+    mean : float
+        The mean.
+    low, high : float
+        Its interval.
+    unit : str
+        The unit.
+    """
     head = f"{subject}: {mean:+.2f} {unit} (90% interval {low:+.2f} to {high:+.2f})"
     if high < 0:
         return head + ", below the forecast."
@@ -445,7 +559,13 @@ def mean_interval_verdict(subject: str, mean: float, low: float, high: float, *,
 
 
 def share(values: Sequence[bool]) -> float:
-    """The share of true values (NaN for none)."""
+    """The share of true values (NaN for none).
+
+    Parameters
+    ----------
+    values : sequence of bool
+        The values.
+    """
     values = np.asarray(values, dtype=bool)
     return float(values.mean()) if values.size else float("nan")
 
@@ -457,6 +577,17 @@ NOT_YET = "not yet computed"
 def reproduction_sentence(n_exact: int, n_within: int, n_explained: int, n_differs: int) -> str:
     """How printed values fared: all exact, within rounding, explained differences, or
     unexplained ones (a defect); "not yet computed" when there are none.
+
+    Parameters
+    ----------
+    n_exact : int
+        Printed values reproduced exactly.
+    n_within : int
+        Printed values reproduced within rounding.
+    n_explained : int
+        Printed values that differ, with an explanation.
+    n_differs : int
+        Printed values that differ without one.
 
     Examples
     --------
@@ -484,6 +615,17 @@ def direction_sentence(n_a: int, n_b: int, n_undecided: int, *, label_a: str, la
                        majority: float = MAJORITY_SHARE) -> str:
     """The direction of a difference over datasets once its uncertainty is counted: settled when
     more than ``majority`` of the intervals exclude zero, else "a statement about point estimates".
+
+    Parameters
+    ----------
+    n_a, n_b : int
+        Datasets whose interval excludes zero on A's side and on B's.
+    n_undecided : int
+        Datasets whose interval contains zero.
+    label_a, label_b : str
+        The two sides (in "A steeper on ...").
+    majority : float
+        The share of the datasets whose intervals must exclude zero to settle the direction.
 
     Examples
     --------
@@ -522,12 +664,51 @@ def checks_sentence(checks: Sequence[tuple[str, float, str, bool]]) -> str:
 
 def later_models_sentence(n_models: float | None, n_runs: float | None, n_below: float | None,
                           mean: float | None, low: float | None, high: float | None) -> str:
-    """The later-models verdict: how many models measured after the paper, how many independent
-    runs, how many fall below the paper's forecast, and the mean ImageNet residual with its 90%
-    interval (:func:`mean_interval_verdict`); "not yet computed" while any number is missing."""
+    """The later-models verdict: how many in-family forecasts of the paper's law were scored (a
+    checkpoint x a task), from how many independent training runs, how many measurements fall
+    below their forecast, and the mean ImageNet residual with its 90% interval
+    (:func:`mean_interval_verdict`); "not yet computed" while any number is missing.
+
+    Parameters
+    ----------
+    n_models : float or None
+        In-family forecasts scored (checkpoints x tasks).
+    n_runs : float or None
+        Independent training runs behind them (consecutive epochs of one run are one run).
+    n_below : float or None
+        How many measurements fall below their forecast.
+    mean : float or None
+        The mean ImageNet residual (points).
+    low, high : float or None
+        Its 90% interval.
+    """
     numbers = (n_models, n_runs, n_below, mean, low, high)
     if any(x is None or not math.isfinite(float(x)) for x in numbers):
         return NOT_YET + "."
-    return (f"{n_models:.0f} in-family models measured after the paper ({n_runs:.0f} independent runs), "
-            f"{n_below:.0f} below the forecast; "
+    return (f"{n_models:.0f} in-family forecasts of the paper's law ({n_runs:.0f} independent training runs), "
+            f"{n_below:.0f} with the measurement below the forecast; "
             + mean_interval_verdict("mean ImageNet residual (measured - forecast)", mean, low, high))
+
+
+def steeper_sentence(claimed: str, other: str, alphas: Mapping[str, tuple[float, float]]) -> str:
+    """Which side has the steeper (more negative) exponent, dataset by dataset, in point estimates.
+
+    Parameters
+    ----------
+    claimed, other : str
+        The side the claim says is steeper, and the other side.
+    alphas : mapping
+        Dataset -> (alpha of ``claimed``, alpha of ``other``).
+
+    Examples
+    --------
+    >>> steeper_sentence("OpenAI", "OpenCLIP", {"ImageNet": (-0.16, -0.11), "robustness": (-0.15, -0.12)})
+    'In point estimates OpenAI is steeper on 2 of 2 (ImageNet -0.160 vs -0.110, robustness -0.150 vs -0.120); this says nothing yet about the uncertainty.'
+    """
+    usable = {d: a for d, a in alphas.items() if all(math.isfinite(float(v)) for v in a)}
+    if not usable:
+        return f"These results have no pair of {claimed} and {other} exponents to compare."
+    steeper = [d for d, (a, b) in usable.items() if a < b]
+    listing = ", ".join(f"{d} {a:.3f} vs {b:.3f}" for d, (a, b) in usable.items())
+    return (f"In point estimates {claimed} is steeper on {len(steeper)} of {len(usable)} ({listing}); "
+            "this says nothing yet about the uncertainty.")

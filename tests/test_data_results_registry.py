@@ -8,7 +8,7 @@ import pytest
 
 from repro.data import RESULTS_COLUMNS
 from repro.errors import SchemaError
-from repro.evaluate.registry import merge_results, read_registry
+from repro.data.results_registry import merge_results, read_registry
 
 
 def _row(name: str, dataset: str, acc1: float, arch: str = "ViT-B-32") -> dict:
@@ -61,7 +61,7 @@ def test_a_lock_held_too_long_is_an_error_naming_the_lock_file(tmp_path):
     from filelock import FileLock
 
     from repro.errors import EvaluationError
-    from repro.evaluate.registry import registry_lock
+    from repro.data.results_registry import registry_lock
 
     registry = tmp_path / "registry.csv"
     with FileLock(tmp_path / "registry.csv.lock"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from repro.data.loaders import _read_csv
+from repro.data.loaders import read_results
 from repro.data.schema import RESULTS_COLUMNS, model_id, validate_results
 from repro.errors import EvaluationError
 
@@ -33,6 +33,11 @@ def _key(rows: pd.DataFrame) -> pd.Series:
 def read_registry(path: str | Path) -> pd.DataFrame:
     """The rows of the registry at ``path``, validated; an empty table if the file does not exist yet.
 
+    Parameters
+    ----------
+    path : str or Path
+        The registry CSV.
+
     Raises
     ------
     SchemaError
@@ -42,7 +47,7 @@ def read_registry(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         return pd.DataFrame(columns=list(RESULTS_COLUMNS))
-    return validate_results(_read_csv(path), source=path)
+    return read_results(path)
 
 
 @contextlib.contextmanager
@@ -52,7 +57,7 @@ def registry_lock(path: str | Path, *, timeout_s: float = LOCK_TIMEOUT_S) -> Ite
     Parameters
     ----------
     path : str or Path
-        The registry CSV.
+        The registry CSV; the lock is ``<path>.lock`` beside it.
     timeout_s : float
         Seconds to wait for another holder of the lock.
 
@@ -73,7 +78,15 @@ def registry_lock(path: str | Path, *, timeout_s: float = LOCK_TIMEOUT_S) -> Ite
 
 
 def write_atomic(rows: pd.DataFrame, path: str | Path) -> None:
-    """Write ``rows`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``rows`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The table to write (without its index).
+    path : str or Path
+        The CSV to replace.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")   # unique per thread and process
     try:

@@ -1,0 +1,446 @@
+"""Fits and phenomena of the miniature study, from its results in the paper's schema.
+
+The frontier fit is the paper's own (:func:`repro.scaling.fit_paper_law`, pooling the mini
+upstream datasets as the paper pools LAION-80M/400M/2B). The three phenomena the study must
+show (the book's chapter "The study in miniature") are measured here, each as numbers:
+
+* a power-law frontier: log-log R^2 of the binned-frontier line, and the decades of compute;
+* larger models and more data win at high compute: the best run at the largest budget;
+* a data bottleneck: the error drop from the middle to the largest samples-seen budget, on the
+  smallest and on the largest pre-training set (paper: LAION-80M saturates, Fig. 1 and Table 16).
+
+Beyond the paper: the isoFLOP profiles and the parametric loss surface of an isoFLOP study, and
+where each run's training loss left the plateau at chance. Facts of the mini tasks and models
+(chance, the evaluation batch, GMACs per sample) are arguments here; :mod:`repro.mini.analysis`
+binds them. The profiles' files are read by :mod:`repro.data.mini_results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from repro.constants import HEADLINE_TASK, N_BINS
+from repro.data.reported import load_reported
+from repro.data.schema import error_of
+from repro.errors import FitError, ParameterError, SchemaError
+from repro.scaling.isoflop import IsoflopFit, fit_isoflop
+from repro.scaling.laws import Bounded, LawFit, get_form
+from repro.scaling.paper_fit import PowerLawFit, fit_paper_law
+from repro.scaling.parametric import ParametricFit, fit_parametric
+
+#: The quantities an isoFLOP study's profiles minimise.
+ISOFLOP_METRICS = {"contrastive_loss": "held-out contrastive loss", "error": "zero-shot error"}
+#: A run is at chance when its held-out loss is within this of ln(evaluation batch), the loss of a
+#: uniform guess (the runs whose training loss never left the plateau; the book checks the two agree).
+CHANCE_TOLERANCE = 0.01
+#: A run has left the loss plateau at the first logged training loss this far below ln(batch size).
+ONSET_MARGIN = 0.05
+
+
+def upstreams(rows: pd.DataFrame) -> tuple[str, ...]:
+    """The mini pre-training sets in the rows, smallest first (``mini-2k``, ``mini-8k``, ...).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    """
+    names = rows["upstream_dataset"].unique()
+    return tuple(sorted(names, key=n_pairs))
+
+
+def n_pairs(name: str) -> float:
+    """Pairs in a mini pre-training set from its name: ``mini-4k`` -> 4000, ``mini-500`` -> 500.
+
+    Parameters
+    ----------
+    name : str
+        The upstream dataset's name.
+    """
+    label = name.removeprefix("mini-")
+    return float(label[:-1]) * 1000 if label.endswith("k") else float(label)
+
+
+def fit(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, n_bins: int = N_BINS) -> PowerLawFit:
+    """The paper's binned-frontier fit on one mini task, pooling every mini upstream dataset.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    task : str
+        The downstream dataset.
+    n_bins : int
+        Equal-width log-compute bins of the frontier.
+    """
+    return fit_paper_law(rows, task, n_bins=n_bins, upstreams=upstreams(rows))
+
+
+def panel_fits(rows: pd.DataFrame, tasks: list[str], *, n_bins: int = N_BINS) -> dict[str, dict[str, PowerLawFit]]:
+    """Task -> ``{"openclip": fit(rows, task, n_bins=n_bins)}``, the ``fits`` argument of
+    :func:`repro.figures.compute_vs_error` (every mini upstream is drawn as OpenCLIP).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    tasks : list of str
+        The downstream datasets, one panel each.
+    n_bins : int
+        Equal-width log-compute bins of each frontier.
+    """
+    return {task: {"openclip": fit(rows, task, n_bins=n_bins)} for task in tasks}
+
+
+def r_squared(power_law: PowerLawFit) -> float:
+    """Coefficient of determination of the fitted line at the points it went through (log-log).
+
+    Parameters
+    ----------
+    power_law : PowerLawFit
+        A fit whose ``x``/``y`` are the points it went through.
+
+    Raises
+    ------
+    FitError
+        Every point has the same error (R^2 undefined).
+    """
+    x, y = np.asarray(power_law.x), np.asarray(power_law.y)
+    predicted = power_law.alpha * x + power_law.intercept
+    total = float(np.sum((y - y.mean()) ** 2))
+    if total == 0:
+        raise FitError("R^2 is undefined: every frontier point has the same error")
+    return 1.0 - float(np.sum((y - predicted) ** 2)) / total
+
+
+def compute_decades(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> float:
+    """log10 of (largest / smallest total compute) over the runs of one task.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    task : str
+        The downstream dataset.
+    """
+    compute = rows.loc[rows["downstream_dataset"] == task, "gmacs_total"]
+    return float(np.log10(compute.max() / compute.min()))
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """Error drop from the middle to the largest samples-seen budget, on two pre-training sets."""
+
+    arch: str
+    budgets: tuple[float, float]        # (middle, largest) samples seen
+    small_dataset: str
+    large_dataset: str
+    gain_small: float                   # error(middle) - error(largest) on the smallest set
+    gain_large: float                   # the same on the largest set
+
+    @property
+    def ratio(self) -> float:
+        """gain_small / gain_large: well below 1 where the small set is the bottleneck."""
+        return self.gain_small / self.gain_large if self.gain_large else float("nan")
+
+
+def bottleneck(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, arch: str | None = None) -> Bottleneck:
+    """The data bottleneck of the largest model (or ``arch``) on one task.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    task : str
+        The downstream dataset.
+    arch : str, optional
+        The architecture; default the largest (most GMACs per sample).
+
+    Raises
+    ------
+    FitError
+        Fewer than two samples-seen budgets for the architecture on the task.
+    """
+    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    arch = arch or chosen.loc[chosen["gmacs"].idxmax(), "arch"]
+    chosen = chosen[chosen["arch"] == arch]
+    budgets = sorted(chosen["samples_seen"].unique())
+    if len(budgets) < 2:
+        raise FitError(f"bottleneck needs >= 2 samples-seen budgets for {arch} on {task}, got {budgets}")
+    middle, largest = budgets[-2], budgets[-1]
+    sets = upstreams(chosen)
+    table = chosen.pivot_table(index="upstream_dataset", columns="samples_seen", values="error")
+    gain = table[middle] - table[largest]
+    return Bottleneck(str(arch), (float(middle), float(largest)), sets[0], sets[-1], float(gain[sets[0]]),
+                      float(gain[sets[-1]]))
+
+
+@dataclass(frozen=True)
+class Winners:
+    """At the largest samples-seen budget: errors by model (largest set) and by set (largest model)."""
+
+    error_by_arch: dict[str, float]     # on the largest pre-training set, smallest model first
+    error_by_dataset: dict[str, float]  # with the largest model, smallest set first
+
+    @property
+    def larger_model_wins(self) -> bool:
+        errors = list(self.error_by_arch.values())
+        return errors[-1] == min(errors)
+
+    @property
+    def more_data_wins(self) -> bool:
+        errors = list(self.error_by_dataset.values())
+        return errors[-1] == min(errors)
+
+
+def winners(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> Winners:
+    """Who wins at high compute on one task (largest budget).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    task : str
+        The downstream dataset.
+    """
+    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    top = chosen[chosen["samples_seen"] == chosen["samples_seen"].max()]
+    sets = upstreams(top)
+    archs = top.sort_values("gmacs")["arch"].unique()
+    by_arch = top[top["upstream_dataset"] == sets[-1]].set_index("arch")["error"]
+    by_set = top[top["arch"] == archs[-1]].set_index("upstream_dataset")["error"]
+    return Winners({a: float(by_arch[a]) for a in archs}, {s: float(by_set[s]) for s in sets})
+
+
+def top_accuracy(rows: pd.DataFrame, task: str, chance_accuracy: float) -> tuple[str, float, float]:
+    """(run name, top-1 accuracy, accuracy / chance) of the largest model at the largest budget on
+    the largest pre-training set, on a classification task.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    task : str
+        A classification task.
+    chance_accuracy : float
+        The task's accuracy at chance (1 / classes).
+
+    Raises
+    ------
+    FitError
+        No run of the largest model at the largest budget on the largest set.
+    """
+    chosen = rows[rows["downstream_dataset"] == task]
+    sets = upstreams(chosen)
+    top = chosen[(chosen["gmacs"] == chosen["gmacs"].max()) & (chosen["samples_seen"] == chosen["samples_seen"].max())
+                 & (chosen["upstream_dataset"] == sets[-1])]
+    if top.empty:
+        raise FitError(f"no run of the largest model at the largest budget on {sets[-1]} for {task}")
+    row = top.iloc[0]
+    return str(row["name"]), float(row["acc1"]), float(row["acc1"]) / chance_accuracy
+
+
+def form_fit(power_law: PowerLawFit, form: str, error_ceiling: float = 1.0) -> LawFit:
+    """Another law form (:mod:`repro.scaling.laws`) through the same binned-frontier points as the
+    paper's fit.
+
+    Parameters
+    ----------
+    power_law : PowerLawFit
+        The paper's fit, whose points are refitted.
+    form : str
+        A form of :data:`repro.scaling.laws.FORMS`.
+    error_ceiling : float
+        The bounded form's ceiling: the task's error at chance (1 on retrieval).
+    """
+    if form == "bounded":
+        law = Bounded(error_ceiling=error_ceiling)
+    else:
+        law = get_form(form)
+    return law.fit(np.asarray(power_law.x), np.asarray(power_law.y))
+
+
+def summary_table(rows: pd.DataFrame, paper_analogue: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per task: the frontier fit (alpha, beta), its R^2, points and decades of compute.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    paper_analogue : mapping, optional
+        Task -> the paper dataset it stands in for (the ``paper_analogue`` column; "" where absent).
+    """
+    analogue = paper_analogue or {}
+    out = []
+    for task in sorted(rows["downstream_dataset"].unique()):
+        power_law = fit(rows, task)
+        out.append({"downstream_dataset": task, "alpha": power_law.alpha, "beta": power_law.beta,
+                    "r_squared": r_squared(power_law), "n_points": power_law.n_points,
+                    "decades": compute_decades(rows, task),
+                    "paper_analogue": analogue.get(task, "")})
+    return pd.DataFrame(out)
+
+
+def exponents_beside_paper(rows: pd.DataFrame, paper_analogue: Mapping[str, str]) -> pd.DataFrame:
+    """The mini exponents next to the paper's OpenCLIP exponents of the analogous quantity.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The study's rows of the results schema.
+    paper_analogue : mapping
+        Task -> the paper dataset of ``text_exponents`` it stands in for.
+    """
+    paper = load_reported("text_exponents").set_index("downstream_dataset")
+    table = summary_table(rows, paper_analogue)
+    table = table[table["paper_analogue"] != ""]
+    return table.assign(alpha_paper=[float(paper.loc[a, "alpha_openclip"]) for a in table["paper_analogue"]])[
+        ["downstream_dataset", "paper_analogue", "alpha", "alpha_paper", "r_squared", "decades"]]
+
+
+def models_of(rows: pd.DataFrame) -> tuple[str, ...]:
+    """The architectures in the rows, smallest (GMACs per sample) first.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows with ``arch`` and ``gmacs`` columns.
+    """
+    return tuple(rows.sort_values("gmacs")["arch"].unique())
+
+
+def at_chance(runs: pd.DataFrame, batch_size: int) -> pd.Series:
+    """Runs of an isoFLOP profile that ended at the chance loss: held-out contrastive loss within
+    :data:`CHANCE_TOLERANCE` of ln(``batch_size``).
+
+    Their metrics are pinned at chance, whatever their size and samples (a floor, not a point of
+    the loss surface), so a parabola or a law fitted through them bends to meet the floor: the
+    chapter fits both estimates to the runs that learned and lists the others.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run with a ``contrastive_loss`` column
+        (:func:`repro.data.mini_results.load_isoflop_runs`).
+    batch_size : int
+        The evaluation batch of the held-out loss.
+    """
+    return runs["contrastive_loss"] > np.log(batch_size) - CHANCE_TOLERANCE
+
+
+def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resamples: int = 1000,
+                on_edge: str = "drop") -> IsoflopFit:
+    """isoFLOP profiles of ``metric`` against model size (GMACs per sample) at each budget, and
+    N_opt ~ C^a, D_opt ~ C^b through their minima (:func:`repro.scaling.isoflop.fit_isoflop`).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        :func:`repro.data.mini_results.load_isoflop_runs`.
+    metric : str
+        A key of :data:`ISOFLOP_METRICS`.
+    n_resamples : int
+        Bootstrap resamples of the minima.
+    on_edge : {"drop", "raise"}
+        What to do with a budget whose minimum is at the edge of its sizes.
+
+    Raises
+    ------
+    FitError
+        An unknown ``metric``.
+    """
+    if metric not in ISOFLOP_METRICS:
+        raise FitError(f"unknown isoFLOP metric {metric!r}; known: {', '.join(ISOFLOP_METRICS)}")
+    return fit_isoflop(runs, metric, size="gmacs", budget="budget_gmacs", on_edge=on_edge,
+                       n_resamples=n_resamples)
+
+
+def parametric_fit(runs: pd.DataFrame, *, n_resamples: int = 200, n_polish: int | None = None) -> ParametricFit:
+    """L(N, D) = E + A / N^alpha + B / D^beta through every run's held-out loss, N = GMACs per
+    sample, D = samples seen (:func:`repro.scaling.parametric.fit_parametric`).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        :func:`repro.data.mini_results.load_isoflop_runs`.
+    n_resamples : int
+        Bootstrap resamples.
+    n_polish : int, optional
+        L-BFGS only from that many best points of the start grid; None: from all 4,500 of them.
+    """
+    return fit_parametric(runs["gmacs"], runs["samples_seen"], runs["contrastive_loss"], n_resamples=n_resamples,
+                          n_polish=n_polish)
+
+
+def learning_onset(curves: pd.DataFrame, batch_size: int, *, margin: float = ONSET_MARGIN) -> pd.DataFrame:
+    """Where each run's training loss left the plateau at chance.
+
+    At the start of contrastive training the image and text embeddings do not yet tell the pairs
+    of a batch apart, and the loss sits at ln(batch size), the loss of a uniform guess among the
+    batch. The onset is the first logged point of a run whose loss is below ``ln(batch_size) -
+    margin``; a run that never gets there has no onset (NaN): for its whole budget it was at chance.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``loss_curves.csv`` of a profile (:func:`repro.data.mini_results.load_loss_curves`):
+        columns ``name``, ``arch``, ``samples_seen``, ``samples`` and ``contrastive_loss``.
+    batch_size : int
+        The runs' batch size (the profile's, in its ``provenance.json``).
+    margin : float
+        How far below ln(batch size) counts as having left the plateau (the logged loss of a run
+        on the plateau wanders by about 0.01).
+
+    Returns
+    -------
+    DataFrame
+        One row per run: ``name``, ``arch``, ``samples_seen``, ``onset_samples`` (NaN: never left)
+        and ``final_loss`` (the last logged training loss), ordered as the runs first appear.
+
+    Raises
+    ------
+    SchemaError
+        ``curves`` lacks a column.
+    ParameterError
+        ``batch_size`` below 2.
+    """
+    need = {"name", "arch", "samples_seen", "samples", "contrastive_loss"}
+    if missing := need - set(curves.columns):
+        raise SchemaError(f"loss curves lack column(s) {', '.join(sorted(missing))}")
+    if batch_size < 2:
+        raise ParameterError(f"batch_size must be >= 2 (a contrastive batch), got {batch_size}")
+    threshold = float(np.log(batch_size)) - margin
+    rows = []
+    for name, run in curves.groupby("name", sort=False):
+        run = run.sort_values("samples")
+        below = run.loc[run["contrastive_loss"] < threshold, "samples"]
+        rows.append({"name": name, "arch": run["arch"].iloc[0], "samples_seen": int(run["samples_seen"].iloc[0]),
+                     "onset_samples": float(below.iloc[0]) if len(below) else np.nan,
+                     "final_loss": float(run["contrastive_loss"].iloc[-1])})
+    return pd.DataFrame(rows, columns=["name", "arch", "samples_seen", "onset_samples", "final_loss"])
+
+
+def onset_summary(onsets: pd.DataFrame, gmacs_per_sample: Callable[[str], float]) -> pd.DataFrame:
+    """Per architecture (smallest first): runs, how many left the plateau, the earliest and latest
+    onset, and the longest run that never left it (samples seen; NaN where there is none).
+
+    Parameters
+    ----------
+    onsets : DataFrame
+        :func:`learning_onset` of a profile's runs.
+    gmacs_per_sample : callable
+        Architecture name -> GMACs per sample (orders the rows and fills their column).
+    """
+    out = []
+    for arch, runs in onsets.groupby("arch"):
+        left = runs["onset_samples"].notna()
+        out.append({"model": arch, "GMACs per sample": gmacs_per_sample(arch), "runs": len(runs),
+                    "left the plateau": int(left.sum()),
+                    "earliest onset (samples)": runs.loc[left, "onset_samples"].min() if left.any() else np.nan,
+                    "latest onset (samples)": runs.loc[left, "onset_samples"].max() if left.any() else np.nan,
+                    "longest run at chance (samples)": runs.loc[~left, "samples_seen"].max() if (~left).any() else np.nan})
+    return pd.DataFrame(out).sort_values("GMACs per sample").reset_index(drop=True)
