@@ -32,8 +32,12 @@ book: setup
 	$(BIN)/repro build --profile $(PROFILE) $(if $(JOBS),-j $(JOBS))
 	@echo "site: $(abspath book/_build/html/index.html)"
 
+# The cluster tests (tests/test_cluster_slurm.py) submit to a real single-node SLURM: started here when
+# run as root (CI), stopped after the tests whatever their outcome.
 test: setup
-	$(BIN)/python -m pytest -ra
+	@if [ "$$(id -u)" = 0 ]; then scripts/local-slurm.sh start; fi
+	@status=0; $(BIN)/python -m pytest -ra || status=$$?; \
+	if [ "$$(id -u)" = 0 ]; then scripts/local-slurm.sh stop; fi; exit $$status
 
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -80,3 +80,17 @@ def test_the_sites_itables_bundle_is_a_classic_script_defining_one_global():
         classic_itables_bundle("import x from './y.js';export{x as a};")
     with pytest.raises(ExtensionError, match="2 found"):
         classic_itables_bundle("export{a};export{b};")
+
+
+def test_long_text_columns_wrap_and_the_others_stay_on_one_line():
+    import pandas as pd
+
+    from repro.book import kernel
+
+    frame = pd.DataFrame({"model": [f"m{i}" for i in range(30)], "why": ["a reason " * 10] * 30, "x": 1.0})
+    assert kernel.wrapped_columns(frame) == [1]
+    html = kernel._frame_html(frame)
+    assert '"className": "repro-wrap", "targets": [1]' in html or '"targets": [1], "className": "repro-wrap"' in html
+    indexed = kernel._frame_html(frame.set_index("model"))   # the index is shown: the column moves right
+    assert '"targets": [1]' in indexed and '"className": "repro-wrap"' in indexed
+    assert "nowrap" in html and kernel.wrapped_columns(frame[["model", "x"]]) == []

@@ -39,3 +39,10 @@ def test_stand_ins_and_target(paper_rows):
     assert chapter.resolve_target(paper_rows, "") == "vtab+"
     with pytest.raises(FitError, match="not-a-set"):
         chapter.resolve_target(paper_rows, "not-a-set")
+
+
+def test_claims_are_stated_in_point_estimates_and_the_span_in_decades():
+    values = chapter.compute().glue_values()
+    assert values["compute_span"].startswith("2.56 decades")
+    assert values["claim_fig1a_verdict"].startswith("In point estimates OpenAI is steeper on 2 of 2")
+    assert values["claim_fig1b_verdict"].startswith("In point estimates OpenCLIP is steeper on 2 of 2")

@@ -58,7 +58,12 @@ def test_status_counts_explain_each_status(report):
     assert list(counts.index) == list(STATUSES)
     assert counts.loc["printed name", "rows"] == 1 and counts.loc["printed name", "with a paper value"] == 0
     assert counts["meaning"].str.endswith(".").all()
-    assert status.glue_values(report) == {"n_rows": 3, "n_with_paper": 2}
+    assert status.glue_values(report) == {"n_rows": 3, "n_with_paper": 2, "n_checks": 0, "n_checks_failed": 0}
+    failed = pd.concat([report, rows_frame([check("u", "coverage", 0.58, at_least=0.85)], section="u")],
+                       ignore_index=True)
+    assert status.glue_values(failed)["n_checks_failed"] == 1
+    assert status.failed_checks(failed).to_dict("records") == [
+        {"section": "u", "item": "u", "quantity": "coverage", "reproduced": 0.58, "target": ">= 0.85"}]
     assert list(status.differences(report)["quantity"]) == ["alpha"]
 
 
@@ -100,6 +105,6 @@ def test_findings_are_computed_from_the_report_and_wait_for_missing_rows(report)
     assert found.loc[2, "verdict"] == "C holds beyond noise on 1 of 4 measures."
     assert "38 of 41 intervals contain zero" in found.loc[1, "verdict"] and "point estimates" in found.loc[1, "verdict"]
     assert found.loc[5, "verdict"] == "1 of 2 targets met; missed: selected_beats_paper 1 (target >= 4)."
-    assert found.loc[4, "verdict"].startswith("5 in-family models") and "below the forecast" in found.loc[4, "verdict"]
+    assert found.loc[4, "verdict"].startswith("5 in-family forecasts") and "below the forecast" in found.loc[4, "verdict"]
     assert "[Power laws" in index.findings_markdown(found) and "(fig1.ipynb)" in index.findings_markdown(found)
     assert len(verdicts) == 7

@@ -51,6 +51,9 @@ def test_h14_68b_coco_is_the_law_not_measured_plus_gain(paper_rows, grid):
     assert h14.predicted_68b == pytest.approx(h14.predicted_34b + h14.gain_34b_68b)
     values = chapter.glue_values(extrapolation.extrapolation_fits(paper_rows), grid)
     assert values["h14_gain_34b_68b_coco"] == h14.gain_34b_68b and values["h14_68b_coco_text"] == 75.10
+    measured = chapter.measured_vs_predicted(grid)
+    assert values["n_measured_cells"] == len(measured)
+    assert values["n_measured_at_or_below_law"] == (measured["residual"] <= 0).sum()
 
 
 def test_table04_differences_are_the_non_exact_rows(grid):

@@ -5,6 +5,7 @@ import pytest
 
 from repro.chapters import training as chapter
 from repro.data import load_reported
+from repro.errors import DataNotFoundError, SpecError
 
 
 @pytest.fixture(scope="module")
@@ -37,5 +38,17 @@ def test_a_wrong_hour_is_counted_as_disagreeing(runs):
 def test_commands_carry_each_run_and_its_data_dir(specs):
     commands = chapter.commands_table(specs[:2], out_dir="OUT")
     assert list(commands["name"]) == [s.name for s in specs[:2]]
-    assert all("open_clip_train.main" in c and "$DATA_DIR" in c and "--resume latest" in c for c in commands["command"])
+    assert all("repro.executors.openclip" in c and "$DATA_DIR" in c and "--resume latest" in c for c in commands["command"])
     assert "name" not in chapter.resources_display(chapter.resources_table(specs)).columns
+
+
+def test_the_page_without_a_scheduler_run_has_no_rows_and_the_table18_values():
+    page = chapter.compute(scheduler_run="")
+    assert page.report_rows() == [] and page.glue_values()["n_runs"] == 29.0
+    with pytest.raises(SpecError, match="without a scheduler run"):
+        page.loss_figure()
+
+
+def test_a_missing_scheduler_run_says_how_to_make_it(tmp_path):
+    with pytest.raises(DataNotFoundError, match="repro.launch.scheduler_run"):
+        chapter.compute(scheduler_run=str(tmp_path))

@@ -81,3 +81,21 @@ def test_cli_reports_a_repro_error_in_one_line_with_exit_code_1(tmp_path, capsys
     assert cli.main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("repro mini: error: ") and str(broken) in err and "\n" not in err
+
+
+def test_rows_are_written_in_the_grid_order_whatever_order_the_runs_finish_in():
+    from repro.mini.study import _grid_order
+
+    smoke = get_profile("smoke")
+    names = [point.name for point in grid(smoke)]
+    rows = pd.DataFrame({"name": [n for n in reversed(names) for _ in range(2)],
+                         "downstream_dataset": ["b", "a"] * len(names), "value": range(2 * len(names))})
+    ordered = _grid_order(rows.sample(frac=1, random_state=0), smoke)
+    assert list(ordered["name"]) == [n for n in names for _ in range(2)]
+    assert list(ordered["downstream_dataset"]) == ["a", "b"] * len(names)
+    assert _grid_order(ordered.sample(frac=1, random_state=1), smoke).equals(ordered)
+
+
+def test_an_unknown_study_executor_is_refused(tmp_path):
+    with pytest.raises(SpecError, match="unknown executor 'pbs' for the mini study; known: local, slurm, submitit"):
+        run_study("smoke", results_root=tmp_path, work_root=tmp_path, executor="pbs")

@@ -140,7 +140,18 @@ def test_checks_sentence_lists_each_miss_with_its_target():
 
 
 def test_later_models_sentence_waits_for_every_number():
-    assert v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2, ).startswith("5 in-family models")
+    assert v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2, ).startswith("5 in-family forecasts")
     assert "below the forecast." in v.later_models_sentence(5, 3, 4, -1.0, -1.5, -0.2)
     assert "consistent with the forecast" in v.later_models_sentence(5, 3, 4, -1.0, -1.5, 0.2)
     assert v.later_models_sentence(5, 3, None, -1.0, -1.5, 0.2) == "not yet computed."
+
+
+def test_steeper_counts_the_claimed_side_in_point_estimates_only():
+    assert "steeper on 2 of 2" in v.steeper_sentence("A", "B", {"x": (-0.2, -0.1), "y": (-0.3, -0.1)})
+    assert "steeper on 1 of 2" in v.steeper_sentence("A", "B", {"x": (-0.2, -0.1), "y": (-0.1, -0.3)})
+    assert "no pair" in v.steeper_sentence("A", "B", {"x": (float("nan"), -0.1)})
+
+
+def test_difference_sentence_without_a_unit():
+    assert v.difference_sentence("a", 0.0031, 0.0003, unit="", positive="above the truth", decimals=4) == \
+        "a is above the truth by 0.0031 (z = 10.3, a finding at |z| >= 2)."

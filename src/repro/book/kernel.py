@@ -77,7 +77,30 @@ PAGE_WIDTH_CHARACTERS = 110
 ITABLES_GLOBAL = "reproITables"
 #: what an interactive table offers besides sorting and searching: the page length and a column chooser
 TABLE_OPTIONS = {"buttons": ["pageLength", "colvis"], "scrollX": True, "classes": "display nowrap compact",
+                 "text_in_header_can_be_selected": False,   # a click on a header sorts by that column
                  "lengthMenu": [10, 25, 50, 100, -1]}
+#: a text column whose longest value is longer than this many characters wraps (in cells at least
+#: a column of prose wide, see repro.book.sphinx_ext.SITE_STYLE) instead of stretching its table
+LONG_TEXT_CHARACTERS = 40
+#: the class of such a column's cells
+WRAP_CLASS = "repro-wrap"
+
+
+def wrapped_columns(frame: pd.DataFrame) -> list[int]:
+    """The positions of ``frame``'s columns that wrap (longest value over :data:`LONG_TEXT_CHARACTERS`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    """
+    return [i for i in range(frame.shape[1])
+            if max((len(str(v)) for v in frame.iloc[:, i]), default=0) > LONG_TEXT_CHARACTERS]
+
+
+def _shows_index(frame: pd.DataFrame) -> bool:
+    """Whether the interactive table shows the index: a named or non-trivial one (itables' rule)."""
+    return any(name is not None for name in frame.index.names) or not isinstance(frame.index, pd.RangeIndex)
 
 
 def table_width_characters(frame: pd.DataFrame) -> int:
@@ -122,11 +145,17 @@ def interactive_table_html(table: pd.DataFrame | Styler, *, table_id: str) -> st
     table_id : str
         The HTML element id (``T_...`` for a Styler, as itables requires).
     """
+    frame = table.data if isinstance(table, Styler) else table
+    shows_index = _shows_index(frame)
+    offset = frame.index.nlevels if shows_index else 0
+    wrapped = [offset + i for i in wrapped_columns(frame)]
+    options = {**TABLE_OPTIONS, "showIndex": shows_index,
+               **({"columnDefs": [{"targets": wrapped, "className": WRAP_CLASS}]} if wrapped else {})}
     if isinstance(table, Styler):
-        html = to_html_datatable(table, table_id=table_id, connected=True, allow_html=True, **TABLE_OPTIONS)
+        html = to_html_datatable(table, table_id=table_id, connected=True, allow_html=True, **options)
     else:
         html = to_html_datatable(table, table_id=table_id, connected=True, maxBytes=0,
-                                 display_logo_when_loading=False, **TABLE_OPTIONS)
+                                 display_logo_when_loading=False, **options)
     css = UNPKG_DT_BUNDLE_URL[:-3] + ".css"
     for old, new in ((f"import {{ ITable, jQuery as $ }} from '{UNPKG_DT_BUNDLE_URL}';",
                       f"const {{ ITable, jQuery: $ }} = window.{ITABLES_GLOBAL} ?? await import('{UNPKG_DT_BUNDLE_URL}');"),

@@ -6,6 +6,8 @@ offline, and links every chapter page to the source of its chapter module."""
 
 from __future__ import annotations
 
+import ast
+import html
 import logging
 import os
 import re
@@ -18,7 +20,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
 from repro.book.build import PROFILE_ENV, prepare
-from repro.book.kernel import ITABLES_GLOBAL
+from repro.book.kernel import ITABLES_GLOBAL, WRAP_CLASS
 from repro.errors import ReproError
 from repro.figures.plotly_html import plotly_js_path
 from repro.report import load_report
@@ -72,6 +74,23 @@ def _ship_javascript(static: Path, config) -> None:
         shutil.copytree(mathjax, static / "mathjax", dirs_exist_ok=True)
     config.mathjax_path = "mathjax/tex-mml-chtml.js"
     _ship_itables(static / "itables")
+    if not (static / SITE_CSS).is_file() or (static / SITE_CSS).read_text() != SITE_STYLE:
+        (static / SITE_CSS).write_text(SITE_STYLE)
+
+
+#: the book's own stylesheet (in the static folder)
+SITE_CSS = "repro.css"
+#: on a narrow screen (a phone, ~400 px) long literals, glued values and headings wrap instead of
+#: widening the page; tables and figures never exceed the text column (tests/test_browser.py)
+SITE_STYLE = """\
+.bd-article p, .bd-article li, .bd-article h1, .bd-article h2, .bd-article h3, .bd-article dt,
+.bd-article dd, .bd-article .admonition-title { overflow-wrap: anywhere; }
+.bd-article img { max-width: 100%; height: auto; }
+.bd-article .cell_output { overflow-x: auto; }
+.repro-source { font-size: 0.9em; }
+""" + f"""\
+table.dataTable.nowrap th.{WRAP_CLASS}, table.dataTable.nowrap td.{WRAP_CLASS} {{ white-space: normal; min-width: 24em; }}
+"""
 
 
 #: the site's copies of itables' DataTables bundle, relative to the static folder
@@ -152,10 +171,128 @@ def _dedupe_inline_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = kept
 
 
+#: where the site's highlighted copies of the library's modules live (as sphinx.ext.viewcode puts them)
+SOURCE_PAGES = "_modules"
+#: the library's source folder (src/repro)
+LIBRARY = Path(__file__).resolve().parents[1]
+
+
+def library_modules(root: Path = LIBRARY) -> dict[str, Path]:
+    """Every module of the library by dotted name (``repro.chapters.fig1``), packages by their
+    ``__init__.py``.
+
+    Parameters
+    ----------
+    root : Path
+        The package folder (``src/repro``).
+    """
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = [root.name, *path.relative_to(root).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def chapter_module(pagename: str, modules: dict[str, Path]) -> str | None:
+    """The chapter module behind a page of the book (``executed/fig1`` -> ``repro.chapters.fig1``),
+    or None for a page without one.
+
+    Parameters
+    ----------
+    pagename : str
+        Sphinx's name of the page.
+    modules : dict
+        :func:`library_modules`.
+    """
+    folder, _, name = pagename.rpartition("/")
+    module = f"repro.chapters.{name}"
+    return module if folder == "executed" and module in modules else None
+
+
+def library_imports(path: Path, modules: dict[str, Path]) -> list[str]:
+    """The library modules that the module at ``path`` imports (but the package itself, its errors
+    and its constants).
+
+    Parameters
+    ----------
+    path : Path
+        A module of the library.
+    modules : dict
+        :func:`library_modules`.
+    """
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # ``from repro.figures import zeroshot`` imports a module; ``from repro.data import load`` a name
+            names = [f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                     for alias in node.names]
+        for name in names:
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name not in ("repro", "repro.errors", "repro.constants") and name not in found:
+                found.append(name)
+    return found
+
+
+def source_page(module: str) -> str:
+    """The site's page name of ``module``'s highlighted source.
+
+    Parameters
+    ----------
+    module : str
+        A dotted module name of the library.
+    """
+    return f"{SOURCE_PAGES}/{module.replace('.', '/')}"
+
+
+def _collect_source_pages(app):
+    """One page per library module with its highlighted source (offline, like sphinx.ext.viewcode)."""
+    if app.builder.format != "html":
+        return
+    for module, path in library_modules().items():
+        code = app.builder.highlighter.highlight_block(path.read_text(encoding="utf-8"), "python", linenos=False)
+        relative = path.relative_to(LIBRARY.parents[1]).as_posix()
+        body = f"<h1>Source code for {html.escape(module)}</h1>\n<p><code>{relative}</code></p>\n{code}"
+        yield source_page(module), {"title": module, "body": body, "parents": []}, "page.html"
+
+
+def _link_chapter_source(app, pagename, templatename, context, doctree) -> None:
+    """Under a chapter page's title: links to the source of its chapter module (the site's own
+    highlighted copy, and the repository's file) and of the library modules that module calls."""
+    modules = library_modules()
+    module = chapter_module(pagename, modules)
+    body = context.get("body")
+    if module is None or not isinstance(body, str) or "</h1>" not in body:
+        return
+    uri = app.builder.get_relative_uri
+
+    def link(name: str) -> str:
+        return f'<a class="reference internal" href="{uri(pagename, source_page(name))}"><code>{name}</code></a>'
+
+    relative = modules[module].relative_to(LIBRARY.parents[1]).as_posix()
+    options = app.config.html_theme_options if isinstance(app.config.html_theme_options, dict) else {}
+    repository, branch = options.get("repository_url"), options.get("repository_branch") or "main"
+    online = (f' (<a class="reference external" href="{repository}/blob/{branch}/{relative}">{relative}</a>)'
+              if repository else f" (<code>{relative}</code>)")
+    calls = library_imports(modules[module], modules)
+    called = f"; it calls {', '.join(link(m) for m in calls)}" if calls else ""
+    note = (f'<p class="repro-source">The code behind this page: {link(module)}{online}{called}.</p>')
+    head, _, tail = body.partition("</h1>")
+    context["body"] = f"{head}</h1>\n{note}{tail}"
+
+
 def setup(app):
     app.connect("config-inited", _prepare, priority=100)
     app.connect("html-page-context", _dedupe_inline_scripts, priority=900)
+    app.connect("html-page-context", _link_chapter_source)
+    app.connect("html-collect-pages", _collect_source_pages)
     app.add_js_file("plotly.min.js")
     app.add_js_file(ITABLES_JS)
     app.add_css_file(ITABLES_CSS)
+    app.add_css_file(SITE_CSS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

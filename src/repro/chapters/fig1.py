@@ -19,8 +19,9 @@ from repro.data import load_reported, load_source
 from repro.errors import FitError
 from repro.figures import compute_vs_error
 from repro.mini import PAPER_ANALOGUE
-from repro.report import ReportRow, compare
-from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law
+from repro.report import ReportRow, Text, compare
+from repro.scaling import verdicts
+from repro.scaling.paper_fit import PowerLawFit, fit_openai_law, fit_paper_law, select
 
 #: the panels of Figure 1: item -> downstream datasets, left to right
 PANELS = {"fig1a": ("imagenet1k", "imagenet_robustness"), "fig1b": ("mscoco_captions", "flickr30k")}
@@ -147,6 +148,18 @@ def glue_values(rows: pd.DataFrame, exponents: pd.DataFrame) -> dict[str, float]
             value = by_dataset.loc[ours, f"alpha_{who}"] if ours in by_dataset.index else None
             values[f"alpha_{who}_{paper_name}"] = float("nan") if value is None or pd.isna(value) else float(value)
             values[f"paper_alpha_{who}_{paper_name}"] = float(stated.loc[paper_name, f"alpha_{who}"])
+    # the claims, in point estimates: OpenAI steeper on classification (1a), OpenCLIP on retrieval (1b)
+    for item, claimed in (("fig1a", "openai"), ("fig1b", "openclip")):
+        other = "openclip" if claimed == "openai" else "openai"
+        alphas = {d: (values[f"alpha_{claimed}_{d}"], values[f"alpha_{other}_{d}"]) for d in PANELS[item]}
+        values[f"claim_{item}_verdict"] = Text(verdicts.steeper_sentence(
+            "OpenAI" if claimed == "openai" else "OpenCLIP", "OpenCLIP" if claimed == "openai" else "OpenAI", alphas))
+    openclip = rows[rows["upstream_dataset"] != OPENAI_UPSTREAM]
+    first = next((d for d in (drawn.get(p) for p in ALL_PANELS) if d), None)
+    if first is not None and len(openclip):
+        x = select(openclip, first, upstreams=tuple(openclip["upstream_dataset"].unique()))["log10_compute"]
+        values["compute_span"] = Text(verdicts.span_phrase(float(x.min()), float(x.max())))
+        values["compute_span_decades"] = float(x.max() - x.min())
     return values
 
 

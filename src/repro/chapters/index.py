@@ -198,7 +198,13 @@ def chapters_display(table: pd.DataFrame) -> Markdown:
 def printed_counts(rows: pd.DataFrame) -> dict[str, int]:
     """Rows with a value beside them, split: ``paper`` (a number the paper prints for its own
     models) and ``later_models`` (a later model's measurement beside a forecast: the rows of
-    :data:`LATER_MODELS_SECTION` or with status "forecast checked")."""
+    :data:`LATER_MODELS_SECTION` or with status "forecast checked").
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The gathered reproduction report (:func:`repro.report.load_report`).
+    """
     if not len(rows):
         return {"paper": 0, "later_models": 0}
     with_value = rows[rows["paper"].notna()]
@@ -252,7 +258,15 @@ UNCERTAINTY_HEADLINE = ("best_coverage", "best_sharpness", "selected_beats_paper
 def findings(rows: pd.DataFrame) -> pd.DataFrame:
     """What the book found, one row per finding: ``finding`` (the claim, in words), ``verdict``
     (a sentence computed from the report's rows by :mod:`repro.scaling.verdicts`; "not yet
-    computed" where the rows are missing) and ``page`` (the section that shows it)."""
+    computed" where the rows are missing) and ``page`` (the section that shows it).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The gathered reproduction report; the later-models verdict reads the ``in_family`` rows of
+        :data:`LATER_MODELS_SECTION`, the others the rows of fig1, zeroshot, predictions,
+        uncertainty and mini.
+    """
     n = {name: _value(rows, "uncertainty", name) for name in
          ("n_openclip_steeper_both", "n_openai_steeper_both", "n_undecided_both")}
     direction = (verdicts.direction_sentence(int(n["n_openclip_steeper_both"]), int(n["n_openai_steeper_both"]),

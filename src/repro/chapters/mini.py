@@ -11,6 +11,8 @@ report rows (:func:`report_rows`), builds the display tables, and assembles the 
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from math import nan
 
@@ -341,7 +343,9 @@ def isoflop_glue(study: Isoflop) -> dict[str, float]:
 
 
 def _interval_text(lo: float, hi: float) -> str:
-    return f"[{lo:.2f}, {hi:.2f}]"
+    def end(x: float) -> str:
+        return f"{x:.2f}" if math.isfinite(x) else ("-inf" if x < 0 else "inf")
+    return f"[{end(lo)}, {end(hi)}]"
 
 
 def allocation_discussion(study: Isoflop) -> str:
@@ -354,7 +358,7 @@ def allocation_discussion(study: Isoflop) -> str:
     n_pairs = max(pairs for _, pairs, _ in get_profile(study.profile).points)
     repeats = float(study.runs["samples_seen"].max()) / n_pairs
     best = [f"{p.compute:.3g} GMACs: {p.best_size * 1e3:.3g} MMACs per sample "
-            f"({'interior minimum' if p.interior else p.status})" for p in profiles]
+            f"({p.minimum_label})" for p in profiles]
     lines = [f"Best run of each budget by {ISOFLOP_METRICS[study.metric]}: " + "; ".join(best) + "."]
     if iso is None:
         edge = sum(p.status.startswith("at or below") for p in profiles)
@@ -369,11 +373,20 @@ def allocation_discussion(study: Isoflop) -> str:
                        "interval is the honest measure of how far that carries.")
     else:
         a_iso = iso.interval("a")
-        overlap = bool(compare_allocation(iso, par, reference=False)["overlap"].iloc[1])
-        lines.append(f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}, the parametric law "
-                     f"a = {par.a:.2f} {_interval_text(*a_par)}: the two intervals "
-                     + ("overlap, so the two methods agree within their uncertainty."
-                        if overlap else "do not overlap, so the two methods disagree."))
+        lines.append(f"In {iso.n_failed} of the {len(iso.bootstrap)} bootstrap resamples of the isoFLOP fit "
+                     f"({iso.failed_fraction:.0%}) some budget loses its interior minimum; those resamples stay in "
+                     "the interval, at the end of a they pull toward (an interval conditional on the resamples "
+                     "that succeed would hide them), so a side of the interval is unbounded as soon as more than "
+                     f"{(1 - iso.level) / 2:.0%} of the resamples fail in its direction.")
+        if all(math.isfinite(x) for x in a_iso):
+            overlap = bool(compare_allocation(iso, par, reference=False)["overlap"].iloc[1])
+            lines.append(f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}, the parametric law "
+                         f"a = {par.a:.2f} {_interval_text(*a_par)}: the two intervals "
+                         + ("overlap, so the two methods agree within their uncertainty."
+                            if overlap else "do not overlap, so the two methods disagree."))
+        else:
+            lines.append(f"The isoFLOP profiles put a = {iso.a:.2f} {_interval_text(*a_iso)}: these budgets cannot "
+                         f"decide a; the parametric law gives a = {par.a:.2f} {_interval_text(*a_par)}.")
     intervals = (("isoFLOP", iso.interval("a")),) if iso is not None else ()
     intervals += (("parametric", a_par),)
     verdicts = [f"the {name} interval of a {'contains' if lo <= 0.5 <= hi else 'excludes'} Chinchilla's 0.5"
@@ -422,7 +435,7 @@ def isoflop_profiles_table(study: Isoflop, metric: str | None = None) -> pd.Data
         return pd.DataFrame([{"budget (GMACs)": p.compute, "sizes": len(p.sizes),
                               "smallest (MMACs)": p.sizes.min() * 1e3, "largest (MMACs)": p.sizes.max() * 1e3,
                               "best run (MMACs)": p.best_size * 1e3,
-                              "log10 vertex (GMACs)": p.log10_vertex, "minimum": p.status}
+                              "log10 vertex (GMACs)": p.log10_vertex, "minimum": p.minimum_label}
                              for p in study.profiles[metric]])
     frame = study.fits[metric].profiles_frame()
     return frame.assign(**{c: frame[c] * 1e3 for c in ("size_min", "size_max", "n_opt", "n_opt_lo", "n_opt_hi")}).rename(

@@ -221,6 +221,9 @@ def glue_values(fits: Mapping[str, ExtrapolationFit], grid: pd.DataFrame) -> dic
     values["h14_68b_coco_table04"] = h14.table04_68b
     values["h14_68b_coco_text"] = TEXT_H14_68B_COCO
     values["h14_gain_coco_text"] = TEXT_H14_GAIN_COCO
+    measured = measured_vs_predicted(grid)
+    values["n_measured_cells"] = float(len(measured))
+    values["n_measured_at_or_below_law"] = float((measured["residual"] <= 0).sum())
     return values
 
 

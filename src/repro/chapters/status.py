@@ -4,11 +4,14 @@ every row."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from repro.report import STATUS_MEANINGS, STATUSES, load_report
 
-__all__ = ["differences", "full_table", "glue_values", "load_report", "status_counts"]
+__all__ = ["Page", "compute", "differences", "failed_checks", "full_table", "glue_values", "load_report",
+           "status_counts"]
 
 
 def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
@@ -25,8 +28,17 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def glue_values(rows: pd.DataFrame) -> dict[str, int]:
-    """Plain values for the status page: ``n_rows`` and ``n_with_paper`` (rows with a printed value)."""
-    return {"n_rows": int(len(rows)), "n_with_paper": int(rows["paper"].notna().sum())}
+    """Plain values for the status page: ``n_rows`` and ``n_with_paper`` (rows with a value
+    beside them), ``n_checks`` and ``n_checks_failed`` (quantities held to a stated target)."""
+    checks = rows["status"].isin(["check passed", "check failed"])
+    return {"n_rows": int(len(rows)), "n_with_paper": int(rows["paper"].notna().sum()),
+            "n_checks": int(checks.sum()), "n_checks_failed": int((rows["status"] == "check failed").sum())}
+
+
+def failed_checks(rows: pd.DataFrame) -> pd.DataFrame:
+    """The checks that missed their target, with the target: findings, not defects."""
+    chosen = rows[rows["status"] == "check failed"]
+    return chosen[["section", "item", "quantity", "reproduced", "target"]].reset_index(drop=True)
 
 
 def differences(rows: pd.DataFrame) -> pd.DataFrame:
@@ -37,5 +49,25 @@ def differences(rows: pd.DataFrame) -> pd.DataFrame:
 
 def full_table(rows: pd.DataFrame):
     """Every row, as a styled table (long: scrollable on the page)."""
-    return rows[["section", "item", "quantity", "reproduced", "paper", "difference", "status"]].style.format(
+    return rows[["section", "item", "quantity", "reproduced", "paper", "difference", "status", "target"]].style.format(
         {"reproduced": "{:.4g}", "paper": "{:.4g}", "difference": "{:+.3g}"}, na_rep="")
+
+
+@dataclass(frozen=True)
+class Page:
+    """The status page: the gathered report."""
+
+    rows: pd.DataFrame
+
+    def report_rows(self) -> list:
+        """None: the status page reads the report, it adds nothing to it."""
+        return []
+
+    def glue_values(self) -> dict[str, int]:
+        """:func:`glue_values` of the report."""
+        return glue_values(self.rows)
+
+
+def compute(report_file: str = "") -> Page:
+    """The status page of the report at ``report_file`` (empty: the paper profile's)."""
+    return Page(load_report(report_file))

@@ -1,25 +1,43 @@
 """The training chapter (``book/notebooks/training.md``): the paper's 29 runs as the launch specs
-``repro train`` runs, their derived totals and resources, and each run's exact command.
+``repro train`` runs, their derived totals and resources, each run's exact command, and what a real
+run on a SLURM scheduler did (the committed record of :mod:`repro.launch.scheduler_run`).
+
+:func:`compute` builds the page (:class:`Page`) from the notebook's parameters; the notebook
+publishes it with one call (``repro.book.kernel.publish("training", page)``).
 
 The specs come from :func:`repro.launch.paper_grid.paper_specs`, which refuses any disagreement
 with Table 18 on lr, warm-up, GPUs, per-GPU and global batch. Hours and GPU-hours recomputed from
 the specs are shown beside Table 18's, and the page's prose counts how many round to the printed
 hour; the reproduction report's rows of Table 18 are the setup chapter's (one check of each
-printed number), so this page saves none.
+printed number). The page's own rows are checks of the scheduler run against targets stated in
+advance: the DDP check's bounds (:data:`repro.launch.ddp_check.LOSS_TOLERANCE`,
+:data:`~repro.launch.ddp_check.WEIGHT_TOLERANCE`) and the uninterrupted step count of the
+preempted run.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
+from repro.constants import REPO_ROOT, RUNS_DIR
 from repro.data import load_models_info, load_reported
+from repro.errors import DataNotFoundError, SpecError
+from repro.figures.training import ddp_loss_curves
 from repro.launch import RunDir, load_grid, train_command
 from repro.launch.argv import DATA_DIR_TOKEN, shell_join
+from repro.launch.ddp_check import LOSS_TOLERANCE, WEIGHT_TOLERANCE
 from repro.launch.paper_grid import paper_specs
 from repro.launch.spec import RunSpec
+from repro.report import ReportRow, check
+
+#: The committed scheduler run (``python -m repro.launch.scheduler_run --out runs/cluster``).
+SCHEDULER_RUN_DIR = RUNS_DIR / "cluster"
 
 
 def specs_table(specs: Sequence[RunSpec]) -> pd.DataFrame:
@@ -108,3 +126,122 @@ def load_specs(grid: str | Path) -> list[RunSpec]:
     """The page's ``grid`` parameter as run specs (:func:`repro.launch.load_grid`: ``"paper"`` or a
     grid YAML path)."""
     return load_grid(grid)
+
+
+@dataclass(frozen=True)
+class SchedulerRun:
+    """The committed record of the real scheduler run (:mod:`repro.launch.scheduler_run`)."""
+
+    record: dict            # record.json: jobs, resumed steps, DDP gaps
+    curves: pd.DataFrame    # loss_curves.csv: run, ranks, epoch, loss
+    provenance: dict        # provenance.json: commit, machine, SLURM version, node CPUs
+
+
+def load_scheduler_run(folder: str | Path = SCHEDULER_RUN_DIR) -> SchedulerRun:
+    """Read the committed scheduler run from ``folder``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Holds ``record.json``, ``loss_curves.csv`` and ``provenance.json``; a relative path is
+        relative to the repository's root (as the notebook's parameter is written).
+
+    Raises
+    ------
+    DataNotFoundError
+        A file is missing (the message says how to make it).
+    """
+    folder = Path(folder) if Path(folder).is_absolute() else REPO_ROOT / folder
+    files = [folder / name for name in ("record.json", "loss_curves.csv", "provenance.json")]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise DataNotFoundError(f"{', '.join(missing)}: no scheduler run; make it with a running SLURM "
+                                f"(sudo scripts/local-slurm.sh start) and 'python -m repro.launch.scheduler_run "
+                                f"--out {folder}'")
+    return SchedulerRun(json.loads(files[0].read_text()), pd.read_csv(files[1]), json.loads(files[2].read_text()))
+
+
+def jobs_table(run: SchedulerRun) -> pd.DataFrame:
+    """One row per job of the scheduler run: run, first or chained job, job id, final state, exit code."""
+    frame = pd.DataFrame(run.record["jobs"])
+    return frame[["run", "job", "job_id", "state", "exit_code", "cancelled_by_test"]]
+
+
+def scheduler_rows(run: SchedulerRun) -> list[ReportRow]:
+    """Checks of the scheduler run against targets stated before it: the DDP bounds and the
+    preempted run's uninterrupted step count."""
+    ddp, resumed = run.record["ddp"], run.record["resumed"]
+    total = float(resumed["uninterrupted_steps"])
+    return [
+        check("training", "ddp 2 ranks vs 1: max |loss difference| over epochs", ddp["loss_gap_max_abs"],
+              at_most=LOSS_TOLERANCE, explanation="global contrastive loss of each checkpoint, same batch and seed"),
+        check("training", "ddp 2 ranks vs 1: max |weight difference|", ddp["weight_gap_max_abs"],
+              at_most=WEIGHT_TOLERANCE, explanation="final weights, float reduction order only"),
+        check("training", "preempted run: distinct steps trained", float(resumed["distinct_steps"]),
+              at_least=total, at_most=total, explanation="cancelled mid-run, resumed by the chained job"),
+    ]
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the chapter shows: the grid's specs and resources, and the scheduler run (None when
+    the page is asked for none)."""
+
+    specs: list[RunSpec]
+    resources: pd.DataFrame
+    out_dir: str
+    scheduler: SchedulerRun | None
+
+    def report_rows(self) -> list[ReportRow]:
+        """The scheduler run's checks (:func:`scheduler_rows`); none without it."""
+        return scheduler_rows(self.scheduler) if self.scheduler is not None else []
+
+    def glue_values(self) -> dict[str, float]:
+        """:func:`glue_values` of the resources, and the scheduler run's figures."""
+        values = glue_values(self.resources)
+        if self.scheduler is not None:
+            ddp, resumed = self.scheduler.record["ddp"], self.scheduler.record["resumed"]
+            jobs = jobs_table(self.scheduler)
+            values.update(
+                ddp_loss_gap=float(ddp["loss_gap_max_abs"]), ddp_weight_gap=float(ddp["weight_gap_max_abs"]),
+                ddp_movement=float(ddp["training_movement_max_abs"]), ddp_loss_tolerance=LOSS_TOLERANCE,
+                ddp_weight_tolerance=WEIGHT_TOLERANCE, ddp_global_batch=float(ddp["global_batch"]),
+                resumed_total_steps=float(resumed["uninterrupted_steps"]),
+                resumed_distinct_steps=float(resumed["distinct_steps"]),
+                resumed_first_job_steps=float(resumed["steps_first_job"]),
+                resumed_second_job_steps=float(resumed["steps_second_job"]),
+                resumed_checkpoints_at_cancel=float(resumed["checkpoints_at_cancel"]),
+                resumed_from_epoch=float(resumed["resumed_from_epoch"]),
+                scheduler_jobs=float(len(jobs)), scheduler_wall_s=float(self.scheduler.record["wall_s"]),
+            )
+        return values
+
+    def loss_figure(self) -> Figure:
+        """The 1-rank and 2-rank loss curves (:func:`repro.figures.training.ddp_loss_curves`)."""
+        if self.scheduler is None:
+            raise SpecError("the page was computed without a scheduler run (scheduler_run='')")
+        return ddp_loss_curves(self.scheduler.curves)
+
+
+def compute(grid: str = "paper", out_dir: str = "OUT", scheduler_run: str = "runs/cluster") -> Page:
+    """The page for the notebook's parameters.
+
+    Parameters
+    ----------
+    grid : str
+        ``"paper"`` or the path of a grid YAML file (:func:`load_specs`).
+    out_dir : str
+        Output folder shown in the commands (nothing is written).
+    scheduler_run : str
+        Folder of the committed scheduler run; ``""`` for none.
+
+    Raises
+    ------
+    SpecError
+        An unknown grid, or a grid file with mistakes.
+    DataNotFoundError
+        ``scheduler_run`` names a folder without the run's files.
+    """
+    specs = load_specs(grid)
+    return Page(specs, resources_table(specs), out_dir,
+                load_scheduler_run(scheduler_run) if scheduler_run else None)

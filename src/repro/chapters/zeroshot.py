@@ -659,7 +659,25 @@ def glue_values(rows: pd.DataFrame) -> dict[str, float]:
         values[f"claim_{claim}_verdict"] = Text(sentence)
     values["repeat_noise_pp"] = repeat_noise_pp()
     values["z_finding"] = verdicts.Z_FINDING
+    values["table01_claim_verdict"] = Text(table01_claim_verdict(values))
     return values
+
+
+#: Table 1's claim, measure by measure: (glue metric, name, test queries key of :data:`TEST_QUERIES`).
+TABLE01_CLAIM = (("imagenet_top1", "ImageNet", "ImageNet"), ("vtab_plus_mean35", "VTAB+", "VTAB+"),
+                 ("mscoco_image_retrieval_r5", "MS-COCO image R@5", "COCO image R@5"))
+
+
+def table01_claim_verdict(values: dict[str, float]) -> str:
+    """Table 1's claim (H/14 on LAION-2B beats OpenAI's L/14) measure by measure, each margin a
+    difference of two single runs with :func:`contrast_se` (binomial + run-to-run noise), said by
+    :func:`repro.scaling.verdicts.holds_sentence`."""
+    run_sd = repeat_noise_pp()
+    contrasts = []
+    for metric, name, queries in TABLE01_CLAIM:
+        h14, l14 = values[f"t1_{metric}_H14laion"], values[f"t1_{metric}_L14wit"]
+        contrasts.append((name, h14 - l14, contrast_se([h14, l14], [1, -1], TEST_QUERIES.get(queries), run_sd)))
+    return verdicts.holds_sentence("The claim", contrasts)
 
 
 @dataclass(frozen=True)

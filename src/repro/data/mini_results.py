@@ -13,17 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from repro.constants import HEADLINE_TASK, MINI_RESULTS_DIR
+from repro.constants import HEADLINE_TASK
+from repro.data.mini_outputs import MiniOutputs
 from repro.data.schema import error_of
 from repro.data.sources import load_mini_results
 from repro.errors import DataNotFoundError
 
-#: The training-loss curves of a profile's runs, beside its ``results.csv``.
-LOSS_CURVES_FILE = "loss_curves.csv"
-#: The provenance of a profile's results (seeds, versions, timings, commit).
-PROVENANCE_FILE = "provenance.json"
-#: The file of an isoFLOP profile's held-out losses, beside its ``results.csv``.
-HELDOUT_FILE = "heldout_loss.csv"
+#: The file of an isoFLOP profile's held-out losses, beside its ``results.csv``
+#: (:attr:`MiniOutputs.heldout_loss`).
+HELDOUT_FILE = MiniOutputs(Path(".")).heldout_loss.name
 #: The isoFLOP study's profile (compute-optimal allocation, beyond the paper).
 ISOFLOP_PROFILE = "isoflop"
 
@@ -38,13 +36,13 @@ def profile_dir(profile: str, root: Path | None = None) -> Path:
     root : Path, optional
         Folder holding one subfolder per profile; default ``runs/mini`` of the repository.
     """
-    return Path(root or MINI_RESULTS_DIR) / profile
+    return MiniOutputs.for_profile(profile, root).folder
 
 
 def _profile_file(profile: str, root: Path | None, name: str, what: str) -> Path:
-    """The file ``name`` of a profile's folder; a :class:`DataNotFoundError` saying how to make it
-    when it is missing (``what`` names it in the message)."""
-    path = profile_dir(profile, root) / name
+    """The file ``name`` (an attribute of :class:`MiniOutputs`) of a profile's folder; a
+    :class:`DataNotFoundError` saying how to make it when it is missing (``what`` names it)."""
+    path = getattr(MiniOutputs.for_profile(profile, root), name)
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no {what} for profile '{profile}'; run 'repro mini --profile {profile}'")
     return path
@@ -65,7 +63,7 @@ def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd
     DataNotFoundError
         The profile has no loss curves.
     """
-    return pd.read_csv(_profile_file(profile, root, LOSS_CURVES_FILE, "loss curves"))
+    return pd.read_csv(_profile_file(profile, root, "loss_curves", "loss curves"))
 
 
 def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dict:
@@ -83,7 +81,7 @@ def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dic
     DataNotFoundError
         The profile has no provenance.
     """
-    return json.loads(_profile_file(profile, root, PROVENANCE_FILE, "provenance").read_text())
+    return json.loads(_profile_file(profile, root, "provenance", "provenance").read_text())
 
 
 def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *,
@@ -105,7 +103,7 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
     DataNotFoundError
         The profile has no held-out losses, or a run has no row of ``task`` in ``results.csv``.
     """
-    path = _profile_file(profile, root, HELDOUT_FILE, "held-out losses")
+    path = _profile_file(profile, root, "heldout_loss", "held-out losses")
     runs = pd.read_csv(path)
     rows = load_mini_results(profile, root=root)
     task = task or HEADLINE_TASK

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from repro.constants import MINI_RESULTS_DIR
 from repro.data.loaders import load_results, read_results
+from repro.data.mini_outputs import MiniOutputs
 from repro.data.schema import validate_results
 from repro.errors import DataNotFoundError
 
@@ -26,7 +26,7 @@ def load_mini_results(profile: str = "laptop", *, root: Path | None = None) -> p
     root : Path, optional
         Folder holding one subfolder per profile; default ``runs/mini`` of the repository.
     """
-    path = Path(root or MINI_RESULTS_DIR) / profile / "results.csv"
+    path = MiniOutputs.for_profile(profile, root).results
     if not path.is_file():
         raise DataNotFoundError(f"{path}: no mini results for profile '{profile}'; produce them with "
                                 f"'repro mini --profile {profile}'")

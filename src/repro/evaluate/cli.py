@@ -24,13 +24,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repro.data import load_results
-from repro.errors import ReproError, SpecError
+from repro.errors import ReproError, SchedulerError, SpecError
 from repro.evaluate.aggregates import CHECK_TOLERANCE, check_published_aggregates
-from repro.evaluate.jobs import paper_checkpoints, write_eval_jobs
+from repro.evaluate.jobs import paper_checkpoints, run_checkpoints, write_eval_jobs
 from repro.evaluate.run import Checkpoint, ModelMetadata, evaluate_checkpoint, model_metadata
 from repro.evaluate.suite import load_suite
-from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
+from repro.executors import scheduler
 from repro.executors.arrays import SlurmOptions
+from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0)
     spec = p.add_argument_group("the paper spec as an array of jobs")
     spec.add_argument("--spec", choices=("paper",), help="evaluate the paper's 32 models (with --dry-run)")
+    spec.add_argument("--runs", nargs="+", type=Path, metavar="RUN_DIR",
+                      help="evaluate these finished runs of 'repro train' (their final checkpoints) on the suite, "
+                           "one task per (run, dataset), with --executor, into --results")
+    spec.add_argument("--wait", action="store_true",
+                      help="with --runs on slurm or submitit: wait for the array, print each task's state, "
+                           "exit non-zero when one failed")
     spec.add_argument("--executor", choices=list(EXECUTORS), default="slurm",
                       help="runs the array: slurm (default: SLURM arrays), local (run_all.sh), submitit")
     spec.add_argument("--dry-run", action="store_true", help="write the job scripts, run nothing")
@@ -125,6 +132,37 @@ def _paper_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_jobs(args: argparse.Namespace) -> int:
+    """``--runs``: the runs' final checkpoints x the suite's datasets as an array of the executor."""
+    missing = [flag for flag, value in (("--dataset-root", args.dataset_root), ("--results", args.results),
+                                        ("--out", args.out)) if not value]
+    if missing:
+        raise SpecError(f"--runs needs {', '.join(missing)} (see 'repro eval --help')")
+    suite = load_suite(args.suite)
+    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=_sbatch_options(args.sbatch))
+    written = write_eval_jobs(
+        run_checkpoints(args.runs), suite, args.out, suite_path=Path(suite.source).absolute(),
+        dataset_root=args.dataset_root.absolute(), results=args.results.absolute(),
+        executor=get_executor(args.executor, LaunchOptions(slurm=slurm)), datasets=_datasets(args.datasets),
+        output_dir=args.output_dir.absolute() if args.output_dir else None, dry_run=args.dry_run,
+        repro=(sys.executable, "-m", "repro"),
+    )
+    array = written.array
+    print(f"{array.state}: {len(written.jobs)} evaluation task(s) ({written.n_models} run(s)) in {args.out}"
+          + (f", job(s) {', '.join(array.job_ids)}" if array.job_ids else ""))
+    if array.state == "failed":
+        raise SpecError(f"evaluation tasks failed (exit codes {list(array.returncodes)}); logs in {args.out / 'logs'}")
+    if args.wait and array.job_ids:
+        roots = sorted({job_id.split("_")[0] for job_id in array.job_ids})
+        states = scheduler.wait(roots, timeout_s=24 * 3600.0,
+                                on_change=lambda s: print(f"task {s.job_id}: {s.group} ({s.state}); log {s.log_path}"))
+        failed = [s for s in states.values() if s.group == "failed"]
+        if failed:
+            raise SchedulerError(failed[0].describe(f"evaluation array ({len(failed)} task(s) failed)"))
+        print(f"done: {len(states)} task(s) merged into {args.results}")
+    return 0
+
+
 def _check_aggregates() -> int:
     check = check_published_aggregates(load_results())
     for name, worst in check.max_abs_difference.items():
@@ -160,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_aggregates()
         if args.spec:
             return _paper_jobs(args)
+        if args.runs:
+            return _run_jobs(args)
         return _evaluate(args)
     except ReproError as err:
         print(f"repro eval: error: {err}", file=sys.stderr)

@@ -28,10 +28,14 @@ import pandas as pd
 
 from repro.data import load_models_info, load_results
 from repro.constants import OPENAI_UPSTREAM
-from repro.evaluate.run import Checkpoint, ModelMetadata
+from repro.errors import SpecError
+from repro.evaluate.run import Checkpoint, ModelMetadata, model_metadata
 from repro.evaluate.suite import Suite
 from repro.executors.arrays import ArrayResult, Task, make_executable
+from repro.launch.argv import model_argument
 from repro.launch.executors import Executor, get_executor
+from repro.launch.rundir import RunDir
+from repro.launch.spec import load_spec
 
 #: open_clip names of the OpenAI models: their weights need QuickGELU (open_clip's pretrained
 #: config for the ``openai`` tag says ``quick_gelu=True``).
@@ -97,12 +101,39 @@ def paper_checkpoints(checkpoint_dir: str | Path) -> list[PaperCheckpoint]:
     return out
 
 
+def run_checkpoints(run_dirs: Sequence[str | Path]) -> list[Checkpoint]:
+    """The final checkpoints of training runs of ``repro train`` (their run directories), with the
+    metadata their specs give: model ``local-dir:<run>/model`` (or the open_clip name), samples
+    seen, upstream data set, the run's name.
+
+    Raises
+    ------
+    SpecError
+        A folder without ``spec.yaml`` or without its final checkpoint.
+    """
+    out = []
+    for folder in map(Path, run_dirs):
+        spec = load_spec(folder / "spec.yaml")
+        run_dir = RunDir(folder.parent.resolve(), spec)
+        if run_dir.path != folder.resolve():
+            raise SpecError(f"{folder}: its spec.yaml names the run directory {run_dir.name}")
+        if not run_dir.final_checkpoint.is_file():
+            raise SpecError(f"{folder}: no final checkpoint {run_dir.final_checkpoint.name} (the run has not finished)")
+        model = model_argument(spec, run_dir.path)
+        metadata = model_metadata(model, str(run_dir.final_checkpoint), samples_seen=spec.samples_seen,
+                                  upstream_dataset=spec.data, arch=Path(spec.model).stem if spec.model_config_file
+                                  else spec.model, name=spec.name)
+        out.append(Checkpoint(model, str(run_dir.final_checkpoint), metadata))
+    return out
+
+
 def eval_command(checkpoint: Checkpoint, dataset: str, *, suite: str | Path, dataset_root: str | Path,
-                 results: str | Path, output_dir: str | Path | None = None, repro: str = "repro",
-                 extra: Sequence[str] = ()) -> list[str]:
-    """The ``repro eval`` argv that evaluates ``checkpoint`` on one ``dataset`` of ``suite``."""
+                 results: str | Path, output_dir: str | Path | None = None,
+                 repro: str | Sequence[str] = "repro", extra: Sequence[str] = ()) -> list[str]:
+    """The ``repro eval`` argv that evaluates ``checkpoint`` on one ``dataset`` of ``suite``
+    (``repro`` is the command, one word or several: ``(python, "-m", "repro")``)."""
     m = checkpoint.metadata
-    argv = [repro, "eval", "--model", checkpoint.model, "--pretrained", checkpoint.pretrained,
+    argv = [*([repro] if isinstance(repro, str) else repro), "eval", "--model", checkpoint.model, "--pretrained", checkpoint.pretrained,
             "--suite", str(suite), "--datasets", dataset, "--dataset-root", str(dataset_root),
             "--results", str(results), "--arch", m.arch, "--samples-seen", repr(float(m.samples_seen)),
             "--gmacs", repr(float(m.gmacs_per_sample)), "--upstream", m.upstream_dataset, "--name", m.name,
@@ -125,6 +156,7 @@ def write_eval_jobs(
     urls: dict[str, str] | None = None,
     output_dir: str | Path | None = None,
     dry_run: bool = True,
+    repro: str | Sequence[str] = "repro",
 ) -> EvalJobs:
     """Write one job script per (checkpoint, dataset), what runs them as an array, and
     ``download_checkpoints.sh``; start the array unless ``dry_run``.
@@ -146,6 +178,8 @@ def write_eval_jobs(
         Checkpoint file -> download address, for ``download_checkpoints.sh``.
     dry_run : bool
         Write the scripts only (the checkpoints must be downloaded before the jobs run).
+    repro : str or sequence of str
+        The ``repro`` command in the job scripts (default ``repro`` on the node's PATH).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -153,7 +187,7 @@ def write_eval_jobs(
     entries = suite.select(datasets)
     pairs = [(checkpoint, entry.name) for checkpoint in checkpoints for entry in entries]
     tasks = [Task(tuple(eval_command(checkpoint, dataset, suite=suite_path, dataset_root=dataset_root,
-                                     results=results, output_dir=output_dir)))
+                                     results=results, output_dir=output_dir, repro=repro)))
              for checkpoint, dataset in pairs]
     array = executor.submit_array(tasks, out, name=ARRAY_NAME, dry_run=dry_run)
     jobs = [EvalJob(index, checkpoint, dataset, script)

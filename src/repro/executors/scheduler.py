@@ -101,6 +101,11 @@ def sbatch(script: str | Path, *, what: str, args: Sequence[str] = (), command: 
 def max_array_size(default: int = DEFAULT_MAX_ARRAY_SIZE) -> int:
     """The cluster's ``MaxArraySize`` from ``scontrol show config`` (``default`` when unreadable).
 
+    Parameters
+    ----------
+    default : int
+        Returned when no scheduler answers (SLURM's own default, 1001).
+
     An array's task indices must stay below it, so an array holds at most ``MaxArraySize`` tasks
     (indices ``0 .. MaxArraySize - 1``).
     """
@@ -115,7 +120,13 @@ def max_array_size(default: int = DEFAULT_MAX_ARRAY_SIZE) -> int:
 
 def node_cpus(partition: str | None = None) -> int | None:
     """CPUs of the smallest node of ``partition`` (the default one when None), from ``sinfo``;
-    None when no scheduler answers (a dry run on a machine without SLURM)."""
+    None when no scheduler answers (a dry run on a machine without SLURM).
+
+    Parameters
+    ----------
+    partition : str, optional
+        The partition the job will run in.
+    """
     command = ["sinfo", "-h", "-o", "%c", *(["-p", partition] if partition else [])]
     try:
         text = _run(command, what="reading the nodes' CPUs")
@@ -130,6 +141,11 @@ _FIELD = re.compile(r"(\w+)=(\S*)")
 
 def job_states(job_id: str) -> list[JobState]:
     """Every job of ``job_id`` (one, or an array's tasks) as ``scontrol show job -o`` reports them.
+
+    Parameters
+    ----------
+    job_id : str
+        A job id as sbatch returned it (an array's id stands for all its tasks).
 
     Raises
     ------
@@ -169,15 +185,20 @@ def wait(job_ids: Sequence[str], *, timeout_s: float = 3600.0, poll_s: float = 2
     SchedulerError
         Still pending or running after ``timeout_s``.
     """
-    last: dict[str, JobState] = {}
+    current: dict[str, list[JobState]] = {}   # job id -> its records in the last poll
+    seen: dict[str, JobState] = {}
     deadline = time.monotonic() + timeout_s
     while True:
         for job_id in job_ids:
-            for state in job_states(job_id):
-                if on_change is not None and last.get(state.job_id, None) != state:
+            # each poll replaces the job's records: a pending array shows as one record (123_0-3)
+            # that splits into a record per task (123_0, ...) as they start
+            current[job_id] = job_states(job_id)
+            for state in current[job_id]:
+                if on_change is not None and seen.get(state.job_id) != state:
                     on_change(state)
-                last[state.job_id] = state
-        if all(state.group in ("done", "failed") for state in last.values()) and last:
+                seen[state.job_id] = state
+        last = {state.job_id: state for states in current.values() for state in states}
+        if last and all(state.group in ("done", "failed") for state in last.values()):
             return last
         if time.monotonic() > deadline:
             waiting = [s.describe("still") for s in last.values() if s.group in ("pending", "running")]
@@ -186,10 +207,32 @@ def wait(job_ids: Sequence[str], *, timeout_s: float = 3600.0, poll_s: float = 2
 
 
 def cancel(job_id: str, *, signal: str | None = None) -> None:
-    """``scancel [--signal=SIG] JOB``."""
+    """``scancel [--signal=SIG] JOB``.
+
+    Parameters
+    ----------
+    job_id : str
+        The job (or array) to cancel.
+    signal : str, optional
+        Send this signal instead of cancelling (``USR1``, ``TERM``).
+    """
     _run(["scancel", *([f"--signal={signal}"] if signal else []), str(job_id)], what=f"cancelling job {job_id}")
 
 
 def requeue(job_id: str) -> None:
-    """``scontrol requeue JOB``: stop the running job and queue it again (a preemption)."""
+    """``scontrol requeue JOB``: stop the running job and queue it again (a preemption).
+
+    Parameters
+    ----------
+    job_id : str
+        The job to requeue.
+    """
     _run(["scontrol", "requeue", str(job_id)], what=f"requeueing job {job_id}")
+
+
+def slurm_version() -> str | None:
+    """``sinfo --version`` (``slurm 22.05.8``), or None without SLURM."""
+    try:
+        return _run(["sinfo", "--version"], what="reading SLURM's version").strip()
+    except SchedulerError:
+        return None

@@ -37,6 +37,16 @@ def _train_data(values: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+def _sbatch_options(values: Sequence[str]) -> dict[str, str]:
+    extra = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key:
+            raise argparse.ArgumentTypeError(f"--sbatch {value!r}: expected KEY=VALUE, e.g. qos=normal")
+        extra[key.lstrip("-")] = setting
+    return extra
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repro train", description="Launch training runs from a grid of run specs.")
     p.add_argument("--grid", default="paper", help="grid name under runs/ (default: paper) or a grid YAML path")
@@ -54,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--account", help="slurm: account")
     p.add_argument("--setup", action="append", default=[], metavar="LINE",
                    help="slurm: shell line run before srun, e.g. 'source venv/bin/activate' (repeatable)")
+    p.add_argument("--python", default="python", help="slurm: the interpreter on the compute nodes")
+    p.add_argument("--sbatch", action="append", default=[], metavar="KEY=VALUE",
+                   help="slurm, submitit: one more #SBATCH --KEY=VALUE directive (repeatable)")
     p.add_argument("--chain", type=int, default=1,
                    help="slurm: jobs submitted per run (each resumes the last); submitit: requeues at most CHAIN-1")
     p.add_argument("--wait", action="store_true",
@@ -103,12 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         train_data = _train_data(args.train_data)
+        extra = _sbatch_options(args.sbatch)
     except argparse.ArgumentTypeError as err:
         parser().error(str(err))
     options = LaunchOptions(
         data_dir=args.data_dir, train_data=train_data, workers_per_gpu=args.workers,
         nproc_per_node=args.nproc_per_node, chain=args.chain,
-        slurm=SlurmOptions(time=args.time, partition=args.partition, account=args.account, setup=tuple(args.setup)),
+        slurm=SlurmOptions(time=args.time, partition=args.partition, account=args.account, setup=tuple(args.setup),
+                           python=args.python, extra=extra),
     )
     try:
         executor = get_executor(args.executor, options)

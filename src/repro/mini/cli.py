@@ -4,6 +4,7 @@
     repro mini --profile isoflop       # the isoFLOP study (<= 30 min on 2 CPU cores)
     repro mini --profile smoke         # CI: the whole loop in <= 3 min (smoke-isoflop: the isoFLOP loop)
     repro mini --profile gpu           # a larger grid for one GPU
+    repro mini --profile gpu --executor slurm --partition gpu   # the same grid as a SLURM array
 
 This module parses the flags and prints; :func:`repro.mini.study.run_study` does the work.
 """
@@ -16,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repro.errors import ReproError
+from repro.executors.arrays import ArrayOptions, SlurmOptions
 from repro.mini.analysis import summary_table
 from repro.mini.profiles import PROFILES
-from repro.mini.study import RESULTS_ROOT, WORK_ROOT, run_study
+from repro.mini.study import RESULTS_ROOT, STUDY_EXECUTORS, WORK_ROOT, run_study
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,6 +33,13 @@ def parser() -> argparse.ArgumentParser:
                    help="results.csv, provenance.json and loss_curves.csv go to RESULTS_ROOT/PROFILE/")
     p.add_argument("--work-root", type=Path, default=WORK_ROOT,
                    help="datasets, task shards and checkpoints (keep it git-ignored)")
+    p.add_argument("--executor", choices=STUDY_EXECUTORS, default="local",
+                   help="local: this machine (default); slurm: one SLURM array, a task per run; submitit: a submitit "
+                        "job array. The rows are the same whichever runs them")
+    p.add_argument("--partition", help="slurm, submitit: partition")
+    p.add_argument("--time", help="slurm, submitit: time limit per task")
+    p.add_argument("--setup", action="append", default=[], metavar="LINE",
+                   help="slurm, submitit: shell line run first in each task, e.g. 'source venv/bin/activate'")
     p.add_argument("--force-dirty", action="store_true",
                    help="write committed results even from a working tree with uncommitted changes (recorded as forced)")
     return p
@@ -43,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = argv[1:]
     args = parser().parse_args(argv)
     try:
+        options = ArrayOptions(slurm=SlurmOptions(partition=args.partition, time=args.time, setup=tuple(args.setup)))
         result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root,
-                           force_dirty=args.force_dirty, jobs=args.jobs)
+                           force_dirty=args.force_dirty, jobs=args.jobs, executor=args.executor, options=options)
         print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
               f"skipped in {result.wall_s:.0f} s ({result.wall_s / 60:.1f} min, {result.jobs} at a time) "
               f"-> {result.results_path}")

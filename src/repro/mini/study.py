@@ -23,9 +23,14 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import pickle
 import platform
 import re
+import sys
 import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,12 +38,13 @@ import numpy as np
 import pandas as pd
 
 from repro.constants import MINI_RESULTS_DIR, RUNS_DIR
-from repro.data.mini_results import HELDOUT_FILE
+from repro.data.mini_outputs import MiniOutputs
 from repro.data.provenance import require_clean
-from repro.data.schema import RESULTS_COLUMNS, validate_results
 from repro.data.results_registry import merge_results, read_registry, write_atomic
-from repro.errors import SpecError
-from repro.executors import TRAIN_MODULE
+from repro.data.schema import RESULTS_COLUMNS, validate_results
+from repro.errors import SchedulerError, SpecError
+from repro.executors import TRAIN_MODULE, scheduler
+from repro.executors.arrays import ArrayOptions, Task, get_array_executor
 from repro.executors.openclip import train as train_openclip
 from repro.launch.argv import model_argument, to_argv
 from repro.launch.rundir import RunDir
@@ -48,6 +54,9 @@ from repro.mini.evaluation import evaluate_checkpoint
 from repro.mini.profiles import HELDOUT_BATCH, Profile, get_profile
 
 log = logging.getLogger(__name__)
+
+#: The module an array task runs for one run of the study (``python -m``).
+WORKER_MODULE = "repro.mini.worker"
 
 #: Where results are committed, and where heavy outputs go (git-ignored: runs/work/).
 RESULTS_ROOT = MINI_RESULTS_DIR
@@ -92,8 +101,9 @@ def expected_seconds(point: GridPoint) -> float:
 
 
 def results_path(profile: str | Profile, *, root: Path = RESULTS_ROOT) -> Path:
+    """A profile's ``results.csv`` (:attr:`repro.data.mini_outputs.MiniOutputs.results`)."""
     name = profile if isinstance(profile, str) else profile.name
-    return Path(root) / name / "results.csv"
+    return MiniOutputs.for_profile(name, root).results
 
 
 def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
@@ -257,9 +267,9 @@ def _heldout_rows(point: GridPoint, profile: Profile, loss: float) -> dict:
             "budget_gmacs": budget, "upstream_dataset": point.upstream_dataset, "contrastive_loss": loss}
 
 
-def _drop_stale_runs(profile: Profile, out: Path, done: pd.DataFrame, losses: pd.DataFrame | None,
+def _drop_stale_runs(profile: Profile, outputs: MiniOutputs, done: pd.DataFrame, losses: pd.DataFrame | None,
                      provenance: dict) -> tuple[list[str], pd.DataFrame, pd.DataFrame | None]:
-    """Remove from ``out`` (results, held-out losses, loss curves, provenance) every run that the
+    """Remove from ``outputs`` (results, held-out losses, loss curves, provenance) every run that the
     profile no longer lists, so that a changed profile never leaves old runs in its fits. Returns
     their names and ``done`` and ``losses`` without them; ``provenance`` is updated in place (the
     caller writes it)."""
@@ -269,67 +279,66 @@ def _drop_stale_runs(profile: Profile, out: Path, done: pd.DataFrame, losses: pd
     if not stale:
         return [], done, losses
     done = done[~done["name"].isin(stale)]
-    write_atomic(done, out / "results.csv")
+    write_atomic(done, outputs.results)
     if losses is not None:
         losses = losses[~losses["name"].isin(stale)]
-        write_atomic(losses, out / HELDOUT_FILE)
-    curve_file = out / "loss_curves.csv"
-    if curve_file.is_file():
-        curves = pd.read_csv(curve_file)
-        write_atomic(curves[~curves["name"].isin(stale)], curve_file)
+        write_atomic(losses, outputs.heldout_loss)
+    if outputs.loss_curves.is_file():
+        curves = pd.read_csv(outputs.loss_curves)
+        write_atomic(curves[~curves["name"].isin(stale)], outputs.loss_curves)
     for name in stale:
         provenance.get("runs", {}).pop(name, None)
     return stale, done, losses
 
 
-def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
-              work_root: Path = WORK_ROOT, force_dirty: bool = False, jobs: int | None = None,
-              progress=print) -> StudyResult:
-    """Train, evaluate and record the whole grid of one profile (idempotent).
+@dataclass
+class StudyPlan:
+    """What one call of :func:`run_study` has to do (:func:`plan_study`), and the outputs it starts from."""
+
+    profile: Profile
+    outputs: MiniOutputs
+    run_out: Path                     # run directories (checkpoints)
+    source: dict                      # the code that trains: commit, dirty, forced, code_version
+    todo: list[_Job]                  # runs to train and/or evaluate, longest first
+    skipped: int                      # runs already in results.csv
+    stale: list[str]                  # runs no longer in the profile, dropped from the outputs
+    done: pd.DataFrame                # rows already in results.csv
+    losses: pd.DataFrame | None       # held-out losses already written (isoFLOP profiles)
+    provenance: dict
+    data_s: float                     # seconds spent writing data sets and tasks
+
+
+def _is_done(point: GridPoint, done: pd.DataFrame, task_set: tasks.TaskSet, heldout, losses) -> bool:
+    have = set(done.loc[done["name"] == point.name, "downstream_dataset"]) if len(done) else set()
+    has_loss = heldout is None or (losses is not None and point.name in set(losses["name"]))
+    return have >= set(task_set.names) and has_loss
+
+
+def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root: Path = WORK_ROOT,
+               force_dirty: bool = False) -> StudyPlan:
+    """Write the data sets and tasks a profile needs, drop runs it no longer lists, and list the
+    runs still to do (idempotent: what ``results.csv`` holds is skipped).
 
     Parameters
     ----------
-    profile : str or Profile
-        ``smoke``, ``laptop``, ``isoflop``, ``gpu`` ... (:mod:`repro.mini.profiles`).
-    results_root : Path
-        ``results.csv``, ``provenance.json`` and ``loss_curves.csv`` (and, for an isoFLOP profile,
-        ``heldout_loss.csv``) go to ``results_root/<profile>/``.
-    work_root : Path
-        Datasets, task shards and run directories (checkpoints) go here; keep it git-ignored.
+    profile : Profile
+    results_root, work_root : Path
+        As :func:`run_study`.
     force_dirty : bool
-        Write results that would be committed (inside the checkout) even from a working tree with
-        uncommitted changes; ``provenance.json`` then records ``"forced": true``.
-    jobs : int, optional
-        Runs trained at once, each in its own process with one thread (default: the cores on a
-        CPU, 1 on a GPU). Longest runs start first.
-    progress : callable
-        Called with one line per finished run (``None`` for silence).
+        As :func:`run_study`.
 
     Raises
     ------
     repro.data.provenance.DirtyTreeError
         The results would be committed and the tree has uncommitted changes (without ``force_dirty``).
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    profile = get_profile(profile) if isinstance(profile, str) else profile
-    jobs = default_jobs(profile) if jobs is None else int(jobs)
-    if jobs < 1:
-        raise SpecError(f"jobs must be >= 1, got {jobs}")
-    start = time.monotonic()
-    out = Path(results_root) / profile.name
+    outputs = MiniOutputs.for_profile(profile.name, results_root)
     # the code that trains this call's runs (read before it can change); refused from a dirty tree
-    source = require_clean(out, force=force_dirty)
-    version = source["code_version"]
-    out.mkdir(parents=True, exist_ok=True)
+    source = require_clean(outputs.folder, force=force_dirty)
+    outputs.folder.mkdir(parents=True, exist_ok=True)
     work = Path(work_root)
-    registry = results_path(profile, root=results_root)
-    heldout_file = out / HELDOUT_FILE
-    provenance_file = out / "provenance.json"
-    provenance = json.loads(provenance_file.read_text()) if provenance_file.is_file() else {}
+    provenance = json.loads(outputs.provenance.read_text()) if outputs.provenance.is_file() else {}
     provenance.setdefault("runs", {})
-
     t = time.monotonic()
     train_sets = {n: datasets.write_train_dataset(n, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
                   for n in sorted({p.n_pairs for p in grid(profile)})}
@@ -338,20 +347,13 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
                                  test_size=profile.test_size, probe_train_size=profile.probe_train_size)
     heldout = tasks.write_heldout(work / "tasks", profile.heldout_pairs) if profile.heldout_pairs else None
     data_s = time.monotonic() - t
-
-    done = read_registry(registry)
-    losses = pd.read_csv(heldout_file) if heldout is not None and heldout_file.is_file() else None
-    stale, done, losses = _drop_stale_runs(profile, out, done, losses, provenance)
-    if stale:
-        if progress:
-            progress(f"mini {profile.name}: dropped {len(stale)} run(s) no longer in the profile (their rows, "
-                     f"curves and provenance; git keeps the committed ones): {', '.join(stale)}")
+    done = read_registry(outputs.results)
+    losses = pd.read_csv(outputs.heldout_loss) if heldout is not None and outputs.heldout_loss.is_file() else None
+    stale, done, losses = _drop_stale_runs(profile, outputs, done, losses, provenance)
     run_out = work / "runs" / profile.name
     todo, skipped = [], 0
     for point in grid(profile):
-        have = set(done.loc[done["name"] == point.name, "downstream_dataset"]) if len(done) else set()
-        if have >= set(task_set.names) and (heldout is None or (losses is not None
-                                                                 and point.name in set(losses["name"]))):
+        if _is_done(point, done, task_set, heldout, losses):
             skipped += 1
             continue
         train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{profile.seed}.csv"
@@ -359,69 +361,194 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
             datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
         todo.append(_Job(point, profile, train_csv.resolve(), run_out, task_set, heldout))
     todo.sort(key=lambda job: -expected_seconds(job.point))
-    if progress and todo:
-        progress(f"mini {profile.name}: {len(todo)} run(s) to do, {skipped} already done; {jobs} at a time")
+    return StudyPlan(profile, outputs, run_out, source, todo, skipped, stale, done, losses, provenance, data_s)
 
-    trained = evaluated = 0
 
-    def record(result: dict) -> None:
-        nonlocal done, losses, trained, evaluated
-        point = result["point"]
+def _in_processes(todo: Sequence[_Job], jobs: int) -> Iterator[dict]:
+    """Run the jobs here: in this process (one job at a time) or in a pool of ``jobs`` processes;
+    yields each result as it finishes."""
+    if jobs == 1 or len(todo) <= 1:
+        for job in todo:
+            yield _run_job(job)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools exist
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init) as pool:
+        futures = [pool.submit(_run_job, job) for job in todo]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _on_scheduler(todo: Sequence[_Job], executor: str, folder: Path, options: ArrayOptions) -> Iterator[dict]:
+    """Run the jobs as one array of tasks on a scheduler (``slurm`` or ``submitit``), each task
+    ``python -m repro.mini.worker JOB RESULT``; wait for the array, then yield the results in the
+    jobs' order.
+
+    Raises
+    ------
+    SchedulerError
+        A task ended without its result: names the task, its job and its log.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    tasks_ = []
+    for index, job in enumerate(todo):
+        job_file, result_file = folder / f"job_{index:05d}.pkl", folder / f"result_{index:05d}.pkl"
+        result_file.unlink(missing_ok=True)
+        job_file.write_bytes(pickle.dumps(job))
+        tasks_.append(Task((sys.executable, "-m", WORKER_MODULE, str(job_file), str(result_file))))
+    if not tasks_:
+        return
+    array = get_array_executor(executor, options).submit_array(tasks_, folder, name=f"mini-{todo[0].profile.name}")
+    states = scheduler.wait(sorted({job_id.split("_")[0] for job_id in array.job_ids}), timeout_s=7 * 24 * 3600.0)
+    for index, job in enumerate(todo):
+        result_file = folder / f"result_{index:05d}.pkl"
+        if not result_file.is_file():
+            failed = [s for s in states.values() if s.group == "failed"]
+            where = failed[0].describe("first failed task") if failed else f"logs in {folder / 'logs'}"
+            raise SchedulerError(f"mini run {job.point.name} (task {index}, script {array.scripts[index]}): "
+                                 f"no result; {where}")
+        yield pickle.loads(result_file.read_bytes())
+
+
+class _Recorder:
+    """Writes each finished run's rows, held-out loss and provenance as results come in."""
+
+    def __init__(self, plan: StudyPlan, start: float, progress):
+        self.plan, self.start, self.progress = plan, start, progress
+        self.done, self.losses = plan.done, plan.losses
+        self.trained = self.evaluated = 0
+
+    def record(self, result: dict) -> None:
+        plan, point = self.plan, result["point"]
         metrics = dict(result["metrics"])
         loss = metrics.pop("heldout", {}).get("contrastive_loss")
-        done = merge_results(registry, rows_of(point, metrics), source=f"mini run {point.name}")
+        self.done = merge_results(plan.outputs.results, rows_of(point, metrics), source=f"mini run {point.name}")
         if loss is not None:
-            fresh = pd.DataFrame([_heldout_rows(point, profile, loss)])
-            losses = fresh if losses is None else pd.concat([losses[losses["name"] != point.name], fresh],
-                                                            ignore_index=True)
-            write_atomic(losses.sort_values(["budget_gmacs", "gmacs"]), heldout_file)
-        trained += not result["was_finished"]
-        evaluated += 1
+            fresh = pd.DataFrame([_heldout_rows(point, plan.profile, loss)])
+            self.losses = fresh if self.losses is None else pd.concat(
+                [self.losses[self.losses["name"] != point.name], fresh], ignore_index=True)
+            write_atomic(self.losses.sort_values(["budget_gmacs", "gmacs"]), plan.outputs.heldout_loss)
+        self.trained += not result["was_finished"]
+        self.evaluated += 1
         entry = {"run_dir": result["run_dir"], "train_s": round(result["train_s"], 1),
                  "eval_s": round(result["eval_s"], 1)}
         if not result["was_finished"]:
-            entry.update(train_samples_per_s=round(point.samples_seen / result["train_s"], 1), code_version=version)
-        provenance["runs"][point.name] = {**provenance["runs"].get(point.name, {}), **entry}
-        if progress:
-            progress(f"[{evaluated}/{len(todo)}] {point.name}: trained in {result['train_s']:.0f} s, evaluated in "
-                     f"{result['eval_s']:.0f} s ({time.monotonic() - start:.0f} s so far)")
+            entry.update(train_samples_per_s=round(point.samples_seen / result["train_s"], 1),
+                         code_version=plan.source["code_version"])
+        plan.provenance["runs"][point.name] = {**plan.provenance["runs"].get(point.name, {}), **entry}
+        if self.progress:
+            self.progress(f"[{self.evaluated}/{len(plan.todo)}] {point.name}: trained in {result['train_s']:.0f} s, "
+                          f"evaluated in {result['eval_s']:.0f} s ({time.monotonic() - self.start:.0f} s so far)")
 
-    if jobs == 1 or len(todo) <= 1:
-        for job in todo:
-            record(_run_job(job))
-    else:
-        context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools exist
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init) as pool:
-            futures = [pool.submit(_run_job, job) for job in todo]
-            for future in as_completed(futures):
-                record(future.result())
+    def finish(self, jobs: int) -> StudyResult:
+        """Rows in the grid's order, loss curves, provenance; the call's :class:`StudyResult`."""
+        plan = self.plan
+        _write_curves(plan)
+        done = refresh_compute(plan.outputs.results)
+        if self.evaluated and len(done):
+            # rows written in a fixed order whatever order the runs finished in (a call that
+            # records nothing leaves the file as it is)
+            done = _grid_order(done, plan.profile)
+            write_atomic(done, plan.outputs.results)
+        wall_s = time.monotonic() - self.start
+        profile = plan.profile
+        plan.provenance.update(
+            profile=asdict(profile), scenes_version=scenes.SCENES_VERSION, seed=profile.seed, **plan.source,
+            versions=_versions(), machine=platform.platform(), train_seed=datasets.TRAIN_SEED + profile.seed,
+            task_seeds=tasks.TASK_SEEDS, gmacs_per_sample={m: models.gmacs_per_sample(m) for m in profile.models},
+            generation_pairs_per_s=round(generation_rate(), 1), data_write_s=round(plan.data_s, 1),
+        )
+        if self.trained or self.evaluated:
+            plan.provenance["last_call"] = {"wall_s": round(wall_s, 1), "trained": self.trained,
+                                            "evaluated": self.evaluated, "skipped": plan.skipped, "jobs": jobs}
+        plan.outputs.provenance.write_text(json.dumps(plan.provenance, indent=2, sort_keys=True) + "\n")
+        return StudyResult(profile.name, plan.outputs.results, done, self.trained, self.evaluated, plan.skipped,
+                           wall_s, jobs)
 
+
+def _grid_order(rows: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """``rows`` in a fixed order whatever order the runs finished in: the grid's order of runs,
+    then the task's name."""
+    order = {point.name: index for index, point in enumerate(grid(profile))}
+    keyed = rows.assign(_run=rows["name"].map(order).fillna(len(order)))
+    return keyed.sort_values(["_run", "name", "downstream_dataset"], kind="stable").drop(columns="_run") \
+        .reset_index(drop=True)
+
+
+def _write_curves(plan: StudyPlan) -> None:
+    """``loss_curves.csv``: every run's training loss, keeping the curves of runs whose work folder is gone."""
     curves = []
-    for point in grid(profile):
-        log_file = RunDir.for_spec(run_spec(point, profile, Path("unused")), run_out).log_file
+    for point in grid(plan.profile):
+        log_file = RunDir.for_spec(run_spec(point, plan.profile, Path("unused")), plan.run_out).log_file
         if log_file.is_file():
             curves.append(loss_curve(log_file).assign(name=point.name, arch=point.model,
                                                       upstream_dataset=point.upstream_dataset,
                                                       samples_seen=point.samples_seen))
-    done = refresh_compute(registry)
-    if curves:
-        # keep the curves of runs whose work folder is gone (their rows were skipped)
-        curve_file = out / "loss_curves.csv"
-        fresh = pd.concat(curves, ignore_index=True)
-        if curve_file.is_file():
-            old = pd.read_csv(curve_file)
-            fresh = pd.concat([old[~old["name"].isin(set(fresh["name"]))], fresh], ignore_index=True)
-        fresh.to_csv(curve_file, index=False)
-    wall_s = time.monotonic() - start
-    provenance.update(
-        profile=asdict(profile), scenes_version=scenes.SCENES_VERSION, seed=profile.seed, **source,
-        versions=_versions(),
-        machine=platform.platform(), train_seed=datasets.TRAIN_SEED + profile.seed, task_seeds=tasks.TASK_SEEDS,
-        gmacs_per_sample={m: models.gmacs_per_sample(m) for m in profile.models},
-        generation_pairs_per_s=round(generation_rate(), 1), data_write_s=round(data_s, 1),
-    )
-    if trained or evaluated:
-        provenance["last_call"] = {"wall_s": round(wall_s, 1), "trained": trained, "evaluated": evaluated,
-                                   "skipped": skipped, "jobs": jobs}
-    provenance_file.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    return StudyResult(profile.name, registry, done, trained, evaluated, skipped, wall_s, jobs)
+    if not curves:
+        return
+    fresh = pd.concat(curves, ignore_index=True)
+    if plan.outputs.loss_curves.is_file():
+        old = pd.read_csv(plan.outputs.loss_curves)
+        fresh = pd.concat([old[~old["name"].isin(set(fresh["name"]))], fresh], ignore_index=True)
+    fresh.to_csv(plan.outputs.loss_curves, index=False)
+
+
+#: ``repro mini --executor``: where the runs go.
+STUDY_EXECUTORS = ("local", "slurm", "submitit")
+
+
+def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
+              work_root: Path = WORK_ROOT, force_dirty: bool = False, jobs: int | None = None,
+              progress=print, executor: str = "local", options: ArrayOptions = ArrayOptions()) -> StudyResult:
+    """Train, evaluate and record the whole grid of one profile (idempotent): plan, execute, record.
+
+    Parameters
+    ----------
+    profile : str or Profile
+        ``smoke``, ``laptop``, ``isoflop``, ``gpu`` ... (:mod:`repro.mini.profiles`).
+    results_root : Path
+        ``results.csv``, ``provenance.json`` and ``loss_curves.csv`` (and, for an isoFLOP profile,
+        ``heldout_loss.csv``) go to ``results_root/<profile>/`` (:class:`repro.data.mini_outputs.MiniOutputs`).
+    work_root : Path
+        Datasets, task shards and run directories (checkpoints) go here; keep it git-ignored.
+    force_dirty : bool
+        Write results that would be committed (inside the checkout) even from a working tree with
+        uncommitted changes; ``provenance.json`` then records ``"forced": true``.
+    jobs : int, optional
+        ``local``: runs trained at once, each in its own process with one thread (default: the
+        cores on a CPU, 1 on a GPU). Longest runs start first.
+    progress : callable
+        Called with one line per finished run (``None`` for silence).
+    executor : str
+        ``local`` (this machine, the default), ``slurm`` (one SLURM array, a task per run) or
+        ``submitit`` (a submitit job array); see :data:`STUDY_EXECUTORS`. The rows are the same
+        whichever runs them; ``results.csv`` is written in the grid's order.
+    options : ArrayOptions
+        The scheduler's settings (partition, time, setup lines) for ``slurm`` and ``submitit``.
+
+    Raises
+    ------
+    repro.data.provenance.DirtyTreeError
+        The results would be committed and the tree has uncommitted changes (without ``force_dirty``).
+    SpecError
+        ``jobs`` below 1 or an unknown ``executor``.
+    """
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    jobs = default_jobs(profile) if jobs is None else int(jobs)
+    if jobs < 1:
+        raise SpecError(f"jobs must be >= 1, got {jobs}")
+    if executor not in STUDY_EXECUTORS:
+        raise SpecError(f"unknown executor {executor!r} for the mini study; known: {', '.join(STUDY_EXECUTORS)}")
+    start = time.monotonic()
+    plan = plan_study(profile, results_root=results_root, work_root=work_root, force_dirty=force_dirty)
+    if plan.stale and progress:
+        progress(f"mini {profile.name}: dropped {len(plan.stale)} run(s) no longer in the profile (their rows, "
+                 f"curves and provenance; git keeps the committed ones): {', '.join(plan.stale)}")
+    where = f"{jobs} at a time" if executor == "local" else f"as one {executor} array"
+    if progress and plan.todo:
+        progress(f"mini {profile.name}: {len(plan.todo)} run(s) to do, {plan.skipped} already done; {where}")
+    recorder = _Recorder(plan, start, progress)
+    results = (_in_processes(plan.todo, jobs) if executor == "local" else
+               _on_scheduler(plan.todo, executor, Path(work_root) / "scheduler" / profile.name, options))
+    for result in results:
+        recorder.record(result)
+    return recorder.finish(jobs)

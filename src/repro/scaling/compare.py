@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from repro.scaling.backtest import GROUPS, run_arrays
 from repro.constants import OPENAI_UPSTREAM
-from repro.scaling.frontiers import PAPER_FRONTIER
+from repro.errors import FitError
+from repro.scaling.backtest import GROUPS, run_arrays
+from repro.scaling.frontiers import PAPER_FRONTIER, FrontierSpec, select_frontier
+from repro.scaling.laws import get_form
 from repro.scaling.paper_fit import binned_line_fit
 from repro.scaling.uncertainty import N_BOOTSTRAP, bootstrap_fits
 
@@ -86,4 +88,93 @@ def compare_openclip_openai(rows: pd.DataFrame, downstream_datasets: Sequence[st
                     "p_openclip_steeper": float(np.mean(diff < 0)),
                     "log10_cross": float(point_cross),
                     "log10_cross_lo": float(np.nanquantile(cross, q[0])), "log10_cross_hi": float(np.nanquantile(cross, q[1]))})
+    return pd.DataFrame(out)
+
+
+#: The analysis choices of the sensitivity check: bin counts and where a bin's point sits.
+SENSITIVITY_BINS = tuple(range(3, 9))
+SENSITIVITY_PLACEMENTS = ("centre", "actual")
+
+
+def _openclip_alpha(x: np.ndarray, y: np.ndarray, spec: FrontierSpec) -> float:
+    """The OpenCLIP exponent through the frontier ``spec`` (the paper's fit for the paper's spec)."""
+    if spec == PAPER_FRONTIER:
+        return float(binned_line_fit(x, y).alpha)
+    points = select_frontier(x, y, spec)
+    return float(get_form("power").fit(points.x, points.y, loss="linear").alpha)
+
+
+def difference_sensitivity(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
+                           n_bins: Sequence[int] = SENSITIVITY_BINS,
+                           placements: Sequence[str] = SENSITIVITY_PLACEMENTS) -> pd.DataFrame:
+    """The OpenCLIP - OpenAI exponent difference (point estimate) under every analysis choice:
+    one row per (downstream dataset, n_bins, placement) with ``diff``. The OpenAI line (3 models)
+    does not depend on the choice; the OpenCLIP frontier does.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema (the paper's zero-shot results).
+    downstream_datasets : sequence of str
+        The datasets to compare on (a dataset with fewer than 3 OpenAI models or 4 distinct
+        OpenCLIP computes is skipped).
+    n_bins : sequence of int
+        The bin counts of the OpenCLIP frontier to try.
+    placements : sequence of str
+        Where a bin's point sits: ``"center"`` (the paper) or ``"actual"`` (the best run's compute).
+    """
+    out = []
+    for ds in downstream_datasets:
+        x, y = run_arrays(rows, ds, GROUPS["LAION"])
+        xo, yo = run_arrays(rows, ds, (OPENAI_UPSTREAM,))
+        if len(xo) < 3 or len(np.unique(x)) < 4:
+            continue
+        a_o = float(np.polyfit(xo, yo, 1)[0])
+        for bins in n_bins:
+            for place in placements:
+                spec = FrontierSpec("binned", n_bins=int(bins), x_at=place)
+                try:
+                    a_l = _openclip_alpha(x, y, spec)
+                except FitError:
+                    continue
+                out.append({"downstream_dataset": ds, "n_bins": int(bins), "placement": place, "diff": a_l - a_o})
+    return pd.DataFrame(out)
+
+
+def probability_not_steeper(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: Sequence[int] = SENSITIVITY_BINS,
+                            placements: Sequence[str] = SENSITIVITY_PLACEMENTS, n_resamples: int = N_BOOTSTRAP,
+                            seed: int = 0) -> pd.DataFrame:
+    """P(diff >= 0) with the LAION uncertainty only (the OpenAI line taken as exact, as the paper
+    does): the bootstrap share of resamples where OpenCLIP is not steeper, per analysis choice,
+    with its Monte-Carlo standard error ``sqrt(p (1 - p) / n)`` (the digits it supports).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of the results schema.
+    downstream_dataset : str
+        The dataset compared.
+    n_bins, placements : sequence
+        The analysis choices, as in :func:`difference_sensitivity`.
+    n_resamples : int
+        Bootstrap resamples of the OpenCLIP runs per choice.
+    seed : int
+        Seed of the resampling.
+
+    Returns one row per (n_bins, placement): ``p``, ``mc_se``, ``n_usable``.
+    """
+    x, y = run_arrays(rows, downstream_dataset, GROUPS["LAION"])
+    xo, yo = run_arrays(rows, downstream_dataset, (OPENAI_UPSTREAM,))
+    if len(xo) < 2:
+        raise FitError(f"{downstream_dataset}: fewer than 2 OpenAI models to fit a line")
+    a_o = float(np.polyfit(xo, yo, 1)[0])
+    out = []
+    for bins in n_bins:
+        for place in placements:
+            spec = FrontierSpec("binned", n_bins=int(bins), x_at=place)
+            boot = bootstrap_fits(x, y, frontier=spec, n_resamples=n_resamples, seed=seed)
+            alphas = boot.theta[boot.ok, 1]
+            p = float(np.mean(alphas - a_o >= 0))
+            out.append({"n_bins": int(bins), "placement": place, "p": p,
+                        "mc_se": float(np.sqrt(max(p * (1 - p), 1e-12) / len(alphas))), "n_usable": int(len(alphas))})
     return pd.DataFrame(out)

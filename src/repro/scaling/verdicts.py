@@ -110,10 +110,10 @@ def difference_sentence(subject: str, difference: float, standard_error: float, 
     """
     score = z_score(difference, standard_error)
     word = positive if difference >= 0 else negative
+    amount = f"{abs(difference):.{decimals}f}" + (f" {unit}" if unit else "")
     if abs(score) >= z:
-        return (f"{subject} is {word} by {abs(difference):.{decimals}f} {unit} (z = {score:.1f}, a finding at "
-                f"|z| >= {z:g}).")
-    return f"{subject} is {word} by {abs(difference):.{decimals}f} {unit}, within noise (|z| = {abs(score):.1f} < {z:g})."
+        return f"{subject} is {word} by {amount} (z = {score:.1f}, a finding at |z| >= {z:g})."
+    return f"{subject} is {word} by {amount}, within noise (|z| = {abs(score):.1f} < {z:g})."
 
 
 def holds_beyond_noise(contrasts: Sequence[tuple[str, float, float]], *, z: float = Z_FINDING) -> list[str]:
@@ -338,7 +338,7 @@ def noise_scale_sentence(subject: str, values: Sequence[float], noise: float, *,
     Examples
     --------
     >>> noise_scale_sentence("the gains", [0.47, 0.52, 0.18], 0.39, noise_name="the repeat gap")
-    'the gains (0.47, 0.52, 0.18) are the size of the repeat gap (0.39): 0 of 3 exceed 2 x that gap (0.78), so the rest are within run-to-run noise.'
+    'the gains (0.47, 0.52, 0.18) are the size of the repeat gap (0.39): 0 of 3 exceed 2 x that gap (0.78); the other 3 are within run-to-run noise.'
     """
     noise = _finite("noise", noise)
     if noise <= 0:
@@ -349,8 +349,10 @@ def noise_scale_sentence(subject: str, values: Sequence[float], noise: float, *,
     listing = ", ".join(f"{v:.2f}" for v in values)
     if len(clear) == len(values):
         return f"{subject} ({listing}) exceed {z:g} x {noise_name} ({z * noise:.2f}): each is beyond run-to-run noise."
+    rest = len(values) - len(clear)
     return (f"{subject} ({listing}) are the size of {noise_name} ({noise:.2f}): {len(clear)} of {len(values)} "
-            f"exceed {z:g} x that gap ({z * noise:.2f}), so the rest are within run-to-run noise.")
+            f"exceed {z:g} x that gap ({z * noise:.2f}); the other {rest} {'is' if rest == 1 else 'are'} within "
+            "run-to-run noise.")
 
 
 def coverage_sentence(method: str, coverage: float, nominal: float, *, low: float | None = None,
@@ -662,18 +664,19 @@ def checks_sentence(checks: Sequence[tuple[str, float, str, bool]]) -> str:
 
 def later_models_sentence(n_models: float | None, n_runs: float | None, n_below: float | None,
                           mean: float | None, low: float | None, high: float | None) -> str:
-    """The later-models verdict: how many models measured after the paper, how many independent
-    runs, how many fall below the paper's forecast, and the mean ImageNet residual with its 90%
-    interval (:func:`mean_interval_verdict`); "not yet computed" while any number is missing.
+    """The later-models verdict: how many in-family forecasts of the paper's law were scored (a
+    checkpoint x a task), from how many independent training runs, how many measurements fall
+    below their forecast, and the mean ImageNet residual with its 90% interval
+    (:func:`mean_interval_verdict`); "not yet computed" while any number is missing.
 
     Parameters
     ----------
     n_models : float or None
-        Models measured after the paper.
+        In-family forecasts scored (checkpoints x tasks).
     n_runs : float or None
-        Independent training runs among them.
+        Independent training runs behind them (consecutive epochs of one run are one run).
     n_below : float or None
-        How many fall below the paper's forecast.
+        How many measurements fall below their forecast.
     mean : float or None
         The mean ImageNet residual (points).
     low, high : float or None
@@ -682,6 +685,30 @@ def later_models_sentence(n_models: float | None, n_runs: float | None, n_below:
     numbers = (n_models, n_runs, n_below, mean, low, high)
     if any(x is None or not math.isfinite(float(x)) for x in numbers):
         return NOT_YET + "."
-    return (f"{n_models:.0f} in-family models measured after the paper ({n_runs:.0f} independent runs), "
-            f"{n_below:.0f} below the forecast; "
+    return (f"{n_models:.0f} in-family forecasts of the paper's law ({n_runs:.0f} independent training runs), "
+            f"{n_below:.0f} with the measurement below the forecast; "
             + mean_interval_verdict("mean ImageNet residual (measured - forecast)", mean, low, high))
+
+
+def steeper_sentence(claimed: str, other: str, alphas: Mapping[str, tuple[float, float]]) -> str:
+    """Which side has the steeper (more negative) exponent, dataset by dataset, in point estimates.
+
+    Parameters
+    ----------
+    claimed, other : str
+        The side the claim says is steeper, and the other side.
+    alphas : mapping
+        Dataset -> (alpha of ``claimed``, alpha of ``other``).
+
+    Examples
+    --------
+    >>> steeper_sentence("OpenAI", "OpenCLIP", {"ImageNet": (-0.16, -0.11), "robustness": (-0.15, -0.12)})
+    'In point estimates OpenAI is steeper on 2 of 2 (ImageNet -0.160 vs -0.110, robustness -0.150 vs -0.120); this says nothing yet about the uncertainty.'
+    """
+    usable = {d: a for d, a in alphas.items() if all(math.isfinite(float(v)) for v in a)}
+    if not usable:
+        return f"These results have no pair of {claimed} and {other} exponents to compare."
+    steeper = [d for d, (a, b) in usable.items() if a < b]
+    listing = ", ".join(f"{d} {a:.3f} vs {b:.3f}" for d, (a, b) in usable.items())
+    return (f"In point estimates {claimed} is steeper on {len(steeper)} of {len(usable)} ({listing}); "
+            "this says nothing yet about the uncertainty.")
