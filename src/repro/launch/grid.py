@@ -61,6 +61,26 @@ def load_grid(grid: str | Path, *, only: Sequence[str] | None = None) -> list[Ru
         In file order.
     """
     path = grid_path(grid)
+    defaults, entries = _grid_document(grid, path)
+    specs = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise SpecError(f"{path}: run {number}: expected a mapping, got {type(entry).__name__}")
+        specs.append(spec_from_mapping({**defaults, **entry}, source=f"{path}: run {number}", base_dir=path.parent))
+    names = [s.name for s in specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SpecError(f"{path}: run name '{duplicates[0]}' appears more than once")
+    if only:
+        missing = [n for n in only if n not in names]
+        if missing:
+            raise SpecError(f"{path}: no run named '{missing[0]}' (runs: {', '.join(names)})")
+        specs = [s for s in specs if s.name in set(only)]
+    return specs
+
+
+def _grid_document(grid: str | Path, path: Path) -> tuple[dict, list]:
+    """The ``defaults`` mapping and the ``runs`` list of the grid file at ``path``, checked."""
     try:
         document = yaml.safe_load(path.read_text())
     except FileNotFoundError as err:
@@ -78,18 +98,4 @@ def load_grid(grid: str | Path, *, only: Sequence[str] | None = None) -> list[Ru
         raise SpecError(f"{path}: 'defaults' must be a mapping")
     if not isinstance(entries, list) or not entries:
         raise SpecError(f"{path}: 'runs' must be a non-empty list of run mappings")
-    specs = []
-    for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict):
-            raise SpecError(f"{path}: run {number}: expected a mapping, got {type(entry).__name__}")
-        specs.append(spec_from_mapping({**defaults, **entry}, source=f"{path}: run {number}", base_dir=path.parent))
-    names = [s.name for s in specs]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise SpecError(f"{path}: run name '{duplicates[0]}' appears more than once")
-    if only:
-        missing = [n for n in only if n not in names]
-        if missing:
-            raise SpecError(f"{path}: no run named '{missing[0]}' (runs: {', '.join(names)})")
-        specs = [s for s in specs if s.name in set(only)]
-    return specs
+    return defaults, entries
