@@ -38,6 +38,7 @@ What a batch holds is what open_clip_train's ``csv`` path gives for the same row
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -240,17 +241,17 @@ def crop_parameters(n: int, height: int, width: int, scale: tuple[float, float],
     import torch
 
     tries = 10
-    area = float(height * width)
-    target = area * torch.empty(n, tries, dtype=torch.float64).uniform_(scale[0], scale[1], generator=generator)
-    log_ratio = torch.empty(n, tries, dtype=torch.float64).uniform_(math.log(ratio[0]), math.log(ratio[1]),
-                                                                     generator=generator)
-    aspect = torch.exp(log_ratio)
-    w = torch.round(torch.sqrt(target * aspect)).long()
-    h = torch.round(torch.sqrt(target / aspect)).long()
+    # one draw from the torch RNG for the whole batch, the arithmetic in numpy (cheap on small arrays)
+    u = torch.rand(n, 2 * tries + 2, dtype=torch.float64, generator=generator).numpy()
+    target = height * width * (scale[0] + (scale[1] - scale[0]) * u[:, :tries])
+    low, high = math.log(ratio[0]), math.log(ratio[1])
+    aspect = np.exp(low + (high - low) * u[:, tries:2 * tries])
+    w = np.round(np.sqrt(target * aspect)).astype(np.int64)
+    h = np.round(np.sqrt(target / aspect)).astype(np.int64)
     fits = (w > 0) & (w <= width) & (h > 0) & (h <= height)
-    first = torch.argmax(fits.int(), dim=1)
-    any_fit = fits.any(dim=1)
-    rows = torch.arange(n)
+    first = np.argmax(fits, axis=1)
+    any_fit = fits.any(axis=1)
+    rows = np.arange(n)
     w, h = w[rows, first], h[rows, first]
     # the fallback: the whole image clamped to the ratio range, centred
     in_ratio = width / height
@@ -260,12 +261,10 @@ def crop_parameters(n: int, height: int, width: int, scale: tuple[float, float],
         fh, fw = height, int(round(height * max(ratio)))
     else:
         fw, fh = width, height
-    w = torch.where(any_fit, w, torch.full_like(w, fw))
-    h = torch.where(any_fit, h, torch.full_like(h, fh))
-    u = torch.rand(n, 2, dtype=torch.float64, generator=generator)
-    top = torch.where(any_fit, torch.floor(u[:, 0] * (height - h + 1)).long(), (height - h) // 2)
-    left = torch.where(any_fit, torch.floor(u[:, 1] * (width - w + 1)).long(), (width - w) // 2)
-    return top, left, h, w
+    w, h = np.where(any_fit, w, fw), np.where(any_fit, h, fh)
+    top = np.where(any_fit, np.floor(u[:, -2] * (height - h + 1)).astype(np.int64), (height - h) // 2)
+    left = np.where(any_fit, np.floor(u[:, -1] * (width - w + 1)).astype(np.int64), (width - w) // 2)
+    return tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in (top, left, h, w))
 
 
 def _bicubic(x: np.ndarray) -> np.ndarray:
@@ -278,7 +277,7 @@ def _bicubic(x: np.ndarray) -> np.ndarray:
 
 
 def pil_bicubic_weights(in_sizes: np.ndarray, offsets: np.ndarray, full_size: int, out_size: int) -> np.ndarray:
-    """``(n, out_size, full_size)`` int64: Pillow's fixed-point bicubic coefficients that resize
+    """``(n, out_size, full_size)`` float64 integers: Pillow's fixed-point bicubic coefficients that resize
     the span ``[offset, offset + in_size)`` of an axis of ``full_size`` pixels to ``out_size``
     (``precompute_coeffs`` and ``normalize_coeffs_8bpc`` of Pillow's ``Resample.c``; the crop's
     edge clamps the kernel, as resizing the cropped image does).
@@ -303,7 +302,7 @@ def pil_bicubic_weights(in_sizes: np.ndarray, offsets: np.ndarray, full_size: in
     total = k.sum(-1, keepdims=True)
     k = np.divide(k, total, out=np.zeros_like(k), where=total != 0)
     fixed = np.trunc(k * (1 << PIL_PRECISION_BITS) + np.where(k < 0, -0.5, 0.5)).astype(np.int64)
-    fixed = np.where(inside, fixed, 0)
+    fixed = np.where(inside, fixed, 0).astype(np.float64)
     # place the crop's coefficients at its offset along the full axis
     out = np.zeros_like(fixed)
     rows = np.arange(len(offsets))
@@ -313,17 +312,49 @@ def pil_bicubic_weights(in_sizes: np.ndarray, offsets: np.ndarray, full_size: in
     return out
 
 
-def _fixed_point_apply(pixels, weights):
-    """``clip8`` of Pillow's 8-bit pass: ``(sum(pixel * weight) + 2**21) >> 22`` clipped to 0..255,
-    computed exactly with float32 matrix products (each weight split in two 11-bit halves so that
-    every partial sum is an integer below 2**24)."""
+@functools.lru_cache(maxsize=8)
+def _weight_table(full_size: int, out_size: int):
+    """``(full_size + 1, full_size, out_size, full_size)`` float64 tensor: the
+    :func:`pil_bicubic_weights` of every crop (length, offset) of an axis, computed once."""
     import torch
 
-    low = weights & ((1 << 11) - 1)
-    high = (weights - low) >> 11
-    pixels = pixels.float()
-    acc = (torch.matmul(pixels, high.float()).long() << 11) + torch.matmul(pixels, low.float()).long()
-    return ((acc + (1 << (PIL_PRECISION_BITS - 1))) >> PIL_PRECISION_BITS).clamp_(0, 255)
+    lengths, offsets = np.meshgrid(np.arange(1, full_size + 1), np.arange(full_size), indexing="ij")
+    valid = lengths + offsets <= full_size
+    table = np.zeros((full_size + 1, full_size, out_size, full_size))
+    table[lengths[valid], offsets[valid]] = pil_bicubic_weights(lengths[valid], offsets[valid], full_size, out_size)
+    return torch.from_numpy(table)
+
+
+def _pil_pass(pixels, weights):
+    """One of Pillow's 8-bit passes on a batch: ``clip8((sum(pixel * weight) + 2**21) >> 22)``,
+    exact in float64 (every product and sum is an integer below 2**53).
+
+    Parameters
+    ----------
+    pixels : torch.Tensor
+        ``(n, rows, k)`` float64 integers 0..255.
+    weights : torch.Tensor
+        ``(n, k, out)`` float64 fixed-point coefficients.
+    """
+    import torch
+
+    acc = torch.bmm(pixels, weights)
+    return acc.add_(1 << (PIL_PRECISION_BITS - 1)).mul_(2.0 ** -PIL_PRECISION_BITS).floor_().clamp_(0, 255)
+
+
+def _resized_crop_values(images: np.ndarray, top, left, height, width, size: tuple[int, int]):
+    """:func:`resized_crop` as float64 ``(n, 3, size[0], size[1])`` (integers 0..255)."""
+    import torch
+
+    n, full_h, full_w, _ = images.shape
+    wx = _weight_table(full_w, size[1])[width, left]                  # (n, out_w, W)
+    wy = _weight_table(full_h, size[0])[height, top]                  # (n, out_h, H)
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float64).permute(0, 3, 1, 2)  # (n, 3, H, W)
+    # horizontal pass, then vertical, each rounded to bytes (as Pillow does)
+    x = _pil_pass(x.reshape(n, 3 * full_h, full_w), wx.transpose(1, 2))              # (n, 3H, out_w)
+    x = x.view(n, 3, full_h, size[1]).transpose(2, 3).reshape(n, 3 * size[1], full_h)
+    x = _pil_pass(x, wy.transpose(1, 2))                                              # (n, 3 out_w, out_h)
+    return x.view(n, 3, size[1], size[0]).transpose(2, 3)
 
 
 def resized_crop(images: np.ndarray, top, left, height, width, size: tuple[int, int]):
@@ -341,14 +372,7 @@ def resized_crop(images: np.ndarray, top, left, height, width, size: tuple[int, 
     """
     import torch
 
-    n, full_h, full_w, _ = images.shape
-    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)        # (n, 3, H, W)
-    wx = torch.from_numpy(pil_bicubic_weights(width.numpy(), left.numpy(), full_w, size[1]))   # (n, out_w, W)
-    wy = torch.from_numpy(pil_bicubic_weights(height.numpy(), top.numpy(), full_h, size[0]))   # (n, out_h, H)
-    # horizontal pass, then vertical, each rounded to bytes (as Pillow does)
-    x = _fixed_point_apply(x, wx.transpose(1, 2)[:, None])                        # (n, 3, H, out_w)
-    x = _fixed_point_apply(x.transpose(2, 3), wy.transpose(1, 2)[:, None])        # (n, 3, out_w, out_h)
-    return x.transpose(2, 3).to(torch.uint8)
+    return _resized_crop_values(images, top, left, height, width, size).to(torch.uint8)
 
 
 @dataclass(frozen=True)
@@ -409,7 +433,7 @@ class BatchTransform:
         n, height, width, _ = images.shape
         if self.crop_scale is not None:
             top, left, h, w = crop_parameters(n, height, width, self.crop_scale, self.crop_ratio, generator)
-            pixels = resized_crop(images, top, left, h, w, self.size)
+            pixels = _resized_crop_values(images, top, left, h, w, self.size)
         elif (height, width) == self.size:
             pixels = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
         else:
