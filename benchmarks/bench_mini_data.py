@@ -2,7 +2,7 @@
 in-study training throughput beside the pure step throughput measured in the same run, and
 their ratio (target: >= 0.8 for every size).
 
-    python benchmarks/bench_mini_data.py [--samples 1280] [--paths arrays csv] [--models mini-RN-XXS ...]
+    python benchmarks/bench_mini_data.py [--samples 2560] [--paths arrays csv] [--models mini-RN-XXS ...]
 
 * pure step: forward + backward + AdamW step of the model on one fixed batch of 64 (fp32, eager,
   one thread): no data at all;
@@ -12,7 +12,9 @@ their ratio (target: >= 0.8 for every size).
   and csv rows, what the committed results were made with). Its rate is the training loop's
   steady state, from open_clip_train's own ``Batch (t)`` (data loading included, the first step
   left out); ``run`` is samples / wall time of the whole call (start-up and checkpoint included,
-  which a short benchmark run overweights).
+  which a short benchmark run overweights); ``loss`` is the run's last logged training loss (same
+  seed, same rows in the same batches on both paths; the crops differ, see
+  :mod:`repro.executors.shards`).
 
 Where the csv path's time goes (cProfile of its loader alone, 4,096 samples of a 2,048-pair
 set with open_clip's train transform, on the shared 2-core machine): image transform 62 %
@@ -24,6 +26,9 @@ BPE), opening the PNG file 13 %, collation ~1 %.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import logging
 import re
 import tempfile
 import time
@@ -67,25 +72,29 @@ def loop_rate(log_file: Path) -> float:
     return (points[-1][0] - points[0][0]) / seconds
 
 
-def in_study_rate(model_name: str, train_data: Path, samples: int, out: Path) -> tuple[float, float]:
-    """(loop samples/s, whole-run samples/s) of one run trained as the study trains it."""
+def in_study_rate(model_name: str, train_data: Path, samples: int, out: Path) -> tuple[float, float, float]:
+    """(loop samples/s, whole-run samples/s, last logged training loss) of one run trained as the
+    study trains it (open_clip_train's console output dropped; its out.log is kept)."""
     profile = get_profile("smoke")
     point = study.GridPoint(model_name, 1, samples)
     spec = study.run_spec(point, profile, train_data)
     start = time.perf_counter()
-    run_dir = study._train_in_process(spec, out)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        run_dir = study._train_in_process(spec, out)
     wall = time.perf_counter() - start
-    return loop_rate(run_dir.log_file), samples / wall
+    loss = study.loss_curve(run_dir.log_file)["contrastive_loss"].iloc[-1]
+    return loop_rate(run_dir.log_file), samples / wall, float(loss)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=1280, help="samples per in-study run (multiple of 64)")
+    parser.add_argument("--samples", type=int, default=2560, help="samples per in-study run (multiple of 64)")
     parser.add_argument("--pairs", type=int, default=1024, help="unique pairs of the training set")
     parser.add_argument("--paths", nargs="+", default=["arrays", "csv"], choices=["arrays", "csv"])
     parser.add_argument("--models", nargs="+", default=list(SIZES))
     args = parser.parse_args()
     torch.set_num_threads(1)
+    logging.getLogger("torch").setLevel(logging.WARNING)  # its compile summaries at exit
     work = Path(tempfile.mkdtemp(prefix="bench_mini_data_"))
     data = {}
     if "csv" in args.paths:
@@ -98,15 +107,15 @@ def main() -> None:
     steps = args.samples // BATCH
     header = f"{'model':<12} {'MMACs':>7} {'step/s':>8}"
     for path in args.paths:
-        header += f" | {path + ' loop/s':>14} {'ratio':>6} {'run/s':>7}"
+        header += f" | {path + ' loop/s':>14} {'ratio':>6} {'run/s':>7} {'loss':>6}"
     print(f"batch {BATCH}, one thread, {args.samples} samples per in-study run, torch {torch.__version__}")
     print(header)
     for name in args.models:
         pure = pure_step_rate(name, steps)
         line = f"{name:<12} {models.gmacs_per_sample(name) * 1e3:>7.3f} {pure:>8,.0f}"
         for path in args.paths:
-            loop, run = in_study_rate(name, data[path], args.samples, work / "runs" / path)
-            line += f" | {loop:>14,.0f} {loop / pure:>6.2f} {run:>7,.0f}"
+            loop, run, loss = in_study_rate(name, data[path], args.samples, work / "runs" / path)
+            line += f" | {loop:>14,.0f} {loop / pure:>6.2f} {run:>7,.0f} {loss:>6.3f}"
         print(line, flush=True)
 
 

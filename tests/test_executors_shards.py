@@ -143,3 +143,19 @@ def test_dataset_type_is_selected_by_the_suffix_only():
     assert data.get_dataset_fn("/x/run.arrays.json", "auto") is shards.get_array_dataset
     assert data.get_dataset_fn("/x/run.csv", "auto") is data.get_csv_dataset
     assert data.get_dataset_fn("/x/run.arrays.json", "csv") is data.get_csv_dataset
+
+
+def test_a_study_run_trains_from_an_order_file(both_paths, tmp_path):
+    """The study's run spec reads an order file through the entry point (dataset type auto)."""
+    from repro.mini import study
+    from repro.mini.profiles import get_profile
+
+    _, order = both_paths
+    torch.set_num_threads(1)
+    point = study.GridPoint("mini-RN-XS", 200, 320)
+    spec = study.run_spec(point, get_profile("smoke"), order)
+    assert spec.dataset_type == "auto"
+    run_dir = study._train_in_process(spec, tmp_path)
+    curve = study.loss_curve(run_dir.log_file)
+    assert run_dir.state() == "finished" and curve["samples"].max() == 320
+    assert np.isfinite(curve["contrastive_loss"]).all()
