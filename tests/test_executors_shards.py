@@ -159,3 +159,15 @@ def test_a_study_run_trains_from_an_order_file(both_paths, tmp_path):
     curve = study.loss_curve(run_dir.log_file)
     assert run_dir.state() == "finished" and curve["samples"].max() == 320
     assert np.isfinite(curve["contrastive_loss"]).all()
+
+
+def test_the_eval_transform_is_the_per_sample_one():
+    import open_clip
+
+    preprocess = open_clip.image_transform(32, is_train=False)
+    images = np.stack([scenes.pair(9, i)[0] for i in range(8)])
+    batch = shards.BatchTransform.from_preprocess(preprocess)(images)
+    one_by_one = torch.stack([preprocess(Image.fromarray(image)) for image in images])
+    assert torch.equal(batch, one_by_one)
+    with pytest.raises(shards.ShardError, match="16x16"):
+        shards.BatchTransform.from_preprocess(preprocess)(images[:, :16, :16])

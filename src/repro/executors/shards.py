@@ -410,7 +410,8 @@ class BatchTransform:
                 if step.interpolation != T.InterpolationMode.BICUBIC:
                     raise ShardError(f"array shards reproduce bicubic crops only, not {step.interpolation}")
             elif isinstance(step, (T.Resize, T.CenterCrop)):
-                size = size or (tuple(step.size) * 2)[:2]
+                sizes = (step.size,) * 2 if isinstance(step.size, int) else tuple(step.size) * 2
+                size = size or sizes[:2]
             elif isinstance(step, T.Normalize):
                 mean, std = tuple(step.mean), tuple(step.std)
             elif kind not in ("MaybeConvertMode", "MaybeToTensor", "ToTensor", "function"):

@@ -41,9 +41,14 @@ def write_train_shard(n_pairs: int, root: Path, *, seed: int = datasets.TRAIN_SE
     stamp_path = folder / "source.json"
     if stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp and (folder / "manifest.json").is_file():
         return folder
-    pairs = scenes.pairs(seed, 0, n_pairs)
-    images = np.stack([image for image, _, _ in pairs]).astype(np.uint8, copy=False)
-    shards.write_shard(folder, images, [text for _, text, _ in pairs])
+    images, captions = None, []
+    for i in range(n_pairs):  # one array for the images (no list of n_pairs arrays beside it)
+        image, text, _ = scenes.pair(seed, i)
+        if images is None:
+            images = np.empty((n_pairs, *image.shape), dtype=np.uint8)
+        images[i] = image
+        captions.append(text)
+    shards.write_shard(folder, images, captions)
     stamp_path.write_text(json.dumps(stamp, indent=2))
     return folder
 

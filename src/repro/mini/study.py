@@ -351,7 +351,7 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
     provenance.setdefault("runs", {})
     t = time.monotonic()
     train_sets = {n: datasets.write_train_dataset(n, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
-                  for n in sorted({p.n_pairs for p in grid(profile)})}
+                  for n in sorted({p.n_pairs for p in grid(profile)})} if data_path == "csv" else {}
     task_folder = f"v{scenes.SCENES_VERSION}-test{profile.test_size}-probe{profile.probe_train_size}"
     task_set = tasks.write_tasks(work / "tasks" / task_folder,
                                  test_size=profile.test_size, probe_train_size=profile.probe_train_size)
