@@ -10,7 +10,9 @@ Below :mod:`repro.launch` (training runs), :mod:`repro.evaluate` (the evaluation
   here (``local``), as ``#SBATCH --array`` scripts split at the cluster's ``MaxArraySize``
   (``slurm``) or as submitit job arrays (``submitit``);
 * :mod:`~repro.executors.openclip`: the project's entry point around open_clip_train (DDP on a
-  CPU through gloo, no fork of open_clip_train); it imports torch, so it is not imported here.
+  CPU through gloo, no fork of open_clip_train); it imports torch, so it is not imported here;
+* :mod:`~repro.executors.shards`: array shards (decoded uint8 images, pre-tokenised captions)
+  read in whole batches, a dataset type that entry point adds to open_clip_train.
 """
 
 #: The module every training command runs (``python -m``): :mod:`repro.executors.openclip`.

@@ -24,6 +24,8 @@ import functools
 import sys
 from collections.abc import Sequence
 
+from repro.executors import shards
+
 
 @functools.cache
 def cpu_aware_ddp() -> type:
@@ -46,10 +48,12 @@ def cpu_aware_ddp() -> type:
 
 def install() -> None:
     """Make ``torch.nn.parallel.DistributedDataParallel`` the :func:`cpu_aware_ddp` class in this
-    process (open_clip_train's ``main`` looks it up there at call time)."""
+    process (open_clip_train's ``main`` looks it up there at call time), and teach open_clip_train
+    the array shards' dataset type (:func:`repro.executors.shards.install`)."""
     import torch
 
     torch.nn.parallel.DistributedDataParallel = cpu_aware_ddp()
+    shards.install()  # --train-data X.arrays.json: the array shards' dataset type
 
 
 def train(argv: Sequence[str]) -> int:

@@ -27,7 +27,7 @@ import yaml
 from repro.errors import SpecError
 
 Precision = Literal["amp", "amp_bf16", "amp_bfloat16", "bf16", "fp16", "pure_bf16", "pure_fp16", "fp32"]
-DatasetType = Literal["webdataset", "csv", "synthetic"]
+DatasetType = Literal["webdataset", "csv", "synthetic", "auto"]  # auto: by the suffix (.arrays.json: array shards)
 Device = Literal["cuda", "cpu"]
 
 #: Fields that name or place a run but do not change what it computes; left out of the fingerprint

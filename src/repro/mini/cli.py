@@ -20,7 +20,7 @@ from repro.errors import ReproError
 from repro.executors.arrays import ArrayOptions, SlurmOptions
 from repro.mini.analysis import summary_table
 from repro.mini.profiles import PROFILES
-from repro.mini.study import RESULTS_ROOT, STUDY_EXECUTORS, WORK_ROOT, run_study
+from repro.mini.study import DATA_PATHS, RESULTS_ROOT, STUDY_EXECUTORS, WORK_ROOT, run_study
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--time", help="slurm, submitit: time limit per task")
     p.add_argument("--setup", action="append", default=[], metavar="LINE",
                    help="slurm, submitit: shell line run first in each task, e.g. 'source venv/bin/activate'")
+    p.add_argument("--data-path", choices=DATA_PATHS, default="csv",
+                   help="csv: PNG files and csv rows (default; the committed results' path); arrays: array shards "
+                        "read in whole batches (same rows, images and tokens; crops drawn per batch)")
     p.add_argument("--force-dirty", action="store_true",
                    help="write committed results even from a working tree with uncommitted changes (recorded as forced)")
     return p
@@ -54,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = ArrayOptions(slurm=SlurmOptions(partition=args.partition, time=args.time, setup=tuple(args.setup)))
         result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root,
-                           force_dirty=args.force_dirty, jobs=args.jobs, executor=args.executor, options=options)
+                           force_dirty=args.force_dirty, jobs=args.jobs, executor=args.executor, options=options,
+                           data_path=args.data_path)
         print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
               f"skipped in {result.wall_s:.0f} s ({result.wall_s / 60:.1f} min, {result.jobs} at a time) "
               f"-> {result.results_path}")

@@ -46,10 +46,11 @@ from repro.errors import SchedulerError, SpecError
 from repro.executors import TRAIN_MODULE, scheduler
 from repro.executors.arrays import ArrayOptions, Task, get_array_executor
 from repro.executors.openclip import train as train_openclip
+from repro.executors.shards import ORDER_SUFFIX
 from repro.launch.argv import model_argument, to_argv
 from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
-from repro.mini import datasets, models, scenes, tasks
+from repro.mini import datasets, models, scenes, shard_data, tasks
 from repro.mini.evaluation import evaluate_checkpoint
 from repro.mini.profiles import HELDOUT_BATCH, Profile, get_profile
 
@@ -114,7 +115,8 @@ def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
         train_data=str(train_csv), samples_per_epoch=point.samples_seen, epochs=1, lr=profile.lr,
         warmup_steps=max(1, steps // 10),  # 10% warm-up: the paper's runs warm up for a few % of steps
         batch_size_per_gpu=profile.batch_size, gpus=1, samples_seen_label=samples_pretty(point.samples_seen),
-        precision="fp32" if profile.device == "cpu" else "amp", device=profile.device, dataset_type="csv",
+        precision="fp32" if profile.device == "cpu" else "amp", device=profile.device,
+        dataset_type="auto" if str(train_csv).endswith(ORDER_SUFFIX) else "csv",  # order file: array shards
         csv_separator=",", workers_per_gpu=0 if profile.device == "cpu" else 4, seed=profile.seed,
         log_every_n_steps=max(1, steps // 16), save_frequency_epochs=1, weight_decay=0.1,
     )
@@ -245,7 +247,8 @@ def _run_job(job: _Job) -> dict:
     metrics = evaluate_checkpoint(model_argument(spec, run_dir.path), run_dir.final_checkpoint, job.task_set,
                                   heldout=job.heldout, heldout_batch=HELDOUT_BATCH)
     return {"point": job.point, "metrics": metrics, "run_dir": str(run_dir.path), "was_finished": was_finished,
-            "train_s": train_s, "eval_s": time.monotonic() - t, "log_file": str(run_dir.log_file)}
+            "train_s": train_s, "eval_s": time.monotonic() - t, "log_file": str(run_dir.log_file),
+            "data_path": "arrays" if str(job.train_csv).endswith(ORDER_SUFFIX) else "csv"}
 
 
 def default_jobs(profile: Profile) -> int:
@@ -314,8 +317,13 @@ def _is_done(point: GridPoint, done: pd.DataFrame, task_set: tasks.TaskSet, held
     return have >= set(task_set.names) and has_loss
 
 
+#: ``data_path`` of :func:`run_study`: PNG files + csv rows (``csv``, what the committed results were
+#: made with) or array shards read in whole batches (``arrays``, :mod:`repro.executors.shards`).
+DATA_PATHS = ("csv", "arrays")
+
+
 def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root: Path = WORK_ROOT,
-               force_dirty: bool = False) -> StudyPlan:
+               force_dirty: bool = False, data_path: str = "csv") -> StudyPlan:
     """Write the data sets and tasks a profile needs, drop runs it no longer lists, and list the
     runs still to do (idempotent: what ``results.csv`` holds is skipped).
 
@@ -325,6 +333,8 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
     results_root, work_root : Path
         As :func:`run_study`.
     force_dirty : bool
+        As :func:`run_study`.
+    data_path : str
         As :func:`run_study`.
 
     Raises
@@ -341,7 +351,7 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
     provenance.setdefault("runs", {})
     t = time.monotonic()
     train_sets = {n: datasets.write_train_dataset(n, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
-                  for n in sorted({p.n_pairs for p in grid(profile)})}
+                  for n in sorted({p.n_pairs for p in grid(profile)})} if data_path == "csv" else {}
     task_folder = f"v{scenes.SCENES_VERSION}-test{profile.test_size}-probe{profile.probe_train_size}"
     task_set = tasks.write_tasks(work / "tasks" / task_folder,
                                  test_size=profile.test_size, probe_train_size=profile.probe_train_size)
@@ -357,7 +367,12 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
             skipped += 1
             continue
         train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{profile.seed}.csv"
-        if not train_csv.is_file():
+        if data_path == "arrays":
+            train_csv = train_csv.with_suffix(ORDER_SUFFIX)
+            if not train_csv.is_file():
+                shard = shard_data.write_train_shard(point.n_pairs, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
+                shard_data.write_shard_order(shard, point.n_pairs, point.samples_seen, train_csv, seed=profile.seed)
+        elif not train_csv.is_file():
             datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
         todo.append(_Job(point, profile, train_csv.resolve(), run_out, task_set, heldout))
     todo.sort(key=lambda job: -expected_seconds(job.point))
@@ -433,7 +448,7 @@ class _Recorder:
                  "eval_s": round(result["eval_s"], 1)}
         if not result["was_finished"]:
             entry.update(train_samples_per_s=round(point.samples_seen / result["train_s"], 1),
-                         code_version=plan.source["code_version"])
+                         code_version=plan.source["code_version"], data_path=result["data_path"])
         plan.provenance["runs"][point.name] = {**plan.provenance["runs"].get(point.name, {}), **entry}
         if self.progress:
             self.progress(f"[{self.evaluated}/{len(plan.todo)}] {point.name}: trained in {result['train_s']:.0f} s, "
@@ -498,7 +513,8 @@ STUDY_EXECUTORS = ("local", "slurm", "submitit")
 
 def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
               work_root: Path = WORK_ROOT, force_dirty: bool = False, jobs: int | None = None,
-              progress=print, executor: str = "local", options: ArrayOptions = ArrayOptions()) -> StudyResult:
+              progress=print, executor: str = "local", options: ArrayOptions = ArrayOptions(),
+              data_path: str = "csv") -> StudyResult:
     """Train, evaluate and record the whole grid of one profile (idempotent): plan, execute, record.
 
     Parameters
@@ -524,6 +540,10 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         whichever runs them; ``results.csv`` is written in the grid's order.
     options : ArrayOptions
         The scheduler's settings (partition, time, setup lines) for ``slurm`` and ``submitit``.
+    data_path : str
+        ``csv`` (PNG files and csv rows, per-sample decoding; the committed results' path) or
+        ``arrays`` (array shards read in whole batches: the same rows in the same batches, the
+        same images and tokens, crops drawn per batch; :mod:`repro.executors.shards`).
 
     Raises
     ------
@@ -538,8 +558,11 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         raise SpecError(f"jobs must be >= 1, got {jobs}")
     if executor not in STUDY_EXECUTORS:
         raise SpecError(f"unknown executor {executor!r} for the mini study; known: {', '.join(STUDY_EXECUTORS)}")
+    if data_path not in DATA_PATHS:
+        raise SpecError(f"unknown data_path {data_path!r} for the mini study; known: {', '.join(DATA_PATHS)}")
     start = time.monotonic()
-    plan = plan_study(profile, results_root=results_root, work_root=work_root, force_dirty=force_dirty)
+    plan = plan_study(profile, results_root=results_root, work_root=work_root, force_dirty=force_dirty,
+                      data_path=data_path)
     if plan.stale and progress:
         progress(f"mini {profile.name}: dropped {len(plan.stale)} run(s) no longer in the profile (their rows, "
                  f"curves and provenance; git keeps the committed ones): {', '.join(plan.stale)}")
