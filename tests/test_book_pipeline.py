@@ -234,11 +234,13 @@ def test_two_sections_with_different_folders_execute_at_once(tiny_book, tmp_path
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    for name in ("left", "right"):
+    # left starts first and ends first (the order in which the old per-call save-and-restore of the
+    # environment left the right section's values behind)
+    for name, pause_s in (("left", 1.0), ("right", 3.0)):
         (tiny_book / "notebooks" / f"{name}.md").write_text(_notebook(f"""
             ```{{code-cell}} ipython3
             :tags: [parameters]
-            pause_s = 2.0
+            pause_s = {pause_s}
             ```
 
             ```{{code-cell}} ipython3
@@ -263,8 +265,12 @@ def test_two_sections_with_different_folders_execute_at_once(tiny_book, tmp_path
                                 report_dir=tmp_path / "report", cwd=folders[name])
 
     here = os.getcwd()
+    environment_before = dict(os.environ)
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run, folders))
+    # each thread set the kernels' environment; the last to finish restores it (no book folder or
+    # report folder of this tiny book is left behind for later tests and builds)
+    assert dict(os.environ) == environment_before
     # papermill's file handler re-enters the process's own folder around each write: never another one
     assert set(chdirs) <= {here} and os.getcwd() == here
     for name, folder in folders.items():

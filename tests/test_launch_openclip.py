@@ -23,8 +23,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def one_process_group():
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()))
+def one_process_group(monkeypatch):
+    # monkeypatch, not os.environ: a MASTER_ADDR left behind would reach later tests' jobs
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", str(_free_port()))
     dist.init_process_group("gloo", rank=0, world_size=1)
     yield
     dist.destroy_process_group()

@@ -15,6 +15,7 @@ import logging
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,18 +94,38 @@ def is_current(section: Section, key: str) -> bool:
         return False
 
 
+_ENV_LOCK = threading.Lock()
+_ENV_STATE: dict = {"depth": 0, "values": None, "old": None}
+
+
 @contextmanager
 def _environment(**values: str):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: v for k, v in values.items() if v is not None})
+    """Set ``values`` in this process's environment for a ``with`` block, safely across threads:
+    sections executed at once share one setting (set by the first to enter, restored by the last
+    to leave), so one thread never restores the environment under another's kernel; entering
+    with other values while a setting is active is refused."""
+    values = {k: v for k, v in values.items() if v is not None}
+    with _ENV_LOCK:
+        if _ENV_STATE["depth"] == 0:
+            _ENV_STATE["old"] = {k: os.environ.get(k) for k in values}
+            _ENV_STATE["values"] = values
+            os.environ.update(values)
+        elif values != _ENV_STATE["values"]:
+            raise NotebookExecutionError(
+                "sections executed at once need the same kernel environment (book folder and report "
+                f"folder); one has {_ENV_STATE['values']}, another asks for {values}")
+        _ENV_STATE["depth"] += 1
     try:
         yield
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        with _ENV_LOCK:
+            _ENV_STATE["depth"] -= 1
+            if _ENV_STATE["depth"] == 0:
+                for k, v in _ENV_STATE["old"].items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
 
 
 def kernel_environment(book: Path, report_dir: Path) -> dict[str, str]:

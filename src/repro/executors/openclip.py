@@ -81,7 +81,9 @@ class SubmititTrain:
     def __call__(self, argv: Sequence[str]) -> int:
         import submitit
 
-        submitit.helpers.TorchDistributedEnvironment().export()
+        # the job's distributed environment is the scheduler's: values inherited from the shell
+        # that submitted it (a MASTER_ADDR of an earlier run) are overwritten, not an error
+        submitit.helpers.TorchDistributedEnvironment().export(overwrite=True)
         return train(argv)
 
     def checkpoint(self, argv: Sequence[str]):
