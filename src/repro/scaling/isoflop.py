@@ -86,7 +86,7 @@ class IsoflopProfile:
     sizes: np.ndarray = field(repr=False)
     samples: np.ndarray = field(repr=False)
     values: np.ndarray = field(repr=False)
-    coef: np.ndarray = field(repr=False)
+    coef: np.ndarray                    # c0, c1, c2: short enough for the repr, unlike the per-run arrays
     status: str
     log10_vertex: float
     n_opt: float
