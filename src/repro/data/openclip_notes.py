@@ -71,10 +71,10 @@ class Fact:
 #: The LAION-400M runs of release v0.2 in open_clip's PRETRAINED.md: architectures -> (the notes' sentence,
 #: the global batch it states, resolution in px).
 V02_RUNS: dict[str, tuple[str, float, float]] = {
-    "ViT-B-32|ViT-B-32-quickgelu": ("ViT-B/32 was trained with 128 A100 (40 GB) GPUs for ~36 hours, 4600 GPU-hours. The per-GPU batch size was 256 for a global batch size of 32768.", 32768, 224),  # noqa: E501
-    "ViT-B-16": ("ViT-B/16 was trained with 176 A100 (40 GB) GPUS for ~61 hours, 10700 GPU-hours. Batch size per GPU was 192 for a global batch size of 33792.", 33792, 224),  # noqa: E501
-    "ViT-B-16-plus-240": ("ViT-B/16+ was trained with 224 A100 (40 GB) GPUS for ~61 hours, 13620 GPU-hours. Batch size per GPU was 160 for a global batch size of 35840.", 35840, 240),  # noqa: E501
-    "ViT-L-14": ("ViT-L/14 was trained with 400 A100 (40 GB) GPUS for ~127 hours, 50800 GPU-hours. Batch size per GPU was 96 for a global batch size of 38400.", 38400, 224),  # noqa: E501
+    "ViT-B-32|ViT-B-32-quickgelu": ("ViT-B/32 was trained with 128 A100 (40 GB) GPUs for ~36 hours, 4600 GPU-hours. The per-GPU batch size was 256 for a global batch size of 32768.", 32768, 224),
+    "ViT-B-16": ("ViT-B/16 was trained with 176 A100 (40 GB) GPUS for ~61 hours, 10700 GPU-hours. Batch size per GPU was 192 for a global batch size of 33792.", 33792, 224),
+    "ViT-B-16-plus-240": ("ViT-B/16+ was trained with 224 A100 (40 GB) GPUS for ~61 hours, 13620 GPU-hours. Batch size per GPU was 160 for a global batch size of 35840.", 35840, 240),
+    "ViT-L-14": ("ViT-L/14 was trained with 400 A100 (40 GB) GPUS for ~127 hours, 50800 GPU-hours. Batch size per GPU was 96 for a global batch size of 38400.", 38400, 224),
 }
 
 #: Facts from open_clip's PRETRAINED.md, each with its sentence (checked against the pinned file).
