@@ -61,6 +61,19 @@ EXTRAPOLATION_ARCHS = ("ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-H-14", "ViT-g-14
 LAION_UPSTREAMS = ("LAION-80M", "LAION-400M", "LAION-2B")
 OPENAI_UPSTREAM = "CLIP-WIT"
 
+#: The 35 zero-shot classification sets of VTAB+ (Table 26), as named in zeroshot_results.csv.
+#: Everything that is not an aggregate (vtab, vtab+, imagenet_robustness), a retrieval set, or the
+#: multilabel VOC entry (the paper's VTAB+ uses VOC2007 classification accuracy).
+VTAB_PLUS_TASKS: tuple[str, ...] = (
+    "imagenet1k", "imagenetv2", "imagenet-r", "imagenet_sketch", "objectnet", "imagenet-a",
+    "vtab/cifar10", "vtab/cifar100", "mnist", "vtab/flowers", "cars", "vtab/svhn", "fer2013",
+    "renderedsst2", "vtab/pets", "vtab/caltech101", "voc2007", "sun397", "fgvc_aircraft", "country211",
+    "vtab/dtd", "gtsrb", "stl10", "vtab/diabetic_retinopathy", "vtab/eurosat", "vtab/resisc45",
+    "vtab/pcam", "vtab/clevr_count_all", "vtab/clevr_closest_object_distance",
+    "vtab/dsprites_label_orientation", "vtab/dsprites_label_x_position", "vtab/smallnorb_label_elevation",
+    "vtab/smallnorb_label_azimuth", "vtab/dmlab", "vtab/kitti_closest_vehicle_distance",
+)
+
 #: INFO's short data names (``trained_models_info.csv``, column ``data``) -> the paper's labels.
 DATA_LABELS = {"80M": "LAION-80M", "400M": "LAION-400M", "2B": "LAION-2B"}
 #: The paper's name for a samples-seen budget (Tables 16-24 columns); a name, not a measurement:

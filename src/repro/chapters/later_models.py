@@ -173,18 +173,6 @@ def hf_profile_lengths(gmacs: pd.DataFrame) -> dict[str, int]:
     return out
 
 
-def hf_profile_lengths(gmacs: pd.DataFrame) -> dict[str, int]:
-    """The token count open_clip's profile feeds each Hugging Face text tower: its
-    ``max_position_embeddings`` (what ``HFTextEncoder.context_length`` reports)."""
-    lengths = {"roberta": 514, "xlm-roberta": 514, "nllb": 1024}
-    out = {}
-    for model, text in zip(gmacs["model"], gmacs["text_tower"].fillna("")):
-        if text.startswith("Hugging Face"):
-            hub = text.removeprefix("Hugging Face ")
-            out[model] = lengths["nllb" if "nllb" in hub else "xlm-roberta" if "xlm" in hub else "roberta"]
-    return out
-
-
 @dataclass(frozen=True)
 class Laws:
     """The laws of the audit per task: ``paper`` (the paper's exact fit) and ``best`` (the selected

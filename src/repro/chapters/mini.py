@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import nan
 
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure
 
 from repro.constants import N_BINS
 from repro.data.schema import error_of
+from repro.errors import ParameterError
 from repro.figures import compute_vs_error
 from repro.figures import mini as mini_figures
 from repro.mini import analysis, models, tasks
@@ -276,6 +278,12 @@ def _fitted(runs: pd.DataFrame, chance_runs: str) -> pd.DataFrame:
     return runs[~runs["at_chance"]] if chance_runs == "exclude" else runs
 
 
+def _check_choice(parameter: str, value: str, choices: Iterable[str]) -> None:
+    """A :class:`ParameterError` naming ``parameter`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ParameterError(f"{parameter} must be one of {', '.join(choices)}, got {value!r}")
+
+
 def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: str = "contrastive_loss", *,
             n_bootstrap: int = 1000, n_bootstrap_parametric: int = 200, n_starts: int = 0,
             chance_runs: str = "exclude") -> Isoflop:
@@ -286,11 +294,9 @@ def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: s
     estimates to the runs that left the chance plateau (a run at chance is pinned at the floor
     whatever its size); ``keep`` fits every run. The runs table lists every run either way."""
     if n_starts < 0:
-        raise ValueError(f"n_starts must be >= 0 (0: every start of the grid), got {n_starts}")
-    if metric not in ISOFLOP_METRICS:
-        raise ValueError(f"isoflop_metric must be one of {', '.join(ISOFLOP_METRICS)}, got {metric!r}")
-    if chance_runs not in CHANCE_RUNS:
-        raise ValueError(f"chance_runs must be one of {', '.join(CHANCE_RUNS)}, got {chance_runs!r}")
+        raise ParameterError(f"n_starts must be >= 0 (0: every start of the grid), got {n_starts}")
+    _check_choice("isoflop_metric", metric, ISOFLOP_METRICS)
+    _check_choice("chance_runs", chance_runs, CHANCE_RUNS)
     runs = analysis.load_isoflop_runs(profile, task)
     runs = runs.assign(at_chance=analysis.at_chance(runs))
     fitted = _fitted(runs, chance_runs)
@@ -526,8 +532,7 @@ def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_
             n_bootstrap: int = 1000, n_starts: int = 0, chance_runs: str = "exclude") -> Page:
     """The page for the notebook's parameters: the profile's results and provenance, and the
     isoFLOP study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`)."""
-    if form not in FORMS:
-        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    _check_choice("form", form, FORMS)
     study = (isoflop(isoflop_profile, task, isoflop_metric, n_bootstrap=n_bootstrap,
                      n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts,
                      chance_runs=chance_runs)

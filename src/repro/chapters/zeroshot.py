@@ -24,6 +24,7 @@ from repro.constants import (
     LAION_UPSTREAMS,
     OPENAI_SAMPLES_SEEN,
     OPENAI_UPSTREAM,
+    VTAB_PLUS_TASKS,
     display_name,
 )
 from repro.data import load_arch, load_reported, load_results, load_source, read_results
@@ -64,19 +65,6 @@ GRID_TABLES: dict[str, GridTable] = {
         GridTable("table24", "flickr30k", "text_retrieval_recall@5", "Flickr30K text retrieval Recall@5 %"),
     )
 }
-
-#: The 35 zero-shot classification sets of VTAB+ (Table 26), as named in zeroshot_results.csv.
-#: Everything that is not an aggregate (vtab, vtab+, imagenet_robustness), a retrieval set, or the
-#: multilabel VOC entry (the paper's VTAB+ uses VOC2007 classification accuracy).
-VTAB_PLUS_TASKS: tuple[str, ...] = (
-    "imagenet1k", "imagenetv2", "imagenet-r", "imagenet_sketch", "objectnet", "imagenet-a",
-    "vtab/cifar10", "vtab/cifar100", "mnist", "vtab/flowers", "cars", "vtab/svhn", "fer2013",
-    "renderedsst2", "vtab/pets", "vtab/caltech101", "voc2007", "sun397", "fgvc_aircraft", "country211",
-    "vtab/dtd", "gtsrb", "stl10", "vtab/diabetic_retinopathy", "vtab/eurosat", "vtab/resisc45",
-    "vtab/pcam", "vtab/clevr_count_all", "vtab/clevr_closest_object_distance",
-    "vtab/dsprites_label_orientation", "vtab/dsprites_label_x_position", "vtab/smallnorb_label_elevation",
-    "vtab/smallnorb_label_azimuth", "vtab/dmlab", "vtab/kitti_closest_vehicle_distance",
-)
 
 #: Table 26's names of the 35 sets (the paper's row labels of Table 17), same order.
 VTAB_PLUS_TASK_NAMES: tuple[str, ...] = (

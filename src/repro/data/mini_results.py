@@ -71,15 +71,8 @@ def load_provenance(profile: str = "laptop", *, root: Path | None = None) -> dic
 
     Parameters
     ----------
-    profile : str
-        The mini profile whose provenance to read.
-    root : Path, optional
-        Folder holding one subfolder per profile (:func:`profile_dir`).
-
-    Raises
-    ------
-    DataNotFoundError
-        The profile has no provenance.
+    profile, root : str, Path
+        As in :func:`load_loss_curves`; a profile without provenance raises :class:`DataNotFoundError`.
     """
     return json.loads(_profile_file(profile, root, "provenance", "provenance").read_text())
 

@@ -388,10 +388,8 @@ def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
 
     Parameters
     ----------
-    families : dict
-        :func:`architecture_families` of the model's architecture.
-    info : TagInfo
-        :func:`parse_tag` of the model's pretrained tag.
+    families, info : dict, TagInfo
+        As in :func:`outside_clip_tower`.
     outside : str
         :func:`outside_clip_tower` of the model.
     """

@@ -68,24 +68,20 @@ class Fact:
     released_before_paper: str = ""   # why the checkpoint predates the paper's runs ("" when nothing says so)
 
 
+#: The LAION-400M runs of release v0.2 in open_clip's PRETRAINED.md: architectures -> (the notes' sentence,
+#: the global batch it states, resolution in px).
+V02_RUNS: dict[str, tuple[str, float, float]] = {
+    "ViT-B-32|ViT-B-32-quickgelu": ("ViT-B/32 was trained with 128 A100 (40 GB) GPUs for ~36 hours, 4600 GPU-hours. The per-GPU batch size was 256 for a global batch size of 32768.", 32768, 224),
+    "ViT-B-16": ("ViT-B/16 was trained with 176 A100 (40 GB) GPUS for ~61 hours, 10700 GPU-hours. Batch size per GPU was 192 for a global batch size of 33792.", 33792, 224),
+    "ViT-B-16-plus-240": ("ViT-B/16+ was trained with 224 A100 (40 GB) GPUS for ~61 hours, 13620 GPU-hours. Batch size per GPU was 160 for a global batch size of 35840.", 35840, 240),
+    "ViT-L-14": ("ViT-L/14 was trained with 400 A100 (40 GB) GPUS for ~127 hours, 50800 GPU-hours. Batch size per GPU was 96 for a global batch size of 38400.", 38400, 224),
+}
+
 #: Facts from open_clip's PRETRAINED.md, each with its sentence (checked against the pinned file).
-NOTE_FACTS: tuple[Fact, ...] = (
-    Fact("ViT-B-32|ViT-B-32-quickgelu", "laion400m_e31|laion400m_e32",
-         "ViT-B/32 was trained with 128 A100 (40 GB) GPUs for ~36 hours, 4600 GPU-hours. The per-GPU batch size "
-         "was 256 for a global batch size of 32768.", PRETRAINED_NOTES, global_batch=32768, resolution_px=224,
-         released_before_paper=V02_RELEASE),
-    Fact("ViT-B-16", "laion400m_e31|laion400m_e32",
-         "ViT-B/16 was trained with 176 A100 (40 GB) GPUS for ~61 hours, 10700 GPU-hours. Batch size per GPU was "
-         "192 for a global batch size of 33792.", PRETRAINED_NOTES, global_batch=33792, resolution_px=224,
-         released_before_paper=V02_RELEASE),
-    Fact("ViT-B-16-plus-240", "laion400m_e31|laion400m_e32",
-         "ViT-B/16+ was trained with 224 A100 (40 GB) GPUS for ~61 hours, 13620 GPU-hours. Batch size per GPU was "
-         "160 for a global batch size of 35840.", PRETRAINED_NOTES, global_batch=35840, resolution_px=240,
-         released_before_paper=V02_RELEASE),
-    Fact("ViT-L-14", "laion400m_e31|laion400m_e32",
-         "ViT-L/14 was trained with 400 A100 (40 GB) GPUS for ~127 hours, 50800 GPU-hours. Batch size per GPU was "
-         "96 for a global batch size of 38400.", PRETRAINED_NOTES, global_batch=38400, resolution_px=224,
-         released_before_paper=V02_RELEASE),
+NOTE_FACTS: tuple[Fact, ...] = tuple(
+    Fact(model, "laion400m_e31|laion400m_e32", quote, PRETRAINED_NOTES, global_batch=global_batch,
+         resolution_px=resolution_px, released_before_paper=V02_RELEASE)
+    for model, (quote, global_batch, resolution_px) in V02_RUNS.items()) + (
     Fact("ViT-B-32", "laion2b_e16",
          "ViT-B/32 was trained with 112 A100 (40 GB) GPUs. The per-GPU batch size was 416 for a global batch size "
          "of 46592.", PRETRAINED_NOTES, global_batch=46592, resolution_px=224,

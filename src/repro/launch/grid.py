@@ -19,11 +19,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from repro.constants import RUNS_DIR
 from repro.errors import SpecError
-from repro.launch.spec import RunSpec, spec_from_mapping
+from repro.launch.spec import RunSpec, read_yaml, spec_from_mapping
 
 #: Environment variable naming the folder of named grids (default: ``runs/`` of the checkout).
 RUNS_DIR_ENV = "REPRO_RUNS_DIR"
@@ -81,12 +79,7 @@ def load_grid(grid: str | Path, *, only: Sequence[str] | None = None) -> list[Ru
 
 def _grid_document(grid: str | Path, path: Path) -> tuple[dict, list]:
     """The ``defaults`` mapping and the ``runs`` list of the grid file at ``path``, checked."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except FileNotFoundError as err:
-        raise SpecError(f"grid {grid!r}: file {path} not found (named grids live in {runs_dir()})") from err
-    except yaml.YAMLError as err:
-        raise SpecError(f"{path}: not valid YAML: {err}") from err
+    document = read_yaml(path, f"grid {grid!r}: file {path} not found (named grids live in {runs_dir()})")
     if not isinstance(document, dict):
         raise SpecError(f"{path}: expected a mapping with keys 'defaults' and 'runs'")
     unknown = sorted(set(document) - {"defaults", "runs"})

@@ -223,15 +223,29 @@ def spec_from_mapping(mapping: Mapping[str, Any], *, source: str = "<mapping>",
     return RunSpec(**values)
 
 
+def read_yaml(path: Path, not_found: str) -> Any:
+    """The YAML document in the file at ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    not_found : str
+        The message of the :class:`SpecError` raised when the file does not exist (what it is and
+        where such files live); a file that is not valid YAML raises one naming ``path``.
+    """
+    try:
+        return yaml.safe_load(path.read_text())
+    except FileNotFoundError as err:
+        raise SpecError(not_found) from err
+    except yaml.YAMLError as err:
+        raise SpecError(f"{path}: not valid YAML: {err}") from err
+
+
 def load_spec(path: str | Path) -> RunSpec:
     """Read one run spec from a YAML file (a mapping of :class:`RunSpec` fields)."""
     path = Path(path)
-    try:
-        mapping = yaml.safe_load(path.read_text())
-    except FileNotFoundError as err:
-        raise SpecError(f"{path}: run spec file not found") from err
-    except yaml.YAMLError as err:
-        raise SpecError(f"{path}: not valid YAML: {err}") from err
+    mapping = read_yaml(path, f"{path}: run spec file not found")
     return spec_from_mapping(mapping, source=str(path), base_dir=path.parent)
 
 

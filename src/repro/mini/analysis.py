@@ -10,6 +10,11 @@ report rows and display tables are in :mod:`repro.chapters.mini`.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
 
 from repro.constants import HEADLINE_TASK
@@ -56,10 +61,23 @@ __all__ = [
     "r_squared", "summary_table", "top_accuracy", "upstreams", "winners",
 ]
 
+T = TypeVar("T")
+
 #: Which paper quantity each mini task stands in for (the datasets of Figure 1; their exponents
 #: are in the paper's text, ``text_exponents``).
 PAPER_ANALOGUE = {"mini_shape": "imagenet1k", "mini_shape_sketch": "imagenet_robustness",
                   "mini_retrieval": "mscoco_captions"}
+
+
+def _bound(general: Callable[..., T], **facts: object) -> Callable[..., T]:
+    """``general`` with keyword arguments ``facts`` bound: the general function's name and
+    docstring, with the bound values added to it."""
+    bound = functools.partial(general, **facts)
+    functools.update_wrapper(bound, general)
+    given = ", ".join(f"``{name}`` = " + (f":func:`{value.__module__}.{value.__qualname__}`" if callable(value)
+                                          else repr(value)) for name, value in facts.items())
+    bound.__doc__ = f"{inspect.cleandoc(general.__doc__ or '')}\n\nBound here (the mini study's facts): {given}."
+    return bound
 
 
 def top_accuracy(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> tuple[str, float, float]:
@@ -110,49 +128,9 @@ def form_fit(power_law: PowerLawFit, form: str, task: str) -> LawFit:
     return mini_study.form_fit(power_law, form, error_ceiling(task))
 
 
-def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per task: the frontier fit, its R^2, points, decades of compute and the paper
-    dataset it stands in for (:func:`repro.scaling.mini_study.summary_table`).
-
-    Parameters
-    ----------
-    rows : DataFrame
-        The study's rows of the results schema.
-    """
-    return mini_study.summary_table(rows, PAPER_ANALOGUE)
-
-
-def exponents_beside_paper(rows: pd.DataFrame) -> pd.DataFrame:
-    """The mini exponents next to the paper's OpenCLIP exponents of the analogous quantity
-    (:func:`repro.scaling.mini_study.exponents_beside_paper` with :data:`PAPER_ANALOGUE`).
-
-    Parameters
-    ----------
-    rows : DataFrame
-        The study's rows of the results schema.
-    """
-    return mini_study.exponents_beside_paper(rows, PAPER_ANALOGUE)
-
-
-def at_chance(runs: pd.DataFrame) -> pd.Series:
-    """Runs of an isoFLOP profile that ended at the chance loss, ln(:data:`repro.mini.profiles.HELDOUT_BATCH`)
-    (:func:`repro.scaling.mini_study.at_chance`).
-
-    Parameters
-    ----------
-    runs : DataFrame
-        :func:`load_isoflop_runs`.
-    """
-    return mini_study.at_chance(runs, HELDOUT_BATCH)
-
-
-def onset_summary(onsets: pd.DataFrame) -> pd.DataFrame:
-    """Per mini architecture: where the runs left the loss plateau
-    (:func:`repro.scaling.mini_study.onset_summary`).
-
-    Parameters
-    ----------
-    onsets : DataFrame
-        :func:`learning_onset` of a profile's runs.
-    """
-    return mini_study.onset_summary(onsets, gmacs_per_sample)
+#: The statistics that need only one fact bound: each is the general function of
+#: :mod:`repro.scaling.mini_study` (its docstring) with that parameter set to the mini study's fact.
+summary_table = _bound(mini_study.summary_table, paper_analogue=PAPER_ANALOGUE)
+exponents_beside_paper = _bound(mini_study.exponents_beside_paper, paper_analogue=PAPER_ANALOGUE)
+at_chance = _bound(mini_study.at_chance, batch_size=HELDOUT_BATCH)
+onset_summary = _bound(mini_study.onset_summary, gmacs_per_sample=gmacs_per_sample)

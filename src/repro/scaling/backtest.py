@@ -69,10 +69,8 @@ def run_arrays(rows: pd.DataFrame, downstream_dataset: str, upstreams: Sequence[
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_dataset : str
-        The downstream dataset.
+    rows, downstream_dataset : DataFrame, str
+        As in :func:`repro.scaling.paper_fit.select`.
     upstreams : sequence of str
         The pre-training sets whose runs are taken (e.g. the three LAION sets).
     """
@@ -91,12 +89,8 @@ def group_run_arrays(rows: pd.DataFrame, downstream_datasets: Sequence[str],
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_datasets : sequence of str
-        The downstream datasets.
-    groups : mapping, optional
-        Group name -> its pre-training sets (default :data:`GROUPS`).
+    rows, downstream_datasets, groups : DataFrame, sequence of str, mapping
+        As in :func:`backtest`.
     """
     groups = GROUPS if groups is None else groups
     out = {}

@@ -9,7 +9,7 @@ only (OpenAI line taken as exact, as the paper does) and with both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,17 @@ def _openai_line(x: np.ndarray, y: np.ndarray, n_draws: int, rng: np.random.Gene
     return float(coef[0]), float(coef[1]), draws
 
 
+def _comparable_runs(rows: pd.DataFrame, downstream_datasets: Sequence[str]
+                     ) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]:
+    """(dataset, LAION runs, OpenAI runs) as (log10 compute, log10 error) arrays, for each dataset
+    with at least 3 OpenAI models and 4 distinct LAION computes (the others cannot be compared)."""
+    for ds in downstream_datasets:
+        x, y = run_arrays(rows, ds, GROUPS["LAION"])
+        xo, yo = run_arrays(rows, ds, (OPENAI_UPSTREAM,))
+        if len(xo) >= 3 and len(np.unique(x)) >= 4:
+            yield ds, (x, y), (xo, yo)
+
+
 def compare_openclip_openai(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
                             n_resamples: int = N_BOOTSTRAP, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
     """One row per downstream dataset: alphas, their difference and the crossing compute, with intervals.
@@ -51,7 +62,8 @@ def compare_openclip_openai(rows: pd.DataFrame, downstream_datasets: Sequence[st
     rows : DataFrame
         Rows of the results schema (the OpenCLIP runs and the OpenAI models).
     downstream_datasets : sequence of str
-        The downstream datasets, one row each.
+        The downstream datasets, one row each (a dataset with fewer than 3 OpenAI models or 4
+        distinct OpenCLIP computes is skipped).
     n_resamples : int
         Bootstrap resamples of the runs.
     seed : int
@@ -62,11 +74,7 @@ def compare_openclip_openai(rows: pd.DataFrame, downstream_datasets: Sequence[st
     q = (0.5 - level / 2, 0.5 + level / 2)
     rng = np.random.default_rng(seed)
     out = []
-    for ds in downstream_datasets:
-        x, y = run_arrays(rows, ds, GROUPS["LAION"])
-        xo, yo = run_arrays(rows, ds, (OPENAI_UPSTREAM,))
-        if len(xo) < 3 or len(np.unique(x)) < 4:
-            continue
+    for ds, (x, y), (xo, yo) in _comparable_runs(rows, downstream_datasets):
         paper = binned_line_fit(x, y)
         boot = bootstrap_fits(x, y, frontier=PAPER_FRONTIER, n_resamples=n_resamples, seed=seed)
         ok = boot.ok
@@ -113,22 +121,15 @@ def difference_sensitivity(rows: pd.DataFrame, downstream_datasets: Sequence[str
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema (the paper's zero-shot results).
-    downstream_datasets : sequence of str
-        The datasets to compare on (a dataset with fewer than 3 OpenAI models or 4 distinct
-        OpenCLIP computes is skipped).
+    rows, downstream_datasets : DataFrame, sequence of str
+        As in :func:`compare_openclip_openai`.
     n_bins : sequence of int
         The bin counts of the OpenCLIP frontier to try.
     placements : sequence of str
         Where a bin's point sits: ``"center"`` (the paper) or ``"actual"`` (the best run's compute).
     """
     out = []
-    for ds in downstream_datasets:
-        x, y = run_arrays(rows, ds, GROUPS["LAION"])
-        xo, yo = run_arrays(rows, ds, (OPENAI_UPSTREAM,))
-        if len(xo) < 3 or len(np.unique(x)) < 4:
-            continue
+    for ds, (x, y), (xo, yo) in _comparable_runs(rows, downstream_datasets):
         a_o = float(np.polyfit(xo, yo, 1)[0])
         for bins in n_bins:
             for place in placements:

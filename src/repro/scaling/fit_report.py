@@ -123,22 +123,10 @@ def coefficient_table(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_datasets : sequence of str
-        The downstream datasets.
-    groups : dict, optional
-        Group name -> its pre-training sets (default :data:`repro.scaling.backtest.GROUPS`).
-    forms : sequence of str
-        Law forms of :data:`repro.scaling.laws.FORMS`.
-    frontiers : sequence of FrontierSpec
-        The frontiers each form is fitted through.
-    n_resamples : int
-        Bootstrap resamples of the runs.
-    seed : int
-        Seed of the resampling.
-    arrays : mapping, optional
-        :func:`repro.scaling.backtest.group_run_arrays` of ``rows`` (computed when absent).
+    rows, downstream_datasets, groups, forms, frontiers, arrays
+        As in :func:`repro.scaling.backtest.backtest`.
+    n_resamples, seed : int
+        Bootstrap resamples of the runs and their seed (:func:`repro.scaling.uncertainty.bootstrap_counts`).
     n_threads : int, optional
         Threads fitting the (group, dataset) pairs (default: the CPU count).
     """

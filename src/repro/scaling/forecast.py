@@ -189,14 +189,10 @@ def forecaster(rows: pd.DataFrame, downstream_dataset: str, *, form: str = "powe
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_dataset : str
-        The downstream dataset.
-    form : str
-        A law form of :data:`repro.scaling.laws.FORMS`.
-    frontier : FrontierSpec
-        The frontier the law is fitted through.
+    rows, downstream_dataset : DataFrame, str
+        As in :func:`repro.scaling.paper_fit.select`.
+    form, frontier : str, FrontierSpec
+        As in :func:`repro.scaling.backtest.backtest_runs`.
     study : DataFrame, optional
         :func:`repro.scaling.uncertainty.interval_study` of the same form and frontier (needed by
         the pooled-noise and conformal methods).

@@ -86,7 +86,7 @@ class IsoflopProfile:
     sizes: np.ndarray = field(repr=False)
     samples: np.ndarray = field(repr=False)
     values: np.ndarray = field(repr=False)
-    coef: np.ndarray = field(repr=False)
+    coef: np.ndarray                    # c0, c1, c2: short enough for the repr, unlike the per-run arrays
     status: str
     log10_vertex: float
     n_opt: float
@@ -276,6 +276,11 @@ def _line(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return slope, ym[..., 0] - slope * xm[..., 0]
 
 
+def _power_law(log10_intercept: float, exponent: float, compute) -> np.ndarray:
+    """10 ** (log10_intercept + exponent * log10 C) at compute C (GMACs)."""
+    return 10 ** (log10_intercept + exponent * np.log10(np.asarray(compute, dtype=float)))
+
+
 @dataclass(frozen=True)
 class IsoflopFit:
     """N_opt = 10^a0 C^a and D_opt = 10^b0 C^b through the isoFLOP minima, with bootstrap intervals.
@@ -333,7 +338,7 @@ class IsoflopFit:
         compute : float or array_like
             Compute C in GMACs.
         """
-        return 10 ** (self.a0 + self.a * np.log10(np.asarray(compute, dtype=float)))
+        return _power_law(self.a0, self.a, compute)
 
     def predict_d_opt(self, compute) -> np.ndarray:
         """D_opt at compute C (GMACs) from the power law.
@@ -341,9 +346,9 @@ class IsoflopFit:
         Parameters
         ----------
         compute : float or array_like
-            Compute C in GMACs.
+            As in :meth:`predict_n_opt`.
         """
-        return 10 ** (self.b0 + self.b * np.log10(np.asarray(compute, dtype=float)))
+        return _power_law(self.b0, self.b, compute)
 
     def _quantiles(self, values: np.ndarray) -> tuple[float, float]:
         return unconditional_interval(values, self.level)

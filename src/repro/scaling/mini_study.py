@@ -122,13 +122,16 @@ def compute_decades(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> float:
 
     Parameters
     ----------
-    rows : DataFrame
-        The study's rows of the results schema.
-    task : str
-        The downstream dataset.
+    rows, task : DataFrame, str
+        As in :func:`fit`.
     """
     compute = rows.loc[rows["downstream_dataset"] == task, "gmacs_total"]
     return float(np.log10(compute.max() / compute.min()))
+
+
+def _task_errors(rows: pd.DataFrame, task: str) -> pd.DataFrame:
+    """The rows of one downstream task, with their ``error`` column."""
+    return rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
 
 
 @dataclass(frozen=True)
@@ -153,10 +156,8 @@ def bottleneck(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, arch: str | Non
 
     Parameters
     ----------
-    rows : DataFrame
-        The study's rows of the results schema.
-    task : str
-        The downstream dataset.
+    rows, task : DataFrame, str
+        As in :func:`fit`.
     arch : str, optional
         The architecture; default the largest (most GMACs per sample).
 
@@ -165,7 +166,7 @@ def bottleneck(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, arch: str | Non
     FitError
         Fewer than two samples-seen budgets for the architecture on the task.
     """
-    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    chosen = _task_errors(rows, task)
     arch = arch or chosen.loc[chosen["gmacs"].idxmax(), "arch"]
     chosen = chosen[chosen["arch"] == arch]
     budgets = sorted(chosen["samples_seen"].unique())
@@ -202,12 +203,10 @@ def winners(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> Winners:
 
     Parameters
     ----------
-    rows : DataFrame
-        The study's rows of the results schema.
-    task : str
-        The downstream dataset.
+    rows, task : DataFrame, str
+        As in :func:`fit`.
     """
-    chosen = rows[rows["downstream_dataset"] == task].assign(error=lambda f: error_of(f))
+    chosen = _task_errors(rows, task)
     top = chosen[chosen["samples_seen"] == chosen["samples_seen"].max()]
     sets = upstreams(top)
     archs = top.sort_values("gmacs")["arch"].unique()
@@ -222,10 +221,8 @@ def top_accuracy(rows: pd.DataFrame, task: str, chance_accuracy: float) -> tuple
 
     Parameters
     ----------
-    rows : DataFrame
-        The study's rows of the results schema.
-    task : str
-        A classification task.
+    rows, task : DataFrame, str
+        As in :func:`fit`, on a classification task.
     chance_accuracy : float
         The task's accuracy at chance (1 / classes).
 

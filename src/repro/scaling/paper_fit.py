@@ -223,10 +223,8 @@ def fit_paper_law(rows: pd.DataFrame, downstream_dataset: str, *, n_bins: int = 
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_dataset : str
-        The downstream dataset.
+    rows, downstream_dataset : DataFrame, str
+        As in :func:`select`.
     n_bins : int
         Equal-width bins of log10 compute.
     upstreams : tuple of str
@@ -245,10 +243,8 @@ def fit_openai_law(rows: pd.DataFrame, downstream_dataset: str) -> PowerLawFit:
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_dataset : str
-        The downstream dataset.
+    rows, downstream_dataset : DataFrame, str
+        As in :func:`select`.
     """
     chosen = select(rows, downstream_dataset, upstreams=(OPENAI_UPSTREAM,))
     return plain_line_fit(chosen["log10_compute"].to_numpy(), chosen["log10_error"].to_numpy())

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from repro.constants import VTAB_PLUS_TASKS
 from repro.errors import FitError
 from repro.scaling.backtest import TARGETS
 from repro.scaling.frontiers import PAPER_FRONTIER
@@ -33,16 +34,6 @@ from repro.scaling.uncertainty import INTERVAL_METHODS
 
 #: The components of the robustness target (Table 20: the mean of these five), as named in the results.
 ROBUSTNESS_COMPONENTS = ("imagenetv2", "imagenet-r", "imagenet_sketch", "objectnet", "imagenet-a")
-#: The 35 zero-shot classification sets of VTAB+ (Table 26), as named in the results.
-VTAB_PLUS_TASKS: tuple[str, ...] = (
-    "imagenet1k", "imagenetv2", "imagenet-r", "imagenet_sketch", "objectnet", "imagenet-a",
-    "vtab/cifar10", "vtab/cifar100", "mnist", "vtab/flowers", "cars", "vtab/svhn", "fer2013",
-    "renderedsst2", "vtab/pets", "vtab/caltech101", "voc2007", "sun397", "fgvc_aircraft", "country211",
-    "vtab/dtd", "gtsrb", "stl10", "vtab/diabetic_retinopathy", "vtab/eurosat", "vtab/resisc45",
-    "vtab/pcam", "vtab/clevr_count_all", "vtab/clevr_closest_object_distance",
-    "vtab/dsprites_label_orientation", "vtab/dsprites_label_x_position", "vtab/smallnorb_label_elevation",
-    "vtab/smallnorb_label_azimuth", "vtab/dmlab", "vtab/kitti_closest_vehicle_distance",
-)
 #: Each aggregate target's components.
 TARGET_COMPONENTS: dict[str, tuple[str, ...]] = {"imagenet_robustness": ROBUSTNESS_COMPONENTS,
                                                  "vtab+": VTAB_PLUS_TASKS}

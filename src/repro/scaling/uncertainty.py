@@ -143,10 +143,8 @@ def bootstrap_fits(log10_compute: np.ndarray, log10_error: np.ndarray, *, form: 
 
     Parameters
     ----------
-    log10_compute, log10_error : (N,) arrays
-        The runs: log10 total GMACs and log10 error rate.
-    form : str
-        A law form of :data:`repro.scaling.laws.FORMS`.
+    log10_compute, log10_error, form : (N,) arrays, (N,) arrays, str
+        As in :func:`repro.scaling.backtest.backtest_runs`.
     frontier : FrontierSpec
         The frontier the law is fitted through, recomputed for every resample.
     n_resamples : int
@@ -258,16 +256,10 @@ def interval_study(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, fo
 
     Parameters
     ----------
-    rows : DataFrame
-        Rows of the results schema.
-    downstream_datasets : sequence of str
-        The downstream datasets.
-    form : str
-        A law form of :data:`repro.scaling.laws.FORMS`.
-    frontier : FrontierSpec
-        The frontier the law is fitted through.
-    ks : sequence of int
-        The backtest horizons.
+    rows, downstream_datasets : DataFrame, sequence of str
+        As in :func:`repro.scaling.backtest.backtest`.
+    form, frontier, ks : str, FrontierSpec, sequence of int
+        As in :func:`repro.scaling.backtest.backtest_runs`.
     upstreams : tuple of str
         The pre-training sets pooled.
     n_resamples : int
