@@ -59,7 +59,7 @@ def winner_margin(errors: dict[str, float], n_test: int | None) -> tuple[str, fl
     of the margin from the binomial noise of ``n_test`` test images, None without ``n_test``).
     A positive margin means the last entry wins."""
     if len(errors) < 2:
-        raise ValueError(f"winner_margin: need at least two entries, got {list(errors)}")
+        raise ParameterError(f"winner_margin: need at least two entries, got {list(errors)}")
     names = list(errors)
     last = errors[names[-1]]
     other = min(names[:-1], key=errors.__getitem__)
@@ -511,7 +511,7 @@ class Page:
     def isoflop_provenance(self) -> dict:
         """``provenance.json`` of the isoFLOP study."""
         if self.isoflop is None:
-            raise ValueError("this page was computed without an isoFLOP study (isoflop_profile=None)")
+            raise ParameterError("this page was computed without an isoFLOP study (isoflop_profile=None)")
         return analysis.load_provenance(self.isoflop.profile)
 
     def glue_values(self) -> dict[str, float]:

@@ -28,7 +28,7 @@ from repro.constants import (
     display_name,
 )
 from repro.data import load_arch, load_reported, load_results, load_source, read_results
-from repro.errors import FitError, SchemaError
+from repro.errors import FitError, ParameterError, SchemaError
 from repro.figures import compute_vs_error, show_plotly
 from repro.figures import bottleneck as bottleneck_figures
 from repro.figures.explorers import scaling_explorer
@@ -125,7 +125,7 @@ def _grid_spec(table: str) -> GridTable:
     try:
         return GRID_TABLES[table]
     except KeyError:
-        raise ValueError(f"table must be one of {', '.join(GRID_TABLES)}, got {table!r}") from None
+        raise ParameterError(f"table must be one of {', '.join(GRID_TABLES)}, got {table!r}") from None
 
 
 def grid_comparison(rows: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -608,7 +608,7 @@ def explorer_fits(rows: pd.DataFrame, downstream_datasets: Sequence[str] | None 
     datasets = list(downstream_datasets) if downstream_datasets is not None else sorted(rows["downstream_dataset"].unique())
     unknown = [d for d in datasets if d not in set(rows["downstream_dataset"])]
     if unknown:
-        raise ValueError(f"scaling explorer: downstream dataset(s) {', '.join(unknown)} not in the results")
+        raise ParameterError(f"scaling explorer: downstream dataset(s) {', '.join(unknown)} not in the results")
     laion = tuple(u for u in dict.fromkeys(rows["upstream_dataset"]) if u != OPENAI_UPSTREAM)
     fits = {}
     for dataset in datasets:
