@@ -34,7 +34,7 @@ from repro.scaling.isoflop import MIN_BUDGETS, IsoflopFit, IsoflopProfile, compa
 from repro.scaling.laws import FORMS
 from repro.scaling.parametric import ParametricFit
 from repro.report import ReportRow, check, measured
-from repro.scaling import verdicts
+from repro.scaling import mini_study, verdicts
 
 #: The panels drawn beside the headline task: the stand-ins for the paper's robustness mean and MS-COCO.
 OTHER_PANELS = ("mini_shape_sketch", "mini_retrieval")
@@ -493,6 +493,8 @@ class Page:
         :func:`headline_panels` of ``task``.
     isoflop : Isoflop, optional
         The compute-optimal study (None when not asked for).
+    n_bootstrap : int
+        Resamples of the runs for the frontier's bootstrap interval of alpha and R^2.
     """
 
     profile: str
@@ -503,10 +505,29 @@ class Page:
     provenance: dict = field(repr=False)
     panels: list[str] = field(repr=False)
     isoflop: Isoflop | None = field(default=None, repr=False)
+    n_bootstrap: int = 1000
 
     def report_rows(self) -> list[ReportRow]:
-        """:func:`report_rows` of the results, with the winners' z-scores on the profile's test set."""
-        return report_rows(self.rows, self.isoflop, n_test=int(self.provenance["profile"]["test_size"]))
+        """:func:`report_rows` of the results, with the winners' z-scores on the profile's test set,
+        and the frontier's sensitivity to the bin count and its bootstrap over runs."""
+        out = report_rows(self.rows, self.isoflop, n_test=int(self.provenance["profile"]["test_size"]))
+        for r in self.frontier_sensitivity().itertuples(index=False):
+            out += [measured("mini", f"r2_frontier_{self.task}_bins{r.n_bins}", r.r_squared),
+                    measured("mini", f"alpha_frontier_{self.task}_bins{r.n_bins}", r.alpha)]
+        boot = self.frontier_bootstrap()
+        for name in ("alpha", "r_squared"):
+            lo, hi = boot.interval(name)
+            out += [measured("mini", f"{name}_frontier_{self.task}_bootstrap_lo", lo),
+                    measured("mini", f"{name}_frontier_{self.task}_bootstrap_hi", hi)]
+        return out
+
+    def frontier_sensitivity(self) -> pd.DataFrame:
+        """The paper's frontier law on the headline task with 4 to 8 bins: alpha, R^2, points."""
+        return mini_study.frontier_sensitivity(self.rows, self.task)
+
+    def frontier_bootstrap(self) -> mini_study.FrontierBootstrap:
+        """alpha and R^2 of the page's frontier over :attr:`n_bootstrap` resamples of the runs."""
+        return mini_study.frontier_bootstrap(self.rows, self.task, n_bins=self.n_bins, n_resamples=self.n_bootstrap)
 
     def isoflop_provenance(self) -> dict:
         """``provenance.json`` of the isoFLOP study."""
@@ -524,6 +545,15 @@ class Page:
         if self.isoflop is not None:
             out.update(isoflop_glue(self.isoflop))
         out.update(onset_glue(studies(self)))
+        sensitivity = self.frontier_sensitivity()
+        boot = self.frontier_bootstrap()
+        (alpha_lo, alpha_hi), (r2_lo, r2_hi) = boot.interval("alpha"), boot.interval("r_squared")
+        out.update(mini_r2_bins_min=float(sensitivity["r_squared"].min()),
+                   mini_r2_bins_max=float(sensitivity["r_squared"].max()),
+                   mini_r2_bins_passing=float((sensitivity["r_squared"] >= R2_TARGET).sum()),
+                   mini_r2_bins_n=float(len(sensitivity)), mini_r2_target=R2_TARGET,
+                   mini_alpha_boot_lo=alpha_lo, mini_alpha_boot_hi=alpha_hi, mini_r2_boot_lo=r2_lo,
+                   mini_r2_boot_hi=r2_hi, mini_frontier_resamples=float(len(boot.alpha)))
         return out
 
 
@@ -538,7 +568,7 @@ def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_
                      chance_runs=chance_runs)
              if isoflop_profile else None)
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
-                headline_panels(task), study)
+                headline_panels(task), study, n_bootstrap)
 
 
 def form_fit(page: Page):

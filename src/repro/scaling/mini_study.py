@@ -117,6 +117,100 @@ def r_squared(power_law: PowerLawFit) -> float:
     return 1.0 - float(np.sum((y - predicted) ** 2)) / total
 
 
+#: Bin counts of the frontier's sensitivity table (the paper uses 5).
+SENSITIVITY_BINS = (4, 5, 6, 7, 8)
+
+
+def frontier_sensitivity(rows: pd.DataFrame, task: str = HEADLINE_TASK, *,
+                         bins: tuple[int, ...] = SENSITIVITY_BINS) -> pd.DataFrame:
+    """The paper's frontier law refitted with each bin count: one row per ``n_bins`` with
+    ``alpha``, ``r_squared`` and the frontier points used.
+
+    Parameters
+    ----------
+    rows, task : DataFrame, str
+        As in :func:`fit`.
+    bins : tuple of int
+        The bin counts to try.
+    """
+    out = []
+    for n_bins in bins:
+        power_law = fit(rows, task, n_bins=n_bins)
+        out.append({"n_bins": int(n_bins), "alpha": power_law.alpha, "r_squared": r_squared(power_law),
+                    "n_points": int(power_law.n_points)})
+    return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class FrontierBootstrap:
+    """alpha and R^2 of the paper's frontier law over bootstrap resamples of the runs.
+
+    Attributes
+    ----------
+    alpha, r_squared : (R,) ndarray
+        One value per usable resample (a resample whose frontier cannot be fitted is counted in
+        ``n_failed`` and left out).
+    n_failed : int
+        Resamples without a fit (fewer than two bins with runs, or R^2 undefined).
+    level : float
+        Two-sided level of :meth:`interval`.
+    """
+
+    alpha: np.ndarray
+    r_squared: np.ndarray
+    n_failed: int
+    level: float
+
+    def interval(self, name: str) -> tuple[float, float]:
+        """Percentile interval of ``"alpha"`` or ``"r_squared"`` at :attr:`level`.
+
+        Parameters
+        ----------
+        name : str
+            ``"alpha"`` or ``"r_squared"``.
+        """
+        if name not in ("alpha", "r_squared"):
+            raise ParameterError(f"{name!r}: the frontier bootstrap has 'alpha' and 'r_squared'")
+        tail = (1 - self.level) / 2
+        lo, hi = np.quantile(getattr(self, name), [tail, 1 - tail])
+        return float(lo), float(hi)
+
+
+def frontier_bootstrap(rows: pd.DataFrame, task: str = HEADLINE_TASK, *, n_bins: int = N_BINS,
+                       n_resamples: int = 1000, seed: int = 0, level: float = 0.9) -> FrontierBootstrap:
+    """Resample the runs of ``task`` with replacement (seeded) and refit the paper's frontier law on
+    each resample: how far alpha and R^2 move with the runs that happened to be trained.
+
+    Parameters
+    ----------
+    rows, task : DataFrame, str
+        As in :func:`fit`.
+    n_bins : int
+        Equal-width log-compute bins of the frontier.
+    n_resamples : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the draws.
+    level : float
+        Two-sided level of the intervals.
+    """
+    runs = rows[rows["downstream_dataset"] == task].reset_index(drop=True)
+    if runs.empty:
+        raise FitError(f"frontier bootstrap: no rows of {task!r}")
+    rng = np.random.default_rng(seed)
+    alphas, r2s, failed = [], [], 0
+    for _ in range(n_resamples):
+        sample = runs.iloc[rng.integers(0, len(runs), len(runs))]
+        try:
+            power_law = fit(sample, task, n_bins=n_bins)
+            r2 = r_squared(power_law)
+        except FitError:
+            failed += 1
+            continue
+        alphas.append(power_law.alpha)
+        r2s.append(r2)
+    return FrontierBootstrap(np.asarray(alphas), np.asarray(r2s), failed, level)
+
 def compute_decades(rows: pd.DataFrame, task: str = HEADLINE_TASK) -> float:
     """log10 of (largest / smallest total compute) over the runs of one task.
 
