@@ -43,6 +43,9 @@ def test_smoke_study_end_to_end_and_idempotent(tmp_path):
     assert (rows["gmacs_total"] == rows["gmacs"] * rows["samples_seen"]).all()
     provenance = json.loads((results_root / "smoke" / "provenance.json").read_text())
     assert provenance["seed"] == 0 and provenance["code_version"] and len(provenance["runs"]) == 8
+    # each run's folder relative to the profile's run folder, no absolute path of this machine
+    assert all((work_root / "runs" / "smoke" / run["run_dir"]).is_dir() and not run["run_dir"].startswith("/")
+               for run in provenance["runs"].values())
     assert (results_root / "smoke" / "loss_curves.csv").is_file()
     second = run_study(smoke, results_root=results_root, work_root=work_root)
     assert (second.trained, second.evaluated, second.skipped) == (0, 0, 8)

@@ -88,3 +88,26 @@ def test_environment_page_counts_what_it_shows(tmp_path):
 def test_repro_mini_has_the_force_option():
     assert mini_parser().parse_args(["--force-dirty"]).force_dirty
     assert not mini_parser().parse_args([]).force_dirty
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_committed_provenance_names_no_absolute_path():
+    """Committed results say where each run lived relative to its run folder, never with a path of
+    the machine that trained it."""
+    from repro.constants import RUNS_DIR
+
+    files = sorted(RUNS_DIR.rglob("provenance.json"))
+    assert files
+    absolute = [(f.relative_to(RUNS_DIR).as_posix(), s) for f in files
+                for s in _strings(json.loads(f.read_text())) if s.startswith("/")]
+    assert not absolute, absolute[:5]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import multiprocessing
 import pickle
 import platform
@@ -444,7 +445,10 @@ class _Recorder:
             write_atomic(self.losses.sort_values(["budget_gmacs", "gmacs"]), plan.outputs.heldout_loss)
         self.trained += not result["was_finished"]
         self.evaluated += 1
-        entry = {"run_dir": result["run_dir"], "train_s": round(result["train_s"], 1),
+        # relative to the profile's run folder (``plan.run_out``): committed provenance names no
+        # absolute path of the machine that trained it
+        entry = {"run_dir": Path(os.path.relpath(result["run_dir"], plan.run_out)).as_posix(),
+                 "train_s": round(result["train_s"], 1),
                  "eval_s": round(result["eval_s"], 1)}
         if not result["was_finished"]:
             entry.update(train_samples_per_s=round(point.samples_seen / result["train_s"], 1),
