@@ -18,7 +18,7 @@ seen and GMACs (Table 4's printed forecasts are context, :func:`table04_audit`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -58,8 +58,6 @@ SECTION = "later_models"
 #: The audit's tasks: the paper's downstream dataset -> its name on this page.
 AUDIT_TASKS = {"imagenet1k": "ImageNet", "imagenet_robustness": "robustness", "mscoco_captions": "MS-COCO",
                "flickr30k": "Flickr30K"}
-#: The tasks of the closing note (Table 4's two targets).
-HEADLINE_TASKS = ("imagenet1k", "mscoco_captions")
 #: open_clip's column of each audit task (fractions); the robustness mean is computed.
 TASK_COLUMNS = {"imagenet1k": "ImageNet 1k", "mscoco_captions": "MSCOCO image retr. R@5",
                 "flickr30k": "Flickr image retr. R@5"}
@@ -491,8 +489,7 @@ def forecast_rows(table: pd.DataFrame, laws: Laws, law: str) -> list[ReportRow]:
 
 
 def _with_decimals(row: ReportRow) -> ReportRow:
-    return ReportRow(row.item, row.quantity, row.reproduced, row.paper, row.difference, row.status, row.explanation,
-                     decimals=DECIMALS)
+    return replace(row, decimals=DECIMALS)
 
 
 def table04_rows(audit: pd.DataFrame) -> list[ReportRow]:
