@@ -193,6 +193,9 @@ class Laws:
 
 def fit_laws(rows: pd.DataFrame, *, n_bootstrap: int, interval_method: str = "auto") -> Laws:
     """The paper's law and the best law for every audit task, with the interval study of the best law."""
+    if interval_method != "auto" and interval_method not in INTERVAL_METHODS:
+        raise ParameterError(f"interval_method {interval_method!r}: expected 'auto' or one of "
+                             f"{', '.join(INTERVAL_METHODS)}")
     datasets = sorted(rows["downstream_dataset"].unique())
     selection = select_law(rows, datasets, k=SELECTION_K)
     form, frontier = str(selection.iloc[0]["form"]), frontier_by_name(str(selection.iloc[0]["frontier"]))
@@ -202,9 +205,6 @@ def fit_laws(rows: pd.DataFrame, *, n_bootstrap: int, interval_method: str = "au
                                  n_resamples=n_bootstrap, level=LEVEL)
     scores = study_scores(study)
     method = pick_interval_method(scores) if interval_method == "auto" else interval_method
-    if method not in INTERVAL_METHODS:
-        raise ParameterError(f"interval_method {interval_method!r}: expected 'auto' or one of "
-                             f"{', '.join(INTERVAL_METHODS)}")
     paper = {t: forecaster(rows, t, study=paper_study) for t in AUDIT_TASKS}
     best = {t: forecaster(rows, t, form=form, frontier=frontier, study=study) for t in AUDIT_TASKS}
     return Laws(paper, best, selection, scores, method)
