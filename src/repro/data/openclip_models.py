@@ -410,7 +410,8 @@ def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
 
 
 def duplicates(benchmark: pd.DataFrame) -> pd.Series:
-    """For each row of the benchmark, the row it duplicates (``"name pretrained"``) or ``""``.
+    """For each row of the benchmark, the row it duplicates (``"name pretrained"``, then
+    ``(identical metrics)`` or ``(same checkpoint, evaluated without QuickGELU)``) or ``""``.
 
     One checkpoint listed under an architecture and its ``-quickgelu`` twin is one model, counted
     once by its ``-quickgelu`` row: identical metrics (OpenAI's weights load with QuickGELU either
@@ -430,9 +431,11 @@ def duplicates(benchmark: pd.DataFrame) -> pd.Series:
         keep = part[part["name"].str.endswith("-quickgelu")]
         if len(keep) != 1:
             raise SchemaError(f"open_clip benchmark: {key} is listed {len(part)} times without one -quickgelu row")
-        kept = keep.iloc[0]
+        kept = keep.index[0]
         for idx in part.index.difference(keep.index):
-            out[idx] = f"{kept['name']} {kept['pretrained']}"
+            note = "identical metrics" if identical_metrics(benchmark, idx, kept) else \
+                "same checkpoint, evaluated without QuickGELU"
+            out[idx] = f"{benchmark.at[kept, 'name']} {benchmark.at[kept, 'pretrained']} ({note})"
     return out
 
 
@@ -491,10 +494,6 @@ def model_table(benchmark: pd.DataFrame, runs: pd.DataFrame, facts: pd.DataFrame
         row: dict[str, object] = {"name": name, "pretrained": tag, "quote": "", "base_name": "",
                                   "finetune_samples": 0.0, "global_batch": float("nan"), "run": run_id(name, tag),
                                   "duplicate_of": dup[idx], "outside_clip_tower": ""}
-        if dup[idx]:
-            kept = benchmark[(benchmark["name"] + " " + benchmark["pretrained"]) == dup[idx]].index[0]
-            row["duplicate_of"] = dup[idx] + (" (identical metrics)" if identical_metrics(benchmark, idx, kept)
-                                              else " (same checkpoint, evaluated without QuickGELU)")
         try:
             info = parse_tag(tag)
             families = architecture_families(name)
