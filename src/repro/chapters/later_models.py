@@ -111,7 +111,8 @@ def place(models: pd.DataFrame, gmacs: pd.DataFrame) -> pd.DataFrame:
     per_arch = gmacs.set_index("model")
     problem = per_arch["problem"].fillna("")
     own = models["name"].map(per_arch["gmacs"])
-    base_name = models["base_name"].fillna("").where(models["base_name"].fillna("") != "", models["name"])
+    given = models["base_name"].fillna("")
+    base_name = given.where(given != "", models["name"])
     base = base_name.map(per_arch["gmacs"])
     tuned = models["finetune_samples"].fillna(0.0)
     merged = models.copy()
@@ -340,16 +341,22 @@ def law_sentence(mae_paper: float, mae_best: float, n: int, what: str = "later m
     return f"the {better} forecast the {n} {what} better"
 
 
+def _by_task(rows: pd.DataFrame):
+    """``("all", rows)``, then ``(task, its rows)`` for each audit task."""
+    yield "all", rows
+    for task in AUDIT_TASKS:
+        yield task, rows[rows["task"] == task]
+
+
 def verdict(table: pd.DataFrame) -> pd.DataFrame:
     """Per law and task (and ``all`` tasks): in-family forecasts scored, independent runs, how many
     measurements fell below / above the forecast, the run-weighted mean residual with its 90% t
     interval, the mean absolute error, and the same error on the truly later runs only."""
-    fam, later = in_family(table), truly_later(table)
+    fam = in_family(table)
     out = []
     for law in LAWS:
-        for task in ("all", *AUDIT_TASKS):
-            part = fam if task == "all" else fam[fam["task"] == task]
-            late = later if task == "all" else later[later["task"] == task]
+        for task, part in _by_task(fam):
+            late = part[part["membership"] == LATER]
             ci = run_mean_interval(part, f"{law}_residual")
             below = int((part[f"{law}_residual"] < 0).sum())
             out.append({"law": law, "task": task, "n": len(part), "runs": int(ci["runs"]), "below": below,
@@ -369,8 +376,7 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
     fam = in_family(table)
     out = []
     for law in LAWS:
-        for task in ("all", *AUDIT_TASKS):
-            part = fam if task == "all" else fam[fam["task"] == task]
+        for task, part in _by_task(fam):
             hits, n = int(part[f"{law}_inside"].sum()), len(part)
             low, high = clopper_pearson(hits, n) if n else (float("nan"), float("nan"))
             out.append({"law": law, "task": task, "hits": hits, "n": n, "rate": hits / n if n else float("nan"),
