@@ -30,12 +30,14 @@ from repro.constants import EXTRAPOLATION_SAMPLES_SEEN, display_name
 from repro.data import load_models_info, load_openclip_benchmark, load_reported, load_results
 from repro.data.openclip_models import (
     BEFORE_PAPER,
+    FINE_TUNED_KIND,
     IN_FAMILY,
     IN_FIT,
     KIND_NAMED_BY,
     KINDS,
     LATER,
     MEMBERSHIP_TOLERANCE_POINTS,
+    POOL_KIND,
     model_table,
 )
 from repro.data.openclip_notes import documented_facts
@@ -84,7 +86,6 @@ BELOW, INSIDE, BEYOND = "below the paper's runs", "inside the paper's runs", "be
 #: The one exclusion rule of every count, mean and median on this page.
 EXCLUSION_RULE = ("scored: every placed model except those in the paper's fit, duplicates of another row, and "
                   "models fine-tuned on a downstream task's training set")
-FINE_TUNED_KIND = "fine-tuned on a downstream task"
 
 __all__ = ["AUDIT_TASKS", "LAWS", "Page", "compute", "explorer", "residuals_figure"]
 
@@ -433,7 +434,7 @@ def group_members(table: pd.DataFrame, task: str) -> pd.DataFrame:
     part = check_counted_once(scored(table)[lambda t: t["task"] == task]).copy()
     qualifier = np.where(part["kind"] == IN_FAMILY,
                          np.where(part["membership"] == LATER, "later", "released before the paper"),
-                         np.where(part["kind"] == "CommonPool and its filtered subsets", part["compute_range"], ""))
+                         np.where(part["kind"] == POOL_KIND, part["compute_range"], ""))
     part["qualifier"] = qualifier
     labels = {}
     for (kind, qual), members in part.groupby(["kind", "qualifier"], sort=False):

@@ -89,6 +89,10 @@ KINDS = ("in family", "other towers on LAION", "towers pre-trained outside CLIP"
          "CommonPool and its filtered subsets", "other objectives", "other data", "fine-tuned on a downstream task")
 #: The kind the paper's laws describe: CLIP, open_clip's ViT and text transformer, on LAION-400M/2B.
 IN_FAMILY = KINDS[0]
+#: DataComp, CommonPool and DFN (the chapter splits this kind by where its compute lies).
+POOL_KIND = KINDS[3]
+#: Models fine-tuned on a downstream task's training set: no zero-shot models, never scored.
+FINE_TUNED_KIND = KINDS[-1]
 #: The column of each kind whose values name its members in a group label.
 KIND_NAMED_BY = {"in family": "data_family", "other towers on LAION": "image_tower",
                  "towers pre-trained outside CLIP": "outside_clip_tower",
@@ -394,13 +398,13 @@ def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
         :func:`outside_clip_tower` of the model.
     """
     if info.fine_tuned_on:
-        return "fine-tuned on a downstream task"
+        return FINE_TUNED_KIND
     if outside:
         return "towers pre-trained outside CLIP"
     if families["objective"] != "CLIP":
         return "other objectives"
     if info.data_family in ("DataComp", "CommonPool", "DFN"):
-        return "CommonPool and its filtered subsets"
+        return POOL_KIND
     if info.data_family.startswith("LAION"):
         own = families["image_tower"] == "ViT" and families["text_tower"] == "open_clip transformer"
         if own and info.data_family in ("LAION-400M", "LAION-2B"):
