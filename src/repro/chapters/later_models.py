@@ -279,10 +279,9 @@ def in_family(table: pd.DataFrame) -> pd.DataFrame:
     return check_counted_once(part[part["kind"] == IN_FAMILY])
 
 
-def truly_later(table: pd.DataFrame) -> pd.DataFrame:
-    """The in-family models released after the paper."""
-    part = in_family(table)
-    return part[part["membership"] == LATER]
+def truly_later(family: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``family`` (:func:`in_family`) released after the paper."""
+    return family[family["membership"] == LATER]
 
 
 def run_mean_interval(rows: pd.DataFrame, column: str, level: float = LEVEL) -> dict[str, float]:
@@ -357,7 +356,7 @@ def verdict(table: pd.DataFrame) -> pd.DataFrame:
     out = []
     for law in LAWS:
         for task, part in _by_task(fam):
-            late = part[part["membership"] == LATER]
+            late = truly_later(part)
             ci = run_mean_interval(part, f"{law}_residual")
             below = int((part[f"{law}_residual"] < 0).sum())
             out.append({"law": law, "task": task, "n": len(part), "runs": int(ci["runs"]), "below": below,
@@ -684,7 +683,8 @@ def glue_values(page: Page) -> dict[str, object]:
     values["hf_ratio_min"], values["hf_ratio_max"] = float(hf["ratio"].min()), float(hf["ratio"].max())
     values["n_ratio_unexplained"] = float((ratios["why"] == "not explained").sum())
     # the in-family set
-    fam, later = page.in_family(), truly_later(page.table)
+    fam = page.in_family()
+    later = truly_later(fam)
     values["n_in_family_models"] = float(fam[["name", "pretrained"]].drop_duplicates().shape[0])
     values["n_in_family_runs"] = float(fam["run"].nunique())
     values["n_forecasts"] = float(len(fam))
