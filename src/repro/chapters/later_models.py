@@ -18,7 +18,7 @@ seen and GMACs (Table 4's printed forecasts are context, :func:`table04_audit`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -30,12 +30,14 @@ from repro.constants import EXTRAPOLATION_SAMPLES_SEEN, display_name
 from repro.data import load_models_info, load_openclip_benchmark, load_reported, load_results
 from repro.data.openclip_models import (
     BEFORE_PAPER,
+    FINE_TUNED_KIND,
     IN_FAMILY,
     IN_FIT,
     KIND_NAMED_BY,
     KINDS,
     LATER,
     MEMBERSHIP_TOLERANCE_POINTS,
+    POOL_KIND,
     model_table,
 )
 from repro.data.openclip_notes import documented_facts
@@ -58,8 +60,6 @@ SECTION = "later_models"
 #: The audit's tasks: the paper's downstream dataset -> its name on this page.
 AUDIT_TASKS = {"imagenet1k": "ImageNet", "imagenet_robustness": "robustness", "mscoco_captions": "MS-COCO",
                "flickr30k": "Flickr30K"}
-#: The tasks of the closing note (Table 4's two targets).
-HEADLINE_TASKS = ("imagenet1k", "mscoco_captions")
 #: open_clip's column of each audit task (fractions); the robustness mean is computed.
 TASK_COLUMNS = {"imagenet1k": "ImageNet 1k", "mscoco_captions": "MSCOCO image retr. R@5",
                 "flickr30k": "Flickr image retr. R@5"}
@@ -86,7 +86,6 @@ BELOW, INSIDE, BEYOND = "below the paper's runs", "inside the paper's runs", "be
 #: The one exclusion rule of every count, mean and median on this page.
 EXCLUSION_RULE = ("scored: every placed model except those in the paper's fit, duplicates of another row, and "
                   "models fine-tuned on a downstream task's training set")
-FINE_TUNED_KIND = "fine-tuned on a downstream task"
 
 __all__ = ["AUDIT_TASKS", "LAWS", "Page", "compute", "explorer", "residuals_figure"]
 
@@ -113,7 +112,8 @@ def place(models: pd.DataFrame, gmacs: pd.DataFrame) -> pd.DataFrame:
     per_arch = gmacs.set_index("model")
     problem = per_arch["problem"].fillna("")
     own = models["name"].map(per_arch["gmacs"])
-    base_name = models["base_name"].fillna("").where(models["base_name"].fillna("") != "", models["name"])
+    given = models["base_name"].fillna("")
+    base_name = given.where(given != "", models["name"])
     base = base_name.map(per_arch["gmacs"])
     tuned = models["finetune_samples"].fillna(0.0)
     merged = models.copy()
@@ -195,6 +195,9 @@ class Laws:
 
 def fit_laws(rows: pd.DataFrame, *, n_bootstrap: int, interval_method: str = "auto") -> Laws:
     """The paper's law and the best law for every audit task, with the interval study of the best law."""
+    if interval_method != "auto" and interval_method not in INTERVAL_METHODS:
+        raise ParameterError(f"interval_method {interval_method!r}: expected 'auto' or one of "
+                             f"{', '.join(INTERVAL_METHODS)}")
     datasets = sorted(rows["downstream_dataset"].unique())
     selection = select_law(rows, datasets, k=SELECTION_K)
     form, frontier = str(selection.iloc[0]["form"]), frontier_by_name(str(selection.iloc[0]["frontier"]))
@@ -204,9 +207,6 @@ def fit_laws(rows: pd.DataFrame, *, n_bootstrap: int, interval_method: str = "au
                                  n_resamples=n_bootstrap, level=LEVEL)
     scores = study_scores(study)
     method = pick_interval_method(scores) if interval_method == "auto" else interval_method
-    if method not in INTERVAL_METHODS:
-        raise ParameterError(f"interval_method {interval_method!r}: expected 'auto' or one of "
-                             f"{', '.join(INTERVAL_METHODS)}")
     paper = {t: forecaster(rows, t, study=paper_study) for t in AUDIT_TASKS}
     best = {t: forecaster(rows, t, form=form, frontier=frontier, study=study) for t in AUDIT_TASKS}
     return Laws(paper, best, selection, scores, method)
@@ -279,10 +279,9 @@ def in_family(table: pd.DataFrame) -> pd.DataFrame:
     return check_counted_once(part[part["kind"] == IN_FAMILY])
 
 
-def truly_later(table: pd.DataFrame) -> pd.DataFrame:
-    """The in-family models released after the paper."""
-    part = in_family(table)
-    return part[part["membership"] == LATER]
+def truly_later(family: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``family`` (:func:`in_family`) released after the paper."""
+    return family[family["membership"] == LATER]
 
 
 def run_mean_interval(rows: pd.DataFrame, column: str, level: float = LEVEL) -> dict[str, float]:
@@ -342,16 +341,22 @@ def law_sentence(mae_paper: float, mae_best: float, n: int, what: str = "later m
     return f"the {better} forecast the {n} {what} better"
 
 
+def _by_task(rows: pd.DataFrame):
+    """``("all", rows)``, then ``(task, its rows)`` for each audit task."""
+    yield "all", rows
+    for task in AUDIT_TASKS:
+        yield task, rows[rows["task"] == task]
+
+
 def verdict(table: pd.DataFrame) -> pd.DataFrame:
     """Per law and task (and ``all`` tasks): in-family forecasts scored, independent runs, how many
     measurements fell below / above the forecast, the run-weighted mean residual with its 90% t
     interval, the mean absolute error, and the same error on the truly later runs only."""
-    fam, later = in_family(table), truly_later(table)
+    fam = in_family(table)
     out = []
     for law in LAWS:
-        for task in ("all", *AUDIT_TASKS):
-            part = fam if task == "all" else fam[fam["task"] == task]
-            late = later if task == "all" else later[later["task"] == task]
+        for task, part in _by_task(fam):
+            late = truly_later(part)
             ci = run_mean_interval(part, f"{law}_residual")
             below = int((part[f"{law}_residual"] < 0).sum())
             out.append({"law": law, "task": task, "n": len(part), "runs": int(ci["runs"]), "below": below,
@@ -371,8 +376,7 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
     fam = in_family(table)
     out = []
     for law in LAWS:
-        for task in ("all", *AUDIT_TASKS):
-            part = fam if task == "all" else fam[fam["task"] == task]
+        for task, part in _by_task(fam):
             hits, n = int(part[f"{law}_inside"].sum()), len(part)
             low, high = clopper_pearson(hits, n) if n else (float("nan"), float("nan"))
             out.append({"law": law, "task": task, "hits": hits, "n": n, "rate": hits / n if n else float("nan"),
@@ -429,7 +433,7 @@ def group_members(table: pd.DataFrame, task: str) -> pd.DataFrame:
     part = check_counted_once(scored(table)[lambda t: t["task"] == task]).copy()
     qualifier = np.where(part["kind"] == IN_FAMILY,
                          np.where(part["membership"] == LATER, "later", "released before the paper"),
-                         np.where(part["kind"] == "CommonPool and its filtered subsets", part["compute_range"], ""))
+                         np.where(part["kind"] == POOL_KIND, part["compute_range"], ""))
     part["qualifier"] = qualifier
     labels = {}
     for (kind, qual), members in part.groupby(["kind", "qualifier"], sort=False):
@@ -491,8 +495,7 @@ def forecast_rows(table: pd.DataFrame, laws: Laws, law: str) -> list[ReportRow]:
 
 
 def _with_decimals(row: ReportRow) -> ReportRow:
-    return ReportRow(row.item, row.quantity, row.reproduced, row.paper, row.difference, row.status, row.explanation,
-                     decimals=DECIMALS)
+    return replace(row, decimals=DECIMALS)
 
 
 def table04_rows(audit: pd.DataFrame) -> list[ReportRow]:
@@ -680,7 +683,8 @@ def glue_values(page: Page) -> dict[str, object]:
     values["hf_ratio_min"], values["hf_ratio_max"] = float(hf["ratio"].min()), float(hf["ratio"].max())
     values["n_ratio_unexplained"] = float((ratios["why"] == "not explained").sum())
     # the in-family set
-    fam, later = page.in_family(), truly_later(page.table)
+    fam = page.in_family()
+    later = truly_later(fam)
     values["n_in_family_models"] = float(fam[["name", "pretrained"]].drop_duplicates().shape[0])
     values["n_in_family_runs"] = float(fam["run"].nunique())
     values["n_forecasts"] = float(len(fam))

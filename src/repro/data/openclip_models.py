@@ -89,6 +89,10 @@ KINDS = ("in family", "other towers on LAION", "towers pre-trained outside CLIP"
          "CommonPool and its filtered subsets", "other objectives", "other data", "fine-tuned on a downstream task")
 #: The kind the paper's laws describe: CLIP, open_clip's ViT and text transformer, on LAION-400M/2B.
 IN_FAMILY = KINDS[0]
+#: DataComp, CommonPool and DFN (the chapter splits this kind by where its compute lies).
+POOL_KIND = KINDS[3]
+#: Models fine-tuned on a downstream task's training set: no zero-shot models, never scored.
+FINE_TUNED_KIND = KINDS[-1]
 #: The column of each kind whose values name its members in a group label.
 KIND_NAMED_BY = {"in family": "data_family", "other towers on LAION": "image_tower",
                  "towers pre-trained outside CLIP": "outside_clip_tower",
@@ -394,13 +398,13 @@ def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
         :func:`outside_clip_tower` of the model.
     """
     if info.fine_tuned_on:
-        return "fine-tuned on a downstream task"
+        return FINE_TUNED_KIND
     if outside:
         return "towers pre-trained outside CLIP"
     if families["objective"] != "CLIP":
         return "other objectives"
     if info.data_family in ("DataComp", "CommonPool", "DFN"):
-        return "CommonPool and its filtered subsets"
+        return POOL_KIND
     if info.data_family.startswith("LAION"):
         own = families["image_tower"] == "ViT" and families["text_tower"] == "open_clip transformer"
         if own and info.data_family in ("LAION-400M", "LAION-2B"):
@@ -410,7 +414,8 @@ def kind_of(families: dict[str, str], info: TagInfo, outside: str) -> str:
 
 
 def duplicates(benchmark: pd.DataFrame) -> pd.Series:
-    """For each row of the benchmark, the row it duplicates (``"name pretrained"``) or ``""``.
+    """For each row of the benchmark, the row it duplicates (``"name pretrained"``, then
+    ``(identical metrics)`` or ``(same checkpoint, evaluated without QuickGELU)``) or ``""``.
 
     One checkpoint listed under an architecture and its ``-quickgelu`` twin is one model, counted
     once by its ``-quickgelu`` row: identical metrics (OpenAI's weights load with QuickGELU either
@@ -430,9 +435,11 @@ def duplicates(benchmark: pd.DataFrame) -> pd.Series:
         keep = part[part["name"].str.endswith("-quickgelu")]
         if len(keep) != 1:
             raise SchemaError(f"open_clip benchmark: {key} is listed {len(part)} times without one -quickgelu row")
-        kept = keep.iloc[0]
+        kept = keep.index[0]
         for idx in part.index.difference(keep.index):
-            out[idx] = f"{kept['name']} {kept['pretrained']}"
+            note = "identical metrics" if identical_metrics(benchmark, idx, kept) else \
+                "same checkpoint, evaluated without QuickGELU"
+            out[idx] = f"{benchmark.at[kept, 'name']} {benchmark.at[kept, 'pretrained']} ({note})"
     return out
 
 
@@ -491,10 +498,6 @@ def model_table(benchmark: pd.DataFrame, runs: pd.DataFrame, facts: pd.DataFrame
         row: dict[str, object] = {"name": name, "pretrained": tag, "quote": "", "base_name": "",
                                   "finetune_samples": 0.0, "global_batch": float("nan"), "run": run_id(name, tag),
                                   "duplicate_of": dup[idx], "outside_clip_tower": ""}
-        if dup[idx]:
-            kept = benchmark[(benchmark["name"] + " " + benchmark["pretrained"]) == dup[idx]].index[0]
-            row["duplicate_of"] = dup[idx] + (" (identical metrics)" if identical_metrics(benchmark, idx, kept)
-                                              else " (same checkpoint, evaluated without QuickGELU)")
         try:
             info = parse_tag(tag)
             families = architecture_families(name)
