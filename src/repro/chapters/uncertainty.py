@@ -387,16 +387,15 @@ def estimator_recovery_values(table: pd.DataFrame) -> dict[str, float | str]:
     Parameters
     ----------
     table : DataFrame
-        :func:`repro.scaling.recovery.estimator_recovery_table` with an ``n_replications`` column.
+        :func:`repro.scaling.recovery.estimator_recovery_table`.
     """
     out: dict[str, float | str] = {}
     if table.empty:
         return out
-    n = table["n_replications"] if "n_replications" in table else None
     for r in table.itertuples(index=False):
         key = f"estrec_{r.form}_{_slug(r.frontier)}_{r.noise_sd:g}".replace(".", "p")
         out[f"{key}_bias"], out[f"{key}_coverage"] = float(r.bias), float(r.coverage)
-    se = table["sd"] / np.sqrt(n if n is not None else 1)
+    se = table["sd"] / np.sqrt(table["n_replications"])
     beyond = [verdicts.is_finding(b, s_) for b, s_ in zip(table["bias"], se) if np.isfinite(b) and s_ > 0]
     worst = table.loc[table["relative_bias"].abs().idxmax()]
     out["estrec_cells"] = float(len(table))
@@ -531,7 +530,6 @@ def compute_from_rows(rows: pd.DataFrame, downstream_datasets: Sequence[str] | N
                        if "mscoco_captions" in set(downstream_datasets) else pd.DataFrame())
         estimator = recovery.estimator_recovery_table(x, n_replications=n_replications,
                                                       n_resamples=max(50, n_resamples // 5))
-        estimator["n_replications"] = n_replications
     honesty = Honesty(plan, chosen, placement, selection.independent_points(study), cluster, nested,
                       band_widths(bands), sensitivity, probability, estimator)
     values = glue_values(report, scores, comparison, bins, rec)
