@@ -103,16 +103,15 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
     for _, r in bins.iterrows():
         values[f"bins{int(r['n_bins'])}_error"] = float(r["mean_abs_error_pp"])
         values[f"bins{int(r['n_bins'])}_alpha"] = float(r["alpha_full_data"])
-    # Intervals: the textbook interval and the sharpest method with coverage >= 0.85.
+    # Intervals: the textbook interval and the sharpest method with coverage >= 0.85 (selection.pick_method).
     scores = interval_scores.set_index("method")
     for method, r in scores.iterrows():
         values[f"coverage_{method}"] = float(r["coverage"])
         values[f"sharpness_{method}"] = float(r["sharpness"])
         values[f"width_{method}"] = float(r["median_width_pp"])
         values[f"abs_error_{method}"] = float(r["median_abs_error_pp"])
-    best = interval_scores.sort_values("sharpness").query("coverage >= 0.85")
-    best = best.iloc[0] if len(best) else interval_scores.sort_values("coverage").iloc[-1]
-    values["best_method"] = Text(best["method"])
+    best = scores.loc[selection.pick_method(interval_scores)]
+    values["best_method"] = Text(best.name)
     values["best_coverage"], values["best_sharpness"] = float(best["coverage"]), float(best["sharpness"])
     # Lower bound on sharpness at 90% coverage for unbiased normal errors: full width 2 z_0.95 sigma
     # against a median absolute error of z_0.75 sigma.
