@@ -356,15 +356,21 @@ def _band_values(h: Honesty, bootstrap_coverage: float) -> dict[str, float | str
     return out
 
 
+def _diffs_by_choice(sensitivity: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """:func:`repro.scaling.compare.difference_sensitivity` as dataset -> ("<n_bins>-<placement>" -> diff)."""
+    return {ds: {f"{r.n_bins}-{r.placement}": r.diff for r in g.itertuples()}
+            for ds, g in sensitivity.groupby("downstream_dataset")}
+
+
 def _comparison_values(h: Honesty) -> dict[str, float | str]:
     """The OpenCLIP - OpenAI difference under the analysis choices: sign flips and MS-COCO's probability."""
     out: dict[str, float | str] = {}
     sens = h.sensitivity
     if len(sens):
-        by = {ds: {f"{r.n_bins}-{r.placement}": r.diff for r in g.itertuples()} for ds, g in sens.groupby("downstream_dataset")}
+        by = _diffs_by_choice(sens)
         centre = {ds: {k: v for k, v in d.items() if k.endswith("centre")} for ds, d in by.items()}
-        out["sign_flips_centre"] = float(sum(len({v < 0 for v in d.values()}) > 1 for d in centre.values()))
-        out["sign_flips_all"] = float(sum(len({v < 0 for v in d.values()}) > 1 for d in by.values()))
+        out["sign_flips_centre"] = float(len(verdicts.sign_flips(centre)))
+        out["sign_flips_all"] = float(len(verdicts.sign_flips(by)))
         out["sign_verdict"] = Text(verdicts.sign_stability_sentence(by))
     prob = h.probability
     if len(prob):
@@ -597,8 +603,7 @@ def placement_table(page: Page) -> pd.DataFrame:
 
 def sensitivity_table(page: Page) -> pd.DataFrame:
     """The OpenCLIP - OpenAI difference per dataset under every bin count and placement; only
-    datasets whose sign changes are shown."""
+    datasets whose sign changes are shown (:func:`repro.scaling.verdicts.sign_flips`, as the page's verdict)."""
     sens = page.honesty.sensitivity
     wide = sens.pivot_table(index="downstream_dataset", columns=["n_bins", "placement"], values="diff")
-    flips = wide.apply(lambda r: len(set(np.sign(r.dropna()))) > 1, axis=1)
-    return wide[flips]
+    return wide[wide.index.isin(verdicts.sign_flips(_diffs_by_choice(sens)))]

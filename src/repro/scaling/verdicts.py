@@ -469,8 +469,20 @@ def span_phrase(log10_low: float, log10_high: float) -> str:
     return f"{decades:.2f} decades (a factor of {10 ** decades:,.0f})"
 
 
+def sign_flips(diffs_by_choice: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """The datasets whose difference is negative under some analysis choices and not under
+    others, sorted.
+
+    Parameters
+    ----------
+    diffs_by_choice : mapping
+        Dataset -> (choice -> difference), e.g. the OpenCLIP-OpenAI exponent difference per bin count.
+    """
+    return sorted(d for d, by in diffs_by_choice.items() if len({bool(v < 0) for v in by.values()}) > 1)
+
+
 def sign_stability_sentence(diffs_by_choice: Mapping[str, Mapping[str, float]]) -> str:
-    """How many datasets keep the sign of a difference across analysis choices.
+    """How many datasets keep the sign of a difference across analysis choices (:func:`sign_flips`).
 
     Parameters
     ----------
@@ -479,7 +491,7 @@ def sign_stability_sentence(diffs_by_choice: Mapping[str, Mapping[str, float]]) 
     """
     if not diffs_by_choice:
         raise VerdictError("diffs_by_choice: no dataset to judge")
-    flips = sorted(d for d, by in diffs_by_choice.items() if len({bool(v < 0) for v in by.values()}) > 1)
+    flips = sign_flips(diffs_by_choice)
     n = len(diffs_by_choice)
     if not flips:
         return f"The sign of the difference is the same under every analysis choice on all {n} datasets."
