@@ -20,7 +20,7 @@ from repro.errors import FitError
 from repro.scaling.backtest import GROUPS, run_arrays
 from repro.scaling.frontiers import PAPER_FRONTIER, FrontierSpec, select_frontier
 from repro.scaling.laws import get_form
-from repro.scaling.paper_fit import binned_line_fit
+from repro.scaling.paper_fit import binned_line_fit, line_fit
 from repro.scaling.uncertainty import N_BOOTSTRAP, bootstrap_fits
 
 
@@ -126,11 +126,11 @@ def difference_sensitivity(rows: pd.DataFrame, downstream_datasets: Sequence[str
     n_bins : sequence of int
         The bin counts of the OpenCLIP frontier to try.
     placements : sequence of str
-        Where a bin's point sits: ``"center"`` (the paper) or ``"actual"`` (the best run's compute).
+        Where a bin's point sits: ``"centre"`` (the paper) or ``"actual"`` (the best run's compute).
     """
     out = []
     for ds, (x, y), (xo, yo) in _comparable_runs(rows, downstream_datasets):
-        a_o = float(np.polyfit(xo, yo, 1)[0])
+        a_o = line_fit(xo, yo)[0]
         for bins in n_bins:
             for place in placements:
                 spec = FrontierSpec("binned", n_bins=int(bins), x_at=place)
@@ -168,7 +168,7 @@ def probability_not_steeper(rows: pd.DataFrame, downstream_dataset: str, *, n_bi
     xo, yo = run_arrays(rows, downstream_dataset, (OPENAI_UPSTREAM,))
     if len(xo) < 2:
         raise FitError(f"{downstream_dataset}: fewer than 2 OpenAI models to fit a line")
-    a_o = float(np.polyfit(xo, yo, 1)[0])
+    a_o = line_fit(xo, yo)[0]
     out = []
     for bins in n_bins:
         for place in placements:
