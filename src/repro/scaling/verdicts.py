@@ -17,8 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from repro.errors import ReproError
 
 #: A difference is a finding at |z| >= this many standard errors.
@@ -568,18 +566,6 @@ def mean_interval_verdict(subject: str, mean: float, low: float, high: float, *,
     if low > 0:
         return head + ", above the forecast."
     return head + ", consistent with the forecast."
-
-
-def share(values: Sequence[bool]) -> float:
-    """The share of true values (NaN for none).
-
-    Parameters
-    ----------
-    values : sequence of bool
-        The values.
-    """
-    values = np.asarray(values, dtype=bool)
-    return float(values.mean()) if values.size else float("nan")
 
 
 #: The phrase of a verdict whose rows are not in the report yet.
