@@ -211,6 +211,11 @@ def trend_sentence(subject: str, by_step: Mapping[int, float], *, step_name: str
     return f"{subject} does not grow steadily with {step_name} ({path} {unit}): " + " and ".join(notes) + "."
 
 
+def _coin_z(wins: int, n: int) -> float:
+    """How many binomial standard errors (``sqrt(n) / 2`` comparisons) ``wins`` of ``n`` lies from one half."""
+    return (wins - n / 2) / (math.sqrt(n) / 2)
+
+
 def wins_sentence(label_a: str, label_b: str, a_wins: int, n: int, *, z: float = Z_FINDING, what: str = "datasets") -> str:
     """Whether A beats B on a majority of ``n`` paired comparisons beyond a fair coin.
 
@@ -238,7 +243,7 @@ def wins_sentence(label_a: str, label_b: str, a_wins: int, n: int, *, z: float =
     """
     if n <= 0 or not 0 <= a_wins <= n:
         raise VerdictError(f"a_wins, n: need 0 <= a_wins <= n and n > 0, got {a_wins} of {n}")
-    score = (a_wins - n / 2) / (math.sqrt(n) / 2)
+    score = _coin_z(a_wins, n)
     if score >= z:
         return f"{label_a} beats {label_b} on {a_wins} of {n} {what} (z = {score:.1f} against a coin, a finding)."
     if score <= -z:
@@ -263,7 +268,7 @@ def placement_sentence(wins_by_bins: Mapping[int, tuple[int, int]], *, label_a: 
     """
     if not wins_by_bins:
         raise VerdictError("wins_by_bins: no bin count to judge")
-    scores = {b: (w - n / 2) / (math.sqrt(n) / 2) for b, (w, n) in wins_by_bins.items()}
+    scores = {b: _coin_z(w, n) for b, (w, n) in wins_by_bins.items()}
     listing = ", ".join(f"{w} of {n} with {b} bins" for b, (w, n) in sorted(wins_by_bins.items()))
     if all(s >= z for s in scores.values()):
         return (f"Placing the point at {label_b} biases the line: {label_a} has the smaller backtest error on "
