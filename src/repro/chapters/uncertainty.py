@@ -262,7 +262,7 @@ class Honesty:
     widths: pd.DataFrame = field(repr=False)
     sensitivity: pd.DataFrame = field(repr=False)
     probability: pd.DataFrame = field(repr=False)
-    estimator_recovery: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    estimator_recovery: pd.DataFrame = field(repr=False)
 
 
 def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_coverage: float) -> dict[str, float | str]:
@@ -463,6 +463,10 @@ class Page:
         :func:`glue_values` of the above: the numbers the prose quotes.
     n_resamples : int
         Bootstrap resamples of every interval (and of the band figure).
+    honesty : Honesty
+        The checks of the page's own claims.
+    bands : list of PredictionBand
+        The bootstrap bands of :data:`BAND_DATASETS` (those among the page's datasets).
     """
 
     rows: pd.DataFrame = field(repr=False)
@@ -472,9 +476,9 @@ class Page:
     comparison: pd.DataFrame = field(repr=False)
     recovery: pd.DataFrame = field(repr=False)
     values: dict = field(repr=False)
-    n_resamples: int = N_BOOTSTRAP
-    honesty: Honesty | None = field(default=None, repr=False)
-    bands: list = field(default_factory=list, repr=False)
+    n_resamples: int
+    honesty: Honesty = field(repr=False)
+    bands: list = field(repr=False)
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows` of :attr:`values`."""
@@ -578,7 +582,7 @@ def selection_table(page: Page) -> pd.DataFrame:
 
 def interval_table(page: Page) -> pd.DataFrame:
     """Coverage and sharpness per method with 90% intervals from resampling datasets."""
-    return page.honesty.cluster_scores if page.honesty is not None else page.scores
+    return page.honesty.cluster_scores
 
 
 def nested_table(page: Page) -> pd.DataFrame:
