@@ -38,13 +38,19 @@ def _openai_line(x: np.ndarray, y: np.ndarray, n_draws: int, rng: np.random.Gene
     return float(coef[0]), float(coef[1]), draws
 
 
+def _runs(rows: pd.DataFrame, downstream_dataset: str
+          ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(LAION runs, OpenAI runs) of one dataset as (log10 compute, log10 error) arrays."""
+    return (run_arrays(rows, downstream_dataset, GROUPS["LAION"]),
+            run_arrays(rows, downstream_dataset, (OPENAI_UPSTREAM,)))
+
+
 def _comparable_runs(rows: pd.DataFrame, downstream_datasets: Sequence[str]
                      ) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]:
-    """(dataset, LAION runs, OpenAI runs) as (log10 compute, log10 error) arrays, for each dataset
-    with at least 3 OpenAI models and 4 distinct LAION computes (the others cannot be compared)."""
+    """(dataset, LAION runs, OpenAI runs) (:func:`_runs`) for each dataset with at least 3 OpenAI
+    models and 4 distinct LAION computes (the others cannot be compared)."""
     for ds in downstream_datasets:
-        x, y = run_arrays(rows, ds, GROUPS["LAION"])
-        xo, yo = run_arrays(rows, ds, (OPENAI_UPSTREAM,))
+        (x, y), (xo, yo) = _runs(rows, ds)
         if len(xo) >= 3 and len(np.unique(x)) >= 4:
             yield ds, (x, y), (xo, yo)
 
@@ -164,8 +170,7 @@ def probability_not_steeper(rows: pd.DataFrame, downstream_dataset: str, *, n_bi
 
     Returns one row per (n_bins, placement): ``p``, ``mc_se``, ``n_usable``.
     """
-    x, y = run_arrays(rows, downstream_dataset, GROUPS["LAION"])
-    xo, yo = run_arrays(rows, downstream_dataset, (OPENAI_UPSTREAM,))
+    (x, y), (xo, yo) = _runs(rows, downstream_dataset)
     if len(xo) < 2:
         raise FitError(f"{downstream_dataset}: fewer than 2 OpenAI models to fit a line")
     a_o = line_fit(xo, yo)[0]
