@@ -47,6 +47,8 @@ REPORT_COLUMNS = ("item", "quantity", "reproduced", "paper", "difference", "stat
                   "decimals", "target")
 STATUSES = ("exact", "within rounding", "printed name", "differs, explained", "differs", "reproduced",
             "measured", "check passed", "check failed", "forecast checked")
+#: The statuses of a quantity held to a target (:func:`check`).
+CHECK_STATUSES = ("check passed", "check failed")
 #: One sentence per status, for the status page.
 STATUS_MEANINGS = {
     "exact": "Our value is within half a unit of the paper's last printed digit, so it rounds to the printed value.",

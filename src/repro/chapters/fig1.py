@@ -149,11 +149,10 @@ def glue_values(rows: pd.DataFrame, exponents: pd.DataFrame) -> dict[str, float]
             values[f"alpha_{who}_{paper_name}"] = float("nan") if value is None or pd.isna(value) else float(value)
             values[f"paper_alpha_{who}_{paper_name}"] = float(stated.loc[paper_name, f"alpha_{who}"])
     # the claims, in point estimates: OpenAI steeper on classification (1a), OpenCLIP on retrieval (1b)
-    for item, claimed in (("fig1a", "openai"), ("fig1b", "openclip")):
-        other = "openclip" if claimed == "openai" else "openai"
+    names = {"openai": "OpenAI", "openclip": "OpenCLIP"}
+    for item, claimed, other in (("fig1a", "openai", "openclip"), ("fig1b", "openclip", "openai")):
         alphas = {d: (values[f"alpha_{claimed}_{d}"], values[f"alpha_{other}_{d}"]) for d in PANELS[item]}
-        values[f"claim_{item}_verdict"] = Text(verdicts.steeper_sentence(
-            "OpenAI" if claimed == "openai" else "OpenCLIP", "OpenCLIP" if claimed == "openai" else "OpenAI", alphas))
+        values[f"claim_{item}_verdict"] = Text(verdicts.steeper_sentence(names[claimed], names[other], alphas))
     openclip = rows[rows["upstream_dataset"] != OPENAI_UPSTREAM]
     first = next((d for d in (drawn.get(p) for p in ALL_PANELS) if d), None)
     if first is not None and len(openclip):

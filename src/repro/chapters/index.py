@@ -20,7 +20,7 @@ import yaml
 from IPython.display import Markdown
 
 from repro.constants import book_dir
-from repro.report import STATUSES, load_report
+from repro.report import CHECK_STATUSES, STATUSES, load_report
 from repro.scaling import verdicts
 
 #: route -> what the book does with the item (and its status when it has no rows with paper values)
@@ -243,7 +243,7 @@ def _reproduction(rows: pd.DataFrame, items: tuple[str, ...]) -> str:
 
 def _checks(rows: pd.DataFrame, section: str, quantities: tuple[str, ...] | None = None) -> str:
     """:func:`repro.scaling.verdicts.checks_sentence` of a section's checks (``quantities``: only those)."""
-    chosen = rows[(rows["section"] == section) & rows["status"].isin(["check passed", "check failed"])] \
+    chosen = rows[(rows["section"] == section) & rows["status"].isin(CHECK_STATUSES)] \
         if len(rows) else rows
     if quantities is not None and len(chosen):
         chosen = chosen[chosen["quantity"].isin(quantities)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from repro.report import STATUS_MEANINGS, STATUSES, load_report
+from repro.report import CHECK_STATUSES, STATUS_MEANINGS, STATUSES, load_report
 
 __all__ = ["Page", "compute", "differences", "failed_checks", "full_table", "glue_values", "load_report",
            "status_counts"]
@@ -30,7 +30,7 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 def glue_values(rows: pd.DataFrame) -> dict[str, int]:
     """Plain values for the status page: ``n_rows`` and ``n_with_paper`` (rows with a value
     beside them), ``n_checks`` and ``n_checks_failed`` (quantities held to a stated target)."""
-    checks = rows["status"].isin(["check passed", "check failed"])
+    checks = rows["status"].isin(CHECK_STATUSES)
     return {"n_rows": int(len(rows)), "n_with_paper": int(rows["paper"].notna().sum()),
             "n_checks": int(checks.sum()), "n_checks_failed": int((rows["status"] == "check failed").sum())}
 

@@ -103,16 +103,15 @@ def glue_values(report: FitReport, interval_scores: pd.DataFrame, comparison: pd
     for _, r in bins.iterrows():
         values[f"bins{int(r['n_bins'])}_error"] = float(r["mean_abs_error_pp"])
         values[f"bins{int(r['n_bins'])}_alpha"] = float(r["alpha_full_data"])
-    # Intervals: the textbook interval and the sharpest method with coverage >= 0.85.
+    # Intervals: the textbook interval and the sharpest method with coverage >= 0.85 (selection.pick_method).
     scores = interval_scores.set_index("method")
     for method, r in scores.iterrows():
         values[f"coverage_{method}"] = float(r["coverage"])
         values[f"sharpness_{method}"] = float(r["sharpness"])
         values[f"width_{method}"] = float(r["median_width_pp"])
         values[f"abs_error_{method}"] = float(r["median_abs_error_pp"])
-    best = interval_scores.sort_values("sharpness").query("coverage >= 0.85")
-    best = best.iloc[0] if len(best) else interval_scores.sort_values("coverage").iloc[-1]
-    values["best_method"] = Text(best["method"])
+    best = scores.loc[selection.pick_method(interval_scores)]
+    values["best_method"] = Text(best.name)
     values["best_coverage"], values["best_sharpness"] = float(best["coverage"]), float(best["sharpness"])
     # Lower bound on sharpness at 90% coverage for unbiased normal errors: full width 2 z_0.95 sigma
     # against a median absolute error of z_0.75 sigma.
@@ -263,7 +262,7 @@ class Honesty:
     widths: pd.DataFrame = field(repr=False)
     sensitivity: pd.DataFrame = field(repr=False)
     probability: pd.DataFrame = field(repr=False)
-    estimator_recovery: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    estimator_recovery: pd.DataFrame = field(repr=False)
 
 
 def honesty_values(h: Honesty, report: FitReport, values: dict, bootstrap_coverage: float) -> dict[str, float | str]:
@@ -357,15 +356,21 @@ def _band_values(h: Honesty, bootstrap_coverage: float) -> dict[str, float | str
     return out
 
 
+def _diffs_by_choice(sensitivity: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """:func:`repro.scaling.compare.difference_sensitivity` as dataset -> ("<n_bins>-<placement>" -> diff)."""
+    return {ds: {f"{r.n_bins}-{r.placement}": r.diff for r in g.itertuples()}
+            for ds, g in sensitivity.groupby("downstream_dataset")}
+
+
 def _comparison_values(h: Honesty) -> dict[str, float | str]:
     """The OpenCLIP - OpenAI difference under the analysis choices: sign flips and MS-COCO's probability."""
     out: dict[str, float | str] = {}
     sens = h.sensitivity
     if len(sens):
-        by = {ds: {f"{r.n_bins}-{r.placement}": r.diff for r in g.itertuples()} for ds, g in sens.groupby("downstream_dataset")}
+        by = _diffs_by_choice(sens)
         centre = {ds: {k: v for k, v in d.items() if k.endswith("centre")} for ds, d in by.items()}
-        out["sign_flips_centre"] = float(sum(len({v < 0 for v in d.values()}) > 1 for d in centre.values()))
-        out["sign_flips_all"] = float(sum(len({v < 0 for v in d.values()}) > 1 for d in by.values()))
+        out["sign_flips_centre"] = float(len(verdicts.sign_flips(centre)))
+        out["sign_flips_all"] = float(len(verdicts.sign_flips(by)))
         out["sign_verdict"] = Text(verdicts.sign_stability_sentence(by))
     prob = h.probability
     if len(prob):
@@ -387,16 +392,15 @@ def estimator_recovery_values(table: pd.DataFrame) -> dict[str, float | str]:
     Parameters
     ----------
     table : DataFrame
-        :func:`repro.scaling.recovery.estimator_recovery_table` with an ``n_replications`` column.
+        :func:`repro.scaling.recovery.estimator_recovery_table`.
     """
     out: dict[str, float | str] = {}
     if table.empty:
         return out
-    n = table["n_replications"] if "n_replications" in table else None
     for r in table.itertuples(index=False):
         key = f"estrec_{r.form}_{_slug(r.frontier)}_{r.noise_sd:g}".replace(".", "p")
         out[f"{key}_bias"], out[f"{key}_coverage"] = float(r.bias), float(r.coverage)
-    se = table["sd"] / np.sqrt(n if n is not None else 1)
+    se = table["sd"] / np.sqrt(table["n_replications"])
     beyond = [verdicts.is_finding(b, s_) for b, s_ in zip(table["bias"], se) if np.isfinite(b) and s_ > 0]
     worst = table.loc[table["relative_bias"].abs().idxmax()]
     out["estrec_cells"] = float(len(table))
@@ -459,6 +463,10 @@ class Page:
         :func:`glue_values` of the above: the numbers the prose quotes.
     n_resamples : int
         Bootstrap resamples of every interval (and of the band figure).
+    honesty : Honesty
+        The checks of the page's own claims.
+    bands : list of PredictionBand
+        The bootstrap bands of :data:`BAND_DATASETS` (those among the page's datasets).
     """
 
     rows: pd.DataFrame = field(repr=False)
@@ -468,9 +476,9 @@ class Page:
     comparison: pd.DataFrame = field(repr=False)
     recovery: pd.DataFrame = field(repr=False)
     values: dict = field(repr=False)
-    n_resamples: int = N_BOOTSTRAP
-    honesty: Honesty | None = field(default=None, repr=False)
-    bands: list = field(default_factory=list, repr=False)
+    n_resamples: int
+    honesty: Honesty = field(repr=False)
+    bands: list = field(repr=False)
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows` of :attr:`values`."""
@@ -531,7 +539,6 @@ def compute_from_rows(rows: pd.DataFrame, downstream_datasets: Sequence[str] | N
                        if "mscoco_captions" in set(downstream_datasets) else pd.DataFrame())
         estimator = recovery.estimator_recovery_table(x, n_replications=n_replications,
                                                       n_resamples=max(50, n_resamples // 5))
-        estimator["n_replications"] = n_replications
     honesty = Honesty(plan, chosen, placement, selection.independent_points(study), cluster, nested,
                       band_widths(bands), sensitivity, probability, estimator)
     values = glue_values(report, scores, comparison, bins, rec)
@@ -575,7 +582,7 @@ def selection_table(page: Page) -> pd.DataFrame:
 
 def interval_table(page: Page) -> pd.DataFrame:
     """Coverage and sharpness per method with 90% intervals from resampling datasets."""
-    return page.honesty.cluster_scores if page.honesty is not None else page.scores
+    return page.honesty.cluster_scores
 
 
 def nested_table(page: Page) -> pd.DataFrame:
@@ -600,8 +607,7 @@ def placement_table(page: Page) -> pd.DataFrame:
 
 def sensitivity_table(page: Page) -> pd.DataFrame:
     """The OpenCLIP - OpenAI difference per dataset under every bin count and placement; only
-    datasets whose sign changes are shown."""
+    datasets whose sign changes are shown (:func:`repro.scaling.verdicts.sign_flips`, as the page's verdict)."""
     sens = page.honesty.sensitivity
     wide = sens.pivot_table(index="downstream_dataset", columns=["n_bins", "placement"], values="diff")
-    flips = wide.apply(lambda r: len(set(np.sign(r.dropna()))) > 1, axis=1)
-    return wide[flips]
+    return wide[wide.index.isin(verdicts.sign_flips(_diffs_by_choice(sens)))]

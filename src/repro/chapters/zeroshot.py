@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -372,6 +373,7 @@ TEST_QUERIES = {"ImageNet": 50_000, "COCO image R@5": 25_000, "COCO text R@5": 5
                 "Flickr image R@5": 5_000, "Flickr text R@5": 1_000}
 
 
+@lru_cache(maxsize=None)
 def repeat_noise_pp() -> float:
     """The run-to-run noise of one training run (points): the gap between the two identical runs
     of Table 14 over sqrt(2) (two runs differ by sqrt(2) times one run's standard deviation)."""

@@ -20,7 +20,7 @@ from repro.errors import FitError
 from repro.scaling.backtest import GROUPS, run_arrays
 from repro.scaling.frontiers import PAPER_FRONTIER, FrontierSpec, select_frontier
 from repro.scaling.laws import get_form
-from repro.scaling.paper_fit import binned_line_fit
+from repro.scaling.paper_fit import binned_line_fit, line_fit
 from repro.scaling.uncertainty import N_BOOTSTRAP, bootstrap_fits
 
 
@@ -38,13 +38,19 @@ def _openai_line(x: np.ndarray, y: np.ndarray, n_draws: int, rng: np.random.Gene
     return float(coef[0]), float(coef[1]), draws
 
 
+def _runs(rows: pd.DataFrame, downstream_dataset: str
+          ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(LAION runs, OpenAI runs) of one dataset as (log10 compute, log10 error) arrays."""
+    return (run_arrays(rows, downstream_dataset, GROUPS["LAION"]),
+            run_arrays(rows, downstream_dataset, (OPENAI_UPSTREAM,)))
+
+
 def _comparable_runs(rows: pd.DataFrame, downstream_datasets: Sequence[str]
                      ) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]:
-    """(dataset, LAION runs, OpenAI runs) as (log10 compute, log10 error) arrays, for each dataset
-    with at least 3 OpenAI models and 4 distinct LAION computes (the others cannot be compared)."""
+    """(dataset, LAION runs, OpenAI runs) (:func:`_runs`) for each dataset with at least 3 OpenAI
+    models and 4 distinct LAION computes (the others cannot be compared)."""
     for ds in downstream_datasets:
-        x, y = run_arrays(rows, ds, GROUPS["LAION"])
-        xo, yo = run_arrays(rows, ds, (OPENAI_UPSTREAM,))
+        (x, y), (xo, yo) = _runs(rows, ds)
         if len(xo) >= 3 and len(np.unique(x)) >= 4:
             yield ds, (x, y), (xo, yo)
 
@@ -126,11 +132,11 @@ def difference_sensitivity(rows: pd.DataFrame, downstream_datasets: Sequence[str
     n_bins : sequence of int
         The bin counts of the OpenCLIP frontier to try.
     placements : sequence of str
-        Where a bin's point sits: ``"center"`` (the paper) or ``"actual"`` (the best run's compute).
+        Where a bin's point sits: ``"centre"`` (the paper) or ``"actual"`` (the best run's compute).
     """
     out = []
     for ds, (x, y), (xo, yo) in _comparable_runs(rows, downstream_datasets):
-        a_o = float(np.polyfit(xo, yo, 1)[0])
+        a_o = line_fit(xo, yo)[0]
         for bins in n_bins:
             for place in placements:
                 spec = FrontierSpec("binned", n_bins=int(bins), x_at=place)
@@ -164,11 +170,10 @@ def probability_not_steeper(rows: pd.DataFrame, downstream_dataset: str, *, n_bi
 
     Returns one row per (n_bins, placement): ``p``, ``mc_se``, ``n_usable``.
     """
-    x, y = run_arrays(rows, downstream_dataset, GROUPS["LAION"])
-    xo, yo = run_arrays(rows, downstream_dataset, (OPENAI_UPSTREAM,))
+    (x, y), (xo, yo) = _runs(rows, downstream_dataset)
     if len(xo) < 2:
         raise FitError(f"{downstream_dataset}: fewer than 2 OpenAI models to fit a line")
-    a_o = float(np.polyfit(xo, yo, 1)[0])
+    a_o = line_fit(xo, yo)[0]
     out = []
     for bins in n_bins:
         for place in placements:

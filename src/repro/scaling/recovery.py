@@ -152,7 +152,7 @@ def estimator_recovery_table(log10_compute: np.ndarray, *, forms: Sequence[str] 
     DataFrame
         One row per (form, frontier, noise_sd): ``true_alpha``, ``mean_alpha``, ``bias``, ``sd``
         (of alpha over replications), ``bias_over_sd``, ``relative_bias`` (bias / |true alpha|),
-        ``coverage`` (share of intervals containing the true alpha), ``n_failed``.
+        ``coverage`` (share of intervals containing the true alpha), ``n_failed``, ``n_replications``.
     """
     x = np.asarray(log10_compute, dtype=float)
     rng = np.random.default_rng(seed)
@@ -184,5 +184,6 @@ def estimator_recovery_table(log10_compute: np.ndarray, *, forms: Sequence[str] 
                             "mean_alpha": float(a.mean()) if len(a) else float("nan"), "bias": bias, "sd": spread,
                             "bias_over_sd": bias / spread if spread else float("nan"),
                             "relative_bias": bias / abs(theta[1]),
-                            "coverage": float(np.mean(covered)) if covered else float("nan"), "n_failed": failed})
+                            "coverage": float(np.mean(covered)) if covered else float("nan"), "n_failed": failed,
+                            "n_replications": n_replications})
     return pd.DataFrame(out)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from repro.errors import ReproError
 
 #: A difference is a finding at |z| >= this many standard errors.
@@ -213,6 +211,11 @@ def trend_sentence(subject: str, by_step: Mapping[int, float], *, step_name: str
     return f"{subject} does not grow steadily with {step_name} ({path} {unit}): " + " and ".join(notes) + "."
 
 
+def _coin_z(wins: int, n: int) -> float:
+    """How many binomial standard errors (``sqrt(n) / 2`` comparisons) ``wins`` of ``n`` lies from one half."""
+    return (wins - n / 2) / (math.sqrt(n) / 2)
+
+
 def wins_sentence(label_a: str, label_b: str, a_wins: int, n: int, *, z: float = Z_FINDING, what: str = "datasets") -> str:
     """Whether A beats B on a majority of ``n`` paired comparisons beyond a fair coin.
 
@@ -240,7 +243,7 @@ def wins_sentence(label_a: str, label_b: str, a_wins: int, n: int, *, z: float =
     """
     if n <= 0 or not 0 <= a_wins <= n:
         raise VerdictError(f"a_wins, n: need 0 <= a_wins <= n and n > 0, got {a_wins} of {n}")
-    score = (a_wins - n / 2) / (math.sqrt(n) / 2)
+    score = _coin_z(a_wins, n)
     if score >= z:
         return f"{label_a} beats {label_b} on {a_wins} of {n} {what} (z = {score:.1f} against a coin, a finding)."
     if score <= -z:
@@ -265,7 +268,7 @@ def placement_sentence(wins_by_bins: Mapping[int, tuple[int, int]], *, label_a: 
     """
     if not wins_by_bins:
         raise VerdictError("wins_by_bins: no bin count to judge")
-    scores = {b: (w - n / 2) / (math.sqrt(n) / 2) for b, (w, n) in wins_by_bins.items()}
+    scores = {b: _coin_z(w, n) for b, (w, n) in wins_by_bins.items()}
     listing = ", ".join(f"{w} of {n} with {b} bins" for b, (w, n) in sorted(wins_by_bins.items()))
     if all(s >= z for s in scores.values()):
         return (f"Placing the point at {label_b} biases the line: {label_a} has the smaller backtest error on "
@@ -469,8 +472,20 @@ def span_phrase(log10_low: float, log10_high: float) -> str:
     return f"{decades:.2f} decades (a factor of {10 ** decades:,.0f})"
 
 
+def sign_flips(diffs_by_choice: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """The datasets whose difference is negative under some analysis choices and not under
+    others, sorted.
+
+    Parameters
+    ----------
+    diffs_by_choice : mapping
+        Dataset -> (choice -> difference), e.g. the OpenCLIP-OpenAI exponent difference per bin count.
+    """
+    return sorted(d for d, by in diffs_by_choice.items() if len({bool(v < 0) for v in by.values()}) > 1)
+
+
 def sign_stability_sentence(diffs_by_choice: Mapping[str, Mapping[str, float]]) -> str:
-    """How many datasets keep the sign of a difference across analysis choices.
+    """How many datasets keep the sign of a difference across analysis choices (:func:`sign_flips`).
 
     Parameters
     ----------
@@ -479,7 +494,7 @@ def sign_stability_sentence(diffs_by_choice: Mapping[str, Mapping[str, float]]) 
     """
     if not diffs_by_choice:
         raise VerdictError("diffs_by_choice: no dataset to judge")
-    flips = sorted(d for d, by in diffs_by_choice.items() if len({bool(v < 0) for v in by.values()}) > 1)
+    flips = sign_flips(diffs_by_choice)
     n = len(diffs_by_choice)
     if not flips:
         return f"The sign of the difference is the same under every analysis choice on all {n} datasets."
@@ -556,18 +571,6 @@ def mean_interval_verdict(subject: str, mean: float, low: float, high: float, *,
     if low > 0:
         return head + ", above the forecast."
     return head + ", consistent with the forecast."
-
-
-def share(values: Sequence[bool]) -> float:
-    """The share of true values (NaN for none).
-
-    Parameters
-    ----------
-    values : sequence of bool
-        The values.
-    """
-    values = np.asarray(values, dtype=bool)
-    return float(values.mean()) if values.size else float("nan")
 
 
 #: The phrase of a verdict whose rows are not in the report yet.
