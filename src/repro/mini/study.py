@@ -102,12 +102,6 @@ def expected_seconds(point: GridPoint) -> float:
     return point.samples_seen * (models.gmacs_per_sample(point.model) + 2e-3)
 
 
-def results_path(profile: str | Profile, *, root: Path = RESULTS_ROOT) -> Path:
-    """A profile's ``results.csv`` (:attr:`repro.data.mini_outputs.MiniOutputs.results`)."""
-    name = profile if isinstance(profile, str) else profile.name
-    return MiniOutputs.for_profile(name, root).results
-
-
 def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
     """The launcher's spec of one grid point: one open_clip epoch over exactly ``samples_seen`` rows."""
     steps = point.samples_seen // profile.batch_size
