@@ -30,7 +30,7 @@ from repro.evaluate.jobs import paper_checkpoints, run_checkpoints, write_eval_j
 from repro.evaluate.run import Checkpoint, ModelMetadata, evaluate_checkpoint, model_metadata
 from repro.evaluate.suite import load_suite
 from repro.executors import scheduler
-from repro.executors.arrays import SlurmOptions
+from repro.executors.arrays import SlurmOptions, sbatch_directives
 from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
 
 
@@ -94,16 +94,6 @@ def _metadata(args: argparse.Namespace) -> ModelMetadata:
                           samples_seen_pretty=args.samples_seen_pretty)
 
 
-def _sbatch_options(pairs: Sequence[str]) -> dict[str, str]:
-    options = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise SpecError(f"--sbatch {pair!r}: expected KEY=VALUE, e.g. partition=booster")
-        options[key.strip().lstrip("-")] = value
-    return options
-
-
 def _datasets(text: str) -> list[str] | None:
     return [d for d in text.split(",") if d] or None
 
@@ -116,7 +106,7 @@ def _paper_jobs(args: argparse.Namespace) -> int:
         raise SpecError("--spec paper --dry-run needs --out DIR (where the scripts go)")
     suite = load_suite(args.suite)
     paper = paper_checkpoints(args.checkpoint_dir.absolute())
-    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=_sbatch_options(args.sbatch))
+    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=sbatch_directives(args.sbatch))
     written = write_eval_jobs(
         [p.checkpoint for p in paper], suite, args.out, suite_path=Path(suite.source).absolute(),
         dataset_root=(args.dataset_root or Path("datasets")).absolute(),
@@ -139,7 +129,7 @@ def _run_jobs(args: argparse.Namespace) -> int:
     if missing:
         raise SpecError(f"--runs needs {', '.join(missing)} (see 'repro eval --help')")
     suite = load_suite(args.suite)
-    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=_sbatch_options(args.sbatch))
+    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=sbatch_directives(args.sbatch))
     written = write_eval_jobs(
         run_checkpoints(args.runs), suite, args.out, suite_path=Path(suite.source).absolute(),
         dataset_root=args.dataset_root.absolute(), results=args.results.absolute(),
