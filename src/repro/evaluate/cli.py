@@ -31,7 +31,7 @@ from repro.evaluate.run import Checkpoint, ModelMetadata, evaluate_checkpoint, m
 from repro.evaluate.suite import load_suite
 from repro.executors import scheduler
 from repro.executors.arrays import SlurmOptions, sbatch_directives
-from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
+from repro.launch.executors import EXECUTORS, Executor, LaunchOptions, get_executor
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +94,12 @@ def _metadata(args: argparse.Namespace) -> ModelMetadata:
                           samples_seen_pretty=args.samples_seen_pretty)
 
 
+def _array_executor(args: argparse.Namespace) -> Executor:
+    """The ``--executor`` that runs an evaluation array, with the ``--setup`` line and ``--sbatch`` directives."""
+    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=sbatch_directives(args.sbatch))
+    return get_executor(args.executor, LaunchOptions(slurm=slurm))
+
+
 def _datasets(text: str) -> list[str] | None:
     return [d for d in text.split(",") if d] or None
 
@@ -106,12 +112,12 @@ def _paper_jobs(args: argparse.Namespace) -> int:
         raise SpecError("--spec paper --dry-run needs --out DIR (where the scripts go)")
     suite = load_suite(args.suite)
     paper = paper_checkpoints(args.checkpoint_dir.absolute())
-    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=sbatch_directives(args.sbatch))
+    executor = _array_executor(args)
     written = write_eval_jobs(
         [p.checkpoint for p in paper], suite, args.out, suite_path=Path(suite.source).absolute(),
         dataset_root=(args.dataset_root or Path("datasets")).absolute(),
         results=(args.results or Path("zeroshot_results.csv")).absolute(),
-        executor=get_executor(args.executor, LaunchOptions(slurm=slurm)), datasets=_datasets(args.datasets),
+        executor=executor, datasets=_datasets(args.datasets),
         urls={p.checkpoint.pretrained: p.url for p in paper if p.url},
         output_dir=args.output_dir.absolute() if args.output_dir else None, dry_run=True,
     )
@@ -129,11 +135,11 @@ def _run_jobs(args: argparse.Namespace) -> int:
     if missing:
         raise SpecError(f"--runs needs {', '.join(missing)} (see 'repro eval --help')")
     suite = load_suite(args.suite)
-    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=sbatch_directives(args.sbatch))
+    executor = _array_executor(args)
     written = write_eval_jobs(
         run_checkpoints(args.runs), suite, args.out, suite_path=Path(suite.source).absolute(),
         dataset_root=args.dataset_root.absolute(), results=args.results.absolute(),
-        executor=get_executor(args.executor, LaunchOptions(slurm=slurm)), datasets=_datasets(args.datasets),
+        executor=executor, datasets=_datasets(args.datasets),
         output_dir=args.output_dir.absolute() if args.output_dir else None, dry_run=args.dry_run,
         repro=(sys.executable, "-m", "repro"),
     )
