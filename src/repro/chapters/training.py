@@ -201,7 +201,6 @@ class Page:
         values = glue_values(self.resources)
         if self.scheduler is not None:
             ddp, resumed = self.scheduler.record["ddp"], self.scheduler.record["resumed"]
-            jobs = jobs_table(self.scheduler)
             values.update(
                 ddp_loss_gap=float(ddp["loss_gap_max_abs"]), ddp_weight_gap=float(ddp["weight_gap_max_abs"]),
                 ddp_movement=float(ddp["training_movement_max_abs"]), ddp_loss_tolerance=LOSS_TOLERANCE,
@@ -212,7 +211,7 @@ class Page:
                 resumed_second_job_steps=float(resumed["steps_second_job"]),
                 resumed_checkpoints_at_cancel=float(resumed["checkpoints_at_cancel"]),
                 resumed_from_epoch=float(resumed["resumed_from_epoch"]),
-                scheduler_jobs=float(len(jobs)), scheduler_wall_s=float(self.scheduler.record["wall_s"]),
+                scheduler_jobs=float(len(self.scheduler.record["jobs"])), scheduler_wall_s=float(self.scheduler.record["wall_s"]),
             )
         return values
 

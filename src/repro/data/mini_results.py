@@ -26,19 +26,6 @@ HELDOUT_FILE = MiniOutputs(Path(".")).heldout_loss.name
 ISOFLOP_PROFILE = "isoflop"
 
 
-def profile_dir(profile: str, root: Path | None = None) -> Path:
-    """The folder of a profile's committed outputs.
-
-    Parameters
-    ----------
-    profile : str
-        The mini profile (``laptop``, ``isoflop``, ...).
-    root : Path, optional
-        Folder holding one subfolder per profile; default ``runs/mini`` of the repository.
-    """
-    return MiniOutputs.for_profile(profile, root).folder
-
-
 def _profile_file(profile: str, root: Path | None, name: str, what: str) -> Path:
     """The file ``name`` (an attribute of :class:`MiniOutputs`) of a profile's folder; a
     :class:`DataNotFoundError` saying how to make it when it is missing (``what`` names it)."""
@@ -56,7 +43,7 @@ def load_loss_curves(profile: str = "laptop", *, root: Path | None = None) -> pd
     profile : str
         The mini profile whose curves to read.
     root : Path, optional
-        Folder holding one subfolder per profile (:func:`profile_dir`).
+        Folder holding one subfolder per profile (:meth:`MiniOutputs.for_profile`).
 
     Raises
     ------
@@ -89,7 +76,7 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
     task : str, optional
         The downstream dataset whose error each run gets (default :data:`repro.constants.HEADLINE_TASK`).
     root : Path, optional
-        Folder holding one subfolder per profile (:func:`profile_dir`).
+        Folder holding one subfolder per profile (:meth:`MiniOutputs.for_profile`).
 
     Raises
     ------

@@ -30,8 +30,8 @@ from repro.evaluate.jobs import paper_checkpoints, run_checkpoints, write_eval_j
 from repro.evaluate.run import Checkpoint, ModelMetadata, evaluate_checkpoint, model_metadata
 from repro.evaluate.suite import load_suite
 from repro.executors import scheduler
-from repro.executors.arrays import SlurmOptions
-from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
+from repro.executors.arrays import SlurmOptions, sbatch_directives
+from repro.launch.executors import EXECUTORS, Executor, LaunchOptions, get_executor
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,14 +94,10 @@ def _metadata(args: argparse.Namespace) -> ModelMetadata:
                           samples_seen_pretty=args.samples_seen_pretty)
 
 
-def _sbatch_options(pairs: Sequence[str]) -> dict[str, str]:
-    options = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise SpecError(f"--sbatch {pair!r}: expected KEY=VALUE, e.g. partition=booster")
-        options[key.strip().lstrip("-")] = value
-    return options
+def _array_executor(args: argparse.Namespace) -> Executor:
+    """The ``--executor`` that runs an evaluation array, with the ``--setup`` line and ``--sbatch`` directives."""
+    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=sbatch_directives(args.sbatch))
+    return get_executor(args.executor, LaunchOptions(slurm=slurm))
 
 
 def _datasets(text: str) -> list[str] | None:
@@ -116,12 +112,12 @@ def _paper_jobs(args: argparse.Namespace) -> int:
         raise SpecError("--spec paper --dry-run needs --out DIR (where the scripts go)")
     suite = load_suite(args.suite)
     paper = paper_checkpoints(args.checkpoint_dir.absolute())
-    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=_sbatch_options(args.sbatch))
+    executor = _array_executor(args)
     written = write_eval_jobs(
         [p.checkpoint for p in paper], suite, args.out, suite_path=Path(suite.source).absolute(),
         dataset_root=(args.dataset_root or Path("datasets")).absolute(),
         results=(args.results or Path("zeroshot_results.csv")).absolute(),
-        executor=get_executor(args.executor, LaunchOptions(slurm=slurm)), datasets=_datasets(args.datasets),
+        executor=executor, datasets=_datasets(args.datasets),
         urls={p.checkpoint.pretrained: p.url for p in paper if p.url},
         output_dir=args.output_dir.absolute() if args.output_dir else None, dry_run=True,
     )
@@ -139,11 +135,11 @@ def _run_jobs(args: argparse.Namespace) -> int:
     if missing:
         raise SpecError(f"--runs needs {', '.join(missing)} (see 'repro eval --help')")
     suite = load_suite(args.suite)
-    slurm = SlurmOptions(setup=(args.setup,) if args.setup else (), extra=_sbatch_options(args.sbatch))
+    executor = _array_executor(args)
     written = write_eval_jobs(
         run_checkpoints(args.runs), suite, args.out, suite_path=Path(suite.source).absolute(),
         dataset_root=args.dataset_root.absolute(), results=args.results.absolute(),
-        executor=get_executor(args.executor, LaunchOptions(slurm=slurm)), datasets=_datasets(args.datasets),
+        executor=executor, datasets=_datasets(args.datasets),
         output_dir=args.output_dir.absolute() if args.output_dir else None, dry_run=args.dry_run,
         repro=(sys.executable, "-m", "repro"),
     )

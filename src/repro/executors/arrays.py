@@ -51,6 +51,29 @@ class SlurmOptions:
     extra: Mapping[str, str] = field(default_factory=dict)  # more #SBATCH --key=value directives, in order
 
 
+def sbatch_directives(pairs: Sequence[str]) -> dict[str, str]:
+    """``--sbatch KEY=VALUE`` flags of the commands as :attr:`SlurmOptions.extra` (``--KEY`` is
+    accepted for ``KEY``).
+
+    Parameters
+    ----------
+    pairs : Sequence[str]
+        The flags' values, in order.
+
+    Raises
+    ------
+    SpecError
+        A value without ``=`` or without a key.
+    """
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"--sbatch {pair!r}: expected KEY=VALUE, e.g. partition=booster")
+        options[key.strip().lstrip("-")] = value
+    return options
+
+
 @dataclass(frozen=True)
 class ArrayOptions:
     """What an array executor reads: the SLURM settings and submitit's cluster."""

@@ -17,12 +17,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from repro.errors import ReproError
+from repro.errors import ReproError, SpecError
 from repro.executors import scheduler
 from repro.launch.executors import EXECUTORS, LaunchOptions, get_executor
 from repro.launch.grid import load_grid
 from repro.launch.rundir import RunDir
-from repro.executors.arrays import SlurmOptions
+from repro.executors.arrays import SlurmOptions, sbatch_directives
 from repro.launch.slurm import TRAINING_JOB_TIME
 
 
@@ -35,16 +35,6 @@ def _train_data(values: Sequence[str]) -> dict[str, str]:
                                              "e.g. LAION-400M=/data/laion400m/{00000..41399}.tar")
         mapping[label] = pattern
     return mapping
-
-
-def _sbatch_options(values: Sequence[str]) -> dict[str, str]:
-    extra = {}
-    for value in values:
-        key, sep, setting = value.partition("=")
-        if not sep or not key:
-            raise argparse.ArgumentTypeError(f"--sbatch {value!r}: expected KEY=VALUE, e.g. qos=normal")
-        extra[key.lstrip("-")] = setting
-    return extra
 
 
 def parser() -> argparse.ArgumentParser:
@@ -116,8 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         train_data = _train_data(args.train_data)
-        extra = _sbatch_options(args.sbatch)
-    except argparse.ArgumentTypeError as err:
+        extra = sbatch_directives(args.sbatch)
+    except (argparse.ArgumentTypeError, SpecError) as err:
         parser().error(str(err))
     options = LaunchOptions(
         data_dir=args.data_dir, train_data=train_data, workers_per_gpu=args.workers,

@@ -52,7 +52,12 @@ _STEP = re.compile(r"Train Epoch: (\d+) \[\s*(\d+)/")
 def logged_steps(log: Path) -> list[tuple[int, int]]:
     """(epoch, samples into the epoch) of every logged step of an ``out.log``, in order (the runs
     here log every step)."""
-    return [(int(m[1]), int(m[2])) for m in _STEP.finditer(Path(log).read_text())]
+    return _steps(Path(log).read_text())
+
+
+def _steps(text: str) -> list[tuple[int, int]]:
+    """:func:`logged_steps` of a log's text."""
+    return [(int(m[1]), int(m[2])) for m in _STEP.finditer(text)]
 
 
 def toy_specs(data: Path) -> dict[str, RunSpec]:
@@ -130,7 +135,7 @@ def scheduler_run(work: Path, *, cancel_after_epochs: int = 2, timeout_s: float 
     # open_clip_train logs "=> resuming checkpoint '...' (epoch N)" when the chained job resumes
     resume = re.search(r"=> resuming checkpoint .*\(epoch (\d+)\)", text)
     first_part = text[:resume.start()] if resume else text
-    steps, steps_first = logged_steps(long_dir.log_file), len(_STEP.findall(first_part))
+    steps, steps_first = _steps(text), len(_steps(first_part))
     resumed_from = int(resume[1]) if resume else 0
     before = [s for s in steps if s[0] < resumed_from]
     record.resumed = {

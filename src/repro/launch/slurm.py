@@ -212,13 +212,11 @@ def submit_submitit(spec: RunSpec, out_dir: str | Path, *, cluster: str | None =
     executor = submitit.AutoExecutor(folder=run_dir.path / "submitit", cluster=cluster,
                                      slurm_max_num_timeout=chain - 1)
     tasks_per_node = min(spec.gpus, spec.gpus_per_node)
-    cpus_options = SlurmOptions(cpus_per_task=options.cpus_per_task)
     node_cpus = scheduler.node_cpus(options.partition) if executor.cluster == "slurm" else None
+    run_spec = spec if workers_per_gpu is None else dataclasses.replace(spec, workers_per_gpu=workers_per_gpu)
     parameters = {**submitit_parameters(options, name=run_dir.name, timeout_min=timeout_min),
                   "nodes": spec.nodes, "tasks_per_node": tasks_per_node,
-                  "cpus_per_task": cpus_per_task(spec if workers_per_gpu is None else
-                                                 _with_workers(spec, workers_per_gpu), cpus_options,
-                                                 node_cpus=node_cpus)}
+                  "cpus_per_task": cpus_per_task(run_spec, options, node_cpus=node_cpus)}
     if spec.device == "cuda":
         parameters["gpus_per_node"] = tasks_per_node
     executor.update_parameters(**parameters)
@@ -228,6 +226,3 @@ def submit_submitit(spec: RunSpec, out_dir: str | Path, *, cluster: str | None =
     log.info("run %s: submitted with submitit (%s) as job %s", run_dir.name, executor.cluster, job.job_id)
     return job
 
-
-def _with_workers(spec: RunSpec, workers_per_gpu: int) -> RunSpec:
-    return dataclasses.replace(spec, workers_per_gpu=workers_per_gpu)

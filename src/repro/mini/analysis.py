@@ -23,7 +23,6 @@ from repro.data.mini_results import (
     load_isoflop_runs,
     load_loss_curves,
     load_provenance,
-    profile_dir,
 )
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import FitError
@@ -57,7 +56,7 @@ __all__ = [
     "CHANCE_TOLERANCE", "HEADLINE_TASK", "ISOFLOP_METRICS", "ISOFLOP_PROFILE", "ONSET_MARGIN", "PAPER_ANALOGUE",
     "Bottleneck", "Winners", "at_chance", "bottleneck", "compute_decades", "error_ceiling", "exponents_beside_paper",
     "fit", "form_fit", "isoflop_fit", "learning_onset", "load_isoflop_runs", "load_loss_curves", "load_provenance",
-    "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit", "profile_dir",
+    "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit",
     "r_squared", "summary_table", "top_accuracy", "upstreams", "winners",
 ]
 

@@ -102,12 +102,6 @@ def expected_seconds(point: GridPoint) -> float:
     return point.samples_seen * (models.gmacs_per_sample(point.model) + 2e-3)
 
 
-def results_path(profile: str | Profile, *, root: Path = RESULTS_ROOT) -> Path:
-    """A profile's ``results.csv`` (:attr:`repro.data.mini_outputs.MiniOutputs.results`)."""
-    name = profile if isinstance(profile, str) else profile.name
-    return MiniOutputs.for_profile(name, root).results
-
-
 def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
     """The launcher's spec of one grid point: one open_clip epoch over exactly ``samples_seen`` rows."""
     steps = point.samples_seen // profile.batch_size
@@ -306,7 +300,6 @@ class StudyPlan:
     todo: list[_Job]                  # runs to train and/or evaluate, longest first
     skipped: int                      # runs already in results.csv
     stale: list[str]                  # runs no longer in the profile, dropped from the outputs
-    done: pd.DataFrame                # rows already in results.csv
     losses: pd.DataFrame | None       # held-out losses already written (isoFLOP profiles)
     provenance: dict
     data_s: float                     # seconds spent writing data sets and tasks
@@ -377,7 +370,7 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
             datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
         todo.append(_Job(point, profile, train_csv.resolve(), run_out, task_set, heldout))
     todo.sort(key=lambda job: -expected_seconds(job.point))
-    return StudyPlan(profile, outputs, run_out, source, todo, skipped, stale, done, losses, provenance, data_s)
+    return StudyPlan(profile, outputs, run_out, source, todo, skipped, stale, losses, provenance, data_s)
 
 
 def _in_processes(todo: Sequence[_Job], jobs: int) -> Iterator[dict]:
@@ -430,14 +423,14 @@ class _Recorder:
 
     def __init__(self, plan: StudyPlan, start: float, progress):
         self.plan, self.start, self.progress = plan, start, progress
-        self.done, self.losses = plan.done, plan.losses
+        self.losses = plan.losses
         self.trained = self.evaluated = 0
 
     def record(self, result: dict) -> None:
         plan, point = self.plan, result["point"]
         metrics = dict(result["metrics"])
         loss = metrics.pop("heldout", {}).get("contrastive_loss")
-        self.done = merge_results(plan.outputs.results, rows_of(point, metrics), source=f"mini run {point.name}")
+        merge_results(plan.outputs.results, rows_of(point, metrics), source=f"mini run {point.name}")
         if loss is not None:
             fresh = pd.DataFrame([_heldout_rows(point, plan.profile, loss)])
             self.losses = fresh if self.losses is None else pd.concat(
