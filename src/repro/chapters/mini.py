@@ -15,6 +15,7 @@ import math
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import nan
 
 import numpy as np
@@ -522,11 +523,21 @@ class Page:
         return out
 
     def frontier_sensitivity(self) -> pd.DataFrame:
-        """The paper's frontier law on the headline task with 4 to 8 bins: alpha, R^2, points."""
-        return mini_study.frontier_sensitivity(self.rows, self.task)
+        """The paper's frontier law on the headline task with 4 to 8 bins: alpha, R^2, points
+        (fitted once per page: the report rows, the glue and the page's table share it)."""
+        return self._frontier_sensitivity
 
     def frontier_bootstrap(self) -> mini_study.FrontierBootstrap:
-        """alpha and R^2 of the page's frontier over :attr:`n_bootstrap` resamples of the runs."""
+        """alpha and R^2 of the page's frontier over :attr:`n_bootstrap` resamples of the runs
+        (resampled once per page: the report rows and the glue share it)."""
+        return self._frontier_bootstrap
+
+    @cached_property
+    def _frontier_sensitivity(self) -> pd.DataFrame:
+        return mini_study.frontier_sensitivity(self.rows, self.task)
+
+    @cached_property
+    def _frontier_bootstrap(self) -> mini_study.FrontierBootstrap:
         return mini_study.frontier_bootstrap(self.rows, self.task, n_bins=self.n_bins, n_resamples=self.n_bootstrap)
 
     def isoflop_provenance(self) -> dict:
