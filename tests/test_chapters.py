@@ -13,16 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book" / "notebooks").glob("*.md"))
 MODULES = sorted(p.stem for p in (ROOT / "src" / "repro" / "chapters").glob("*.py") if p.stem != "__init__")
-#: Chapters still moving to ``compute() -> Page`` in concurrent work (their owners convert them);
-#: an entry goes when its chapter exposes ``compute``.
-NOT_YET_COMPUTE: set[str] = set()   # every chapter follows the protocol
 
 
 def test_every_notebook_has_its_chapter_module_and_every_module_its_notebook():
     assert [p.stem for p in NOTEBOOKS] == MODULES
 
 
-@pytest.mark.parametrize("name", [m for m in MODULES if m not in NOT_YET_COMPUTE])
+@pytest.mark.parametrize("name", MODULES)
 def test_the_chapter_exposes_compute_returning_a_page(name):
     module = importlib.import_module(f"repro.chapters.{name}")
     assert callable(getattr(module, "compute", None)), f"repro.chapters.{name} has no compute()"
@@ -35,13 +32,12 @@ def test_the_chapter_exposes_compute_returning_a_page(name):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_a_notebook_publishes_under_its_own_name(path):
-    """The report section a notebook writes is its own name (``publish``, or ``report.save_rows``
-    in a notebook not yet on the protocol), at most once."""
+    """The report section a notebook writes is its own name (``publish``, or a direct
+    ``report.save_rows``), exactly once."""
     text = path.read_text()
     published = re.findall(r"(?:repro\.book\.kernel\.publish|report\.save_rows)\(\s*['\"]([^'\"]+)['\"]", text)
     assert published in ([], [path.stem]), f"{path.name} writes the report section(s) {published}"
-    if path.stem not in NOT_YET_COMPUTE:
-        assert published == [path.stem], f"{path.name} publishes no page"
+    assert published == [path.stem], f"{path.name} publishes no page"
 
 
 def test_the_publishing_check_sees_a_wrong_name(tmp_path):
@@ -49,10 +45,3 @@ def test_the_publishing_check_sees_a_wrong_name(tmp_path):
     wrong.write_text((ROOT / "book" / "notebooks" / "datasets.md").read_text())
     with pytest.raises(AssertionError, match="writes the report section"):
         test_a_notebook_publishes_under_its_own_name(wrong)
-
-
-def test_the_pending_list_names_only_chapters_without_compute():
-    """An entry of NOT_YET_COMPUTE whose chapter now has compute() must go (the list only shrinks)."""
-    converted = [n for n in sorted(NOT_YET_COMPUTE)
-                 if callable(getattr(importlib.import_module(f"repro.chapters.{n}"), "compute", None))]
-    assert not converted, f"drop from NOT_YET_COMPUTE: {converted}"

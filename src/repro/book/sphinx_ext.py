@@ -7,6 +7,7 @@ offline, and links every chapter page to the source of its chapter module."""
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import logging
 import os
@@ -177,9 +178,10 @@ SOURCE_PAGES = "_modules"
 LIBRARY = Path(__file__).resolve().parents[1]
 
 
+@functools.cache
 def library_modules(root: Path = LIBRARY) -> dict[str, Path]:
     """Every module of the library by dotted name (``repro.chapters.fig1``), packages by their
-    ``__init__.py``.
+    ``__init__.py``; the folder is walked once per process (every page of a build asks).
 
     Parameters
     ----------

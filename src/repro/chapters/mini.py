@@ -15,6 +15,7 @@ import math
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import nan
 
 import numpy as np
@@ -66,8 +67,12 @@ def winner_margin(errors: dict[str, float], n_test: int | None) -> tuple[str, fl
     margin = errors[other] - last
     if not n_test:
         return other, float(margin), None
-    se = float(np.hypot(*(np.sqrt(e * (1 - e) / n_test) for e in (last, errors[other]))))
-    return other, float(margin), se
+    return other, float(margin), float(np.hypot(binomial_se(last, n_test), binomial_se(errors[other], n_test)))
+
+
+def binomial_se(error: float, n_test: int) -> float:
+    """The binomial standard error of an error rate measured on ``n_test`` test images."""
+    return float(np.sqrt(error * (1 - error) / n_test))
 
 
 def report_rows(rows: pd.DataFrame, isoflop: "Isoflop | None" = None, *, n_test: int | None = None) -> list[ReportRow]:
@@ -95,15 +100,15 @@ def report_rows(rows: pd.DataFrame, isoflop: "Isoflop | None" = None, *, n_test:
         measured("mini", f"bottleneck_gain_{neck.small_dataset}", neck.gain_small, explanation=drop),
         measured("mini", f"bottleneck_gain_{neck.large_dataset}", neck.gain_large, explanation=drop),
     ]
-    for name, errors, what in (("larger_model", win.error_by_arch, "the largest model over the best other model"),
-                               ("more_data", win.error_by_dataset, "the largest set over the best other set")):
+    for name, errors, winner in (("larger_model", win.error_by_arch, "model"), ("more_data", win.error_by_dataset, "set")):
         other, margin, se = winner_margin(errors, n_test)
         out.append(measured("mini", f"{name}_margin", margin,
-                            explanation=f"error of {other} minus that of {what.split(' over ')[0]} at the largest "
+                            explanation=f"error of {other} minus that of the largest {winner} at the largest "
                                         "budget (positive: it wins)"))
         if se:
             out.append(measured("mini", f"{name}_margin_z", margin / se,
-                                explanation=f"margin of {what} over its binomial standard error on {n_test} test images; "
+                                explanation=f"margin of the largest {winner} over the best other {winner} over its "
+                                            f"binomial standard error on {n_test} test images; "
                                             f"a finding at |z| >= {verdicts.Z_FINDING:g}"))
     name, accuracy, multiple = analysis.top_accuracy(rows)
     out.append(check("mini", f"top_accuracy_over_chance_{HEADLINE_TASK}", multiple, at_least=CHANCE_MULTIPLE_TARGET,
@@ -137,11 +142,8 @@ def winners_discussion(page: Page) -> str:
     win = analysis.winners(page.rows, page.task)
     n_test = int(page.provenance["profile"]["test_size"])
 
-    def se(e: float) -> float:
-        return float(np.sqrt(e * (1 - e) / n_test))
-
     def listing(errors: dict[str, float]) -> str:
-        return ", ".join(f"{name} {e:.3f} (± {se(e):.3f})" for name, e in errors.items())
+        return ", ".join(f"{name} {e:.3f} (± {binomial_se(e, n_test):.3f})" for name, e in errors.items())
 
     by_set, by_arch = win.error_by_dataset, win.error_by_arch
     lines = [f"At the largest budget, on the largest set, the error by model is {listing(by_arch)}."]
@@ -522,11 +524,21 @@ class Page:
         return out
 
     def frontier_sensitivity(self) -> pd.DataFrame:
-        """The paper's frontier law on the headline task with 4 to 8 bins: alpha, R^2, points."""
-        return mini_study.frontier_sensitivity(self.rows, self.task)
+        """The paper's frontier law on the headline task with 4 to 8 bins: alpha, R^2, points
+        (fitted once per page: the report rows, the glue and the page's table share it)."""
+        return self._frontier_sensitivity
 
     def frontier_bootstrap(self) -> mini_study.FrontierBootstrap:
-        """alpha and R^2 of the page's frontier over :attr:`n_bootstrap` resamples of the runs."""
+        """alpha and R^2 of the page's frontier over :attr:`n_bootstrap` resamples of the runs
+        (resampled once per page: the report rows and the glue share it)."""
+        return self._frontier_bootstrap
+
+    @cached_property
+    def _frontier_sensitivity(self) -> pd.DataFrame:
+        return mini_study.frontier_sensitivity(self.rows, self.task)
+
+    @cached_property
+    def _frontier_bootstrap(self) -> mini_study.FrontierBootstrap:
         return mini_study.frontier_bootstrap(self.rows, self.task, n_bins=self.n_bins, n_resamples=self.n_bootstrap)
 
     def isoflop_provenance(self) -> dict:

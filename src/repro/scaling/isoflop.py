@@ -350,9 +350,6 @@ class IsoflopFit:
         """
         return _power_law(self.b0, self.b, compute)
 
-    def _quantiles(self, values: np.ndarray) -> tuple[float, float]:
-        return unconditional_interval(values, self.level)
-
     def interval(self, name: str) -> tuple[float, float]:
         """Percentile bootstrap interval of ``"a"``, ``"b"`` or ``"a+b"`` at ``level`` over every
         resample, failed ones included (:func:`unconditional_interval`): a side is infinite when
@@ -371,7 +368,7 @@ class IsoflopFit:
         columns = {"a": boot[:, 0], "b": boot[:, 2], "a+b": boot[ok, 0] + boot[ok, 2]}
         if name not in columns:
             raise FitError(f"{name!r}: not an exponent of the isoFLOP fit; known: {', '.join(columns)}")
-        return self._quantiles(columns[name])
+        return unconditional_interval(columns[name], self.level)
 
     def summary(self) -> pd.DataFrame:
         """One row per exponent (a, b, a + b): estimate, unconditional interval, level, budgets used,
@@ -390,7 +387,7 @@ class IsoflopFit:
         for profile, used in zip(self.profiles, self.used):
             lo = hi = np.nan
             if used:
-                lo, hi = self._quantiles(self.n_opt_bootstrap[:, k])
+                lo, hi = unconditional_interval(self.n_opt_bootstrap[:, k], self.level)
                 k += 1
             rows.append({"compute": profile.compute, "n_runs": len(profile.sizes),
                          "n_sizes": len(np.unique(profile.sizes)), "size_min": profile.sizes.min(),
