@@ -565,7 +565,7 @@ class Page:
                    mini_r2_bins_passing=float((sensitivity["r_squared"] >= R2_TARGET).sum()),
                    mini_r2_bins_n=float(len(sensitivity)), mini_r2_target=R2_TARGET,
                    mini_alpha_boot_lo=alpha_lo, mini_alpha_boot_hi=alpha_hi, mini_r2_boot_lo=r2_lo,
-                   mini_r2_boot_hi=r2_hi, mini_frontier_resamples=float(len(boot.alpha)))
+                   mini_r2_boot_hi=r2_hi, mini_frontier_resamples=float(len(boot.alpha)), mini_n_bins=float(self.n_bins))
         return out
 
 
