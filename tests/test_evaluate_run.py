@@ -236,3 +236,30 @@ def test_half_failed_run_keeps_the_finished_datasets(setup, tmp_path, capsys):
     assert "1 of 2 dataset(s) failed" in err and "colour_captions" in err
     rows = read_results(results)
     assert set(rows["downstream_dataset"]) == {"colours", "colours_mean"}
+
+
+def _stage(args):
+    from repro.evaluate.run import _stage_local_dir
+
+    config, weights, parent = args
+    return str(_stage_local_dir(config, Path(weights), Path(parent)))
+
+
+def test_array_tasks_staging_one_checkpoint_at_once_share_one_folder(setup, tmp_path):
+    """Array tasks of one checkpoint (one a dataset) stage its local-dir folder at the same time on a
+    cluster; none may delete another's copy (a task once failed with FileExistsError)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from repro.evaluate.run import STAGED_WEIGHTS
+
+    config = json.loads((setup["model_dir"] / "open_clip_config.json").read_text())
+    jobs = [(config, str(setup["checkpoint"]), str(tmp_path / "work"))] * 16
+    with ProcessPoolExecutor(4) as pool:
+        folders = set(pool.map(_stage, jobs))
+    assert len(folders) == 1
+    folder = Path(folders.pop())
+    assert json.loads((folder / "open_clip_config.json").read_text()) == config
+    assert (folder / STAGED_WEIGHTS).resolve() == setup["checkpoint"].resolve()
+    assert [p.name for p in (tmp_path / "work").iterdir()] == [folder.name]  # no scratch folder left behind
+    other = dict(config, note="another config")
+    assert _stage((other, str(setup["checkpoint"]), str(tmp_path / "work"))) != str(folder)

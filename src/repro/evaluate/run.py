@@ -12,12 +12,14 @@ half-way keeps what it finished. When the model has every component of an aggreg
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,12 +195,29 @@ def _is_pretrained_tag(model: str, pretrained: str) -> bool:
     return pretrained.lower() in {t.lower() for t in open_clip.list_pretrained_tags_by_model(model)}
 
 
-def _stage_local_dir(config: dict, weights: Path, folder: Path) -> Path:
-    """A ``local-dir:`` folder for open_clip: the config plus a link to the weights."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    (folder / "open_clip_config.json").write_text(json.dumps(config, indent=1))
-    os.symlink(weights.resolve(), folder / STAGED_WEIGHTS)
+def _stage_local_dir(config: dict, weights: Path, parent: Path) -> Path:
+    """A ``local-dir:`` folder for open_clip: the config plus a link to the weights.
+
+    The folder is named by a hash of its content and built atomically (written in a private
+    temporary folder, then renamed into place), so that array tasks evaluating one checkpoint at
+    the same time (one task a dataset) share it instead of deleting each other's copy.
+    """
+    text = json.dumps(config, indent=1)
+    target = weights.resolve()
+    key = hashlib.sha256(f"{text}\0{target}".encode()).hexdigest()[:16]
+    folder = parent / f"model-{key}"
+    if (folder / "open_clip_config.json").is_file() and (folder / STAGED_WEIGHTS).resolve() == target:
+        return folder
+    parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
+    (scratch / "open_clip_config.json").write_text(text)
+    os.symlink(target, scratch / STAGED_WEIGHTS)
+    try:
+        os.rename(scratch, folder)
+    except OSError:  # another task staged the same content first: use its folder
+        shutil.rmtree(scratch, ignore_errors=True)
+        if not (folder / "open_clip_config.json").is_file():
+            raise
     return folder
 
 
@@ -239,7 +258,7 @@ def resolve_model(checkpoint: Checkpoint, work_dir: Path) -> tuple[str, str]:
                                   "a randomly initialised model is not evaluated")
         if not weights.is_file():
             raise EvaluationError(f"--pretrained {pretrained}: no such checkpoint file")
-        staged = _stage_local_dir(config, weights, work_dir / "model")
+        staged = _stage_local_dir(config, weights, work_dir)
         return f"{LOCAL_DIR}{staged}", str(weights)
     import open_clip
 
