@@ -33,7 +33,11 @@ def test_clean_tree_records_its_commit(checkout):
     state = git_state(checkout)
     assert len(state.commit) == 40 and not state.dirty and state.describe == state.commit[:7]
     record = require_clean(checkout / "runs" / "mini" / "smoke", root=checkout)
-    assert record == {"commit": state.commit, "dirty": False, "forced": False, "code_version": state.commit[:7]}
+    assert record == {"commit": state.commit, "dirty": False, "forced": False, "code_version": state.commit[:7],
+                      "committed_at": state.committed_at}
+    # the commit's own time, as git records it (results made from it cannot be older)
+    assert state.committed_at == subprocess.run(["git", "show", "-s", "--format=%cI", "HEAD"], cwd=checkout,
+                                                capture_output=True, text=True, check=True).stdout.strip()
 
 
 def test_dirty_tree_is_refused_for_committed_results_unless_forced(checkout, tmp_path):

@@ -241,6 +241,13 @@ class Isoflop:
     chance_runs : str
         ``exclude``: the profiles and both fits leave out the runs at chance (column ``at_chance``
         of ``runs``); ``keep``: they use every run.
+    plan : dict, optional
+        The analysis plan the profile fixed before its runs (its provenance's ``profile.plan``);
+        None for a profile without one (v1).
+    size : str
+        The size axis N of the profiles: ``gmacs`` (GMACs per sample) or ``params``.
+    n_bootstrap : int
+        Resamples of the isoFLOP fit.
     """
 
     profile: str
@@ -250,6 +257,29 @@ class Isoflop:
     fits: dict[str, IsoflopFit] = field(repr=False)
     parametric: ParametricFit = field(repr=False)
     chance_runs: str = "exclude"
+    plan: dict | None = field(default=None, repr=False)
+    size: str = "gmacs"
+    n_bootstrap: int = 1000
+
+    @property
+    def seeds(self) -> int:
+        """Seeds per cell (the most of any cell)."""
+        return int(self.runs.groupby(["budget_gmacs", "arch"])["seed"].nunique().max())
+
+    def plan_departures(self) -> list[str]:
+        """Where the page's parameters depart from the profile's plan (empty: the plan is followed,
+        or there is none)."""
+        if self.plan is None:
+            return []
+        out = []
+        if self.metric != self.plan["metric"]:
+            out.append(f"metric {self.metric} (plan: {self.plan['metric']})")
+        wanted = "exclude" if self.plan["exclusions"] == "at_chance" else "keep"
+        if self.chance_runs != wanted:
+            out.append(f"runs at chance: {self.chance_runs} (plan: {wanted})")
+        if self.n_bootstrap != self.plan["n_resamples"]:
+            out.append(f"{self.n_bootstrap} resamples (plan: {self.plan['n_resamples']})")
+        return out
 
     @property
     def fitted_runs(self) -> pd.DataFrame:
@@ -294,29 +324,39 @@ def isoflop(profile: str = ISOFLOP_PROFILE, task: str = HEADLINE_TASK, metric: s
     ``n_starts`` > 0: the parametric law's L-BFGS runs only from that many best points of its start
     grid (0: from every point, as Besiroglu et al. do). ``chance_runs``: ``exclude`` fits both
     estimates to the runs that left the chance plateau (a run at chance is pinned at the floor
-    whatever its size); ``keep`` fits every run. The runs table lists every run either way."""
+    whatever its size); ``keep`` fits every run. The runs table lists every run either way.
+
+    A profile with an analysis plan (recorded in its provenance) fixes the chance rule, the size
+    axis and the intervals' level; the metric, the treatment of runs at chance and the resamples
+    stay the page's parameters, and :meth:`Isoflop.plan_departures` names where they leave the plan."""
     if n_starts < 0:
         raise ParameterError(f"n_starts must be >= 0 (0: every start of the grid), got {n_starts}")
     _check_choice("isoflop_metric", metric, ISOFLOP_METRICS)
     _check_choice("chance_runs", chance_runs, CHANCE_RUNS)
+    plan = (analysis.load_provenance(profile).get("profile") or {}).get("plan")
+    tolerance = plan["chance_tolerance"] if plan else analysis.CHANCE_TOLERANCE
+    size, level = (plan["size_axis"], plan["level"]) if plan else ("gmacs", 0.9)
     runs = analysis.load_isoflop_runs(profile, task)
-    runs = runs.assign(at_chance=analysis.at_chance(runs))
+    runs = runs.assign(at_chance=analysis.at_chance(runs, tolerance=tolerance))
     fitted = _fitted(runs, chance_runs)
-    profiles = {m: isoflop_profiles(fitted, m, size="gmacs", budget="budget_gmacs") for m in ISOFLOP_METRICS}
-    fits = {m: analysis.isoflop_fit(fitted, m, n_resamples=n_bootstrap) for m in ISOFLOP_METRICS
-            if sum(p.interior for p in profiles[m]) >= MIN_BUDGETS}
+    profiles = {m: isoflop_profiles(fitted, m, size=size, budget="budget_gmacs") for m in ISOFLOP_METRICS}
+    fits = {m: analysis.isoflop_fit(fitted, m, n_resamples=n_bootstrap, size=size, level=level)
+            for m in ISOFLOP_METRICS if sum(p.interior for p in profiles[m]) >= MIN_BUDGETS}
     return Isoflop(profile, metric, runs, profiles, fits,
                    analysis.parametric_fit(fitted, n_resamples=n_bootstrap_parametric, n_polish=n_starts or None),
-                   chance_runs)
+                   chance_runs, plan, size, n_bootstrap)
 
 
-def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
+def isoflop_report_rows(study: Isoflop, prefix: str = "") -> list[ReportRow]:
     """Report rows of the compute-optimal study: interior minima per budget, then a and b from the
-    isoFLOP profiles and from the parametric law, each with its 90% bootstrap interval."""
+    isoFLOP profiles and from the parametric law, each with its 90% bootstrap interval; for a study
+    with seeds, the pooled seed noise and the z-score of each budget's best size against its
+    neighbours. ``prefix`` starts every row's name (``v1_`` for the first isoFLOP study)."""
     out = []
     for metric, profiles in study.profiles.items():
         for profile in profiles:
-            out.append(measured("mini", f"isoflop_interior_{metric}_C{profile.compute:.3g}", float(profile.interior),
+            out.append(measured("mini", f"{prefix}isoflop_interior_{metric}_C{profile.compute:.3g}",
+                                float(profile.interior),
                                explanation=f"1 if the parabola of {ISOFLOP_METRICS[metric]} against log size has its "
                                            f"minimum inside the sizes tried ({profile.status}; log10 vertex "
                                            f"{profile.log10_vertex:.3f} in [{np.log10(profile.sizes.min()):.3f}, "
@@ -326,16 +366,36 @@ def isoflop_report_rows(study: Isoflop) -> list[ReportRow]:
             continue
         for quantity in ("a", "b"):
             lo, hi = fit.interval(quantity)
-            out.append(measured("mini", f"{quantity}_{name}", float(getattr(fit, quantity)),
+            out.append(measured("mini", f"{prefix}{quantity}_{name}", float(getattr(fit, quantity)),
                                explanation=f"{'N' if quantity == 'a' else 'D'}_opt ~ C^{quantity} from "
                                            + (f"the isoFLOP minima of {ISOFLOP_METRICS[study.metric]}"
                                               if name == "isoflop" else "L(N, D) = E + A/N^alpha + B/D^beta")
                                            + f"; 90% bootstrap interval [{lo:.3f}, {hi:.3f}]; Chinchilla ~0.5"))
+    if study.fit is not None:
+        out.append(measured("mini", f"{prefix}isoflop_failed_fraction", study.fit.failed_fraction,
+                            explanation="bootstrap resamples in which some budget has no interior minimum (kept "
+                                        "in the interval at the end they pull toward)"))
+    if study.seeds > 1:
+        sd = analysis.pooled_sd(analysis.seed_spread(study.runs, study.metric))
+        out.append(measured("mini", f"{prefix}isoflop_seed_sd_{study.metric}", sd,
+                            explanation=f"standard deviation between {study.seeds} seeds of one cell, pooled over "
+                                        "the cells"))
+        for row in analysis.size_gaps(study.runs, study.metric).dropna(subset=["z"]).itertuples():
+            out.append(measured("mini", f"{prefix}isoflop_gap_z_C{row.budget_gmacs:.3g}_{row.side}", row.z,
+                                explanation=f"{row.neighbour} minus {row.best} (the best size) at {row.budget_gmacs:.3g} "
+                                            f"GMACs: {row.gap:+.4f} over its seed-noise standard error {row.se:.4f}; "
+                                            f"a finding at |z| >= {verdicts.Z_FINDING:g}"))
     return out
 
 
-def isoflop_glue(study: Isoflop) -> dict[str, float]:
-    """Numbers of the compute-optimal section's prose."""
+def isoflop_glue(study: Isoflop, prefix: str = "") -> dict[str, float]:
+    """Numbers of the compute-optimal section's prose (names start with ``prefix``: ``v1_`` for the
+    first isoFLOP study)."""
+    out = _isoflop_glue(study)
+    return {f"{prefix}{name}": value for name, value in out.items()}
+
+
+def _isoflop_glue(study: Isoflop) -> dict[str, float]:
     profiles = study.profiles[study.metric]
     out = {"iso_n_budgets": float(len(profiles)), "iso_n_interior": float(study.n_interior()),
            "iso_n_runs": float(len(study.runs)),
@@ -347,7 +407,105 @@ def isoflop_glue(study: Isoflop) -> dict[str, float]:
             out.update({f"{name}_{quantity}": value, f"{name}_{quantity}_lo": lo, f"{name}_{quantity}_hi": hi})
     other = [m for m in study.profiles if m != study.metric][0]
     out["iso_other_interior"] = float(study.n_interior(other))
+    out["iso_n_edge"] = float(sum(p.minimum_label != "interior" for p in profiles))
+    out["iso_failed_fraction"] = study.fit.failed_fraction if study.fit is not None else nan
+    out["iso_a_width"] = (out["iso_a_hi"] - out["iso_a_lo"]) if study.fit is not None else nan
+    out["iso_seeds"] = float(study.seeds)
+    out["iso_n_cells"] = float(len(study.runs.groupby(["budget_gmacs", "arch"])))
+    if study.seeds > 1:
+        spread = analysis.seed_spread(study.runs, study.metric)
+        gaps = analysis.size_gaps(study.runs, study.metric).dropna(subset=["z"])
+        out.update(iso_seed_sd=analysis.pooled_sd(spread), iso_seed_sd_max=float(spread["sd"].max()),
+                   iso_gaps_n=float(len(gaps)), iso_gaps_decided=float((gaps["z"].abs() >= verdicts.Z_FINDING).sum()),
+                   iso_gap_min=float(gaps["gap"].min()) if len(gaps) else nan)
     return out
+
+
+def plan_table(study: Isoflop) -> pd.DataFrame:
+    """The analysis plan a profile fixed before its runs, with the hash and times its provenance
+    records and whether the page's parameters follow it."""
+    if study.plan is None:
+        raise ParameterError(f"isoFLOP profile {study.profile!r} has no analysis plan (it predates plans)")
+    provenance = analysis.load_provenance(study.profile)
+    entries = {**{f"plan: {k}": v for k, v in study.plan.items()},
+               "plan sha256 (recorded with the results)": provenance.get("plan_sha256"),
+               "plan sha256 (the profile now)": get_profile(study.profile).plan.sha256(),
+               "commit the runs were made from": provenance.get("code_version"),
+               "that commit's time": provenance.get("plan_committed_at"),
+               "first results recorded (call started)": provenance.get("first_results_at"),
+               "page's parameters": "; ".join(study.plan_departures()) or "follow the plan"}
+    return pd.DataFrame({"setting": list(entries), "value": [str(v) for v in entries.values()]})
+
+
+def seed_table(study: Isoflop) -> pd.DataFrame:
+    """Every cell (budget x model) of the study: seeds, mean and standard deviation of the page's
+    metric over them."""
+    spread = analysis.seed_spread(study.runs, study.metric)
+    return pd.DataFrame({"budget (GMACs)": spread["budget_gmacs"], "model": spread["arch"],
+                         "MMACs/sample": (spread["gmacs"] * 1e3).round(3), "seeds": spread["seeds"],
+                         f"mean {ISOFLOP_METRICS[study.metric]}": spread["mean"].round(4),
+                         "sd between seeds": spread["sd"].round(4)})
+
+
+def gaps_table(study: Isoflop) -> pd.DataFrame:
+    """At each budget, the best size against its neighbours, with the seed-noise z-score."""
+    gaps = analysis.size_gaps(study.runs, study.metric)
+    return gaps.assign(gap=gaps["gap"].round(4), se=gaps["se"].round(4), z=gaps["z"].round(2),
+                       finding=gaps["z"].abs() >= verdicts.Z_FINDING).rename(
+        columns={"budget_gmacs": "budget (GMACs)", "best": "best size (mean over seeds)",
+                 "gap": "neighbour - best", "se": "standard error"})
+
+
+def seeds_discussion(study: Isoflop) -> str:
+    """What the seeds say, in sentences computed from the runs: the seed noise against the gaps
+    between sizes, which budgets tell their best size from its neighbours (|z| >= 2), and what
+    that leaves of the isoFLOP estimate."""
+    if study.seeds < 2:
+        return (f"`{study.profile}` has one seed per cell: its seed noise is not measured, so no gap between "
+                "sizes can be weighed against it.")
+    spread = analysis.seed_spread(study.runs, study.metric)
+    sd = analysis.pooled_sd(spread)
+    gaps = analysis.size_gaps(study.runs, study.metric).dropna(subset=["z"])
+    decided = gaps[gaps["z"].abs() >= verdicts.Z_FINDING]
+    lines = [f"Between {study.seeds} seeds (initialisation and data order, one training set) a run's "
+             f"{ISOFLOP_METRICS[study.metric]} varies with a pooled standard deviation of {sd:.4f} "
+             f"(largest cell {spread['sd'].max():.4f}, {len(spread)} cells)."]
+    lines.append(f"Of the {len(gaps)} gaps between a budget's best size and a neighbouring size, {len(decided)} "
+                 f"are findings (|z| >= {verdicts.Z_FINDING:g}); the smallest gap is {gaps['gap'].min():.4f} "
+                 f"(z = {gaps.loc[gaps['gap'].idxmin(), 'z']:.2f})." if len(gaps) else
+                 "No budget has a neighbouring size to compare with its best.")
+    undecided = gaps[gaps["z"].abs() < verdicts.Z_FINDING]
+    if len(undecided):
+        lines.append("Not told apart from the best size: " + "; ".join(
+            f"{r.neighbour} at {r.budget_gmacs:.3g} GMACs ({r.gap:+.4f}, z = {r.z:.2f})"
+            for r in undecided.itertuples()) + ".")
+    profiles = study.profiles[study.metric]
+    edges = [p for p in profiles if p.minimum_label != "interior"]
+    if edges:
+        lines.append(f"{len(edges)} of the {len(profiles)} budgets have their minimum at an edge: " + "; ".join(
+            f"{p.compute:.3g} GMACs ({p.minimum_label})" for p in edges) + ".")
+    return " ".join(lines)
+
+
+def seeds_display(study: Isoflop) -> Markdown:
+    """:func:`seeds_discussion` for the page."""
+    return Markdown(seeds_discussion(study))
+
+
+def versions_table(v2: Isoflop, v1: Isoflop) -> pd.DataFrame:
+    """The cells the two isoFLOP studies share (same model, budget and samples seen): v1's one run
+    beside v2's seed 0 (same seed, the other data path) and v2's mean over seeds, with the
+    difference in units of v2's seed noise."""
+    sd = analysis.pooled_sd(analysis.seed_spread(v2.runs, v2.metric)) if v2.seeds > 1 else nan
+    keys = ["arch", "budget_gmacs", "samples_seen"]
+    old = v1.runs.set_index(keys)[v1.metric]
+    new = v2.runs.groupby(keys)[v2.metric]
+    seed0 = v2.runs[v2.runs["seed"] == v2.runs["seed"].min()].set_index(keys)[v2.metric]
+    shared = [k for k in old.index if k in seed0.index]
+    rows = [{"model": k[0], "budget (GMACs)": k[1], "samples seen": k[2], "v1": old[k], "v2 seed 0": seed0[k],
+             "v2 mean": new.mean()[k], "v2 seed 0 - v1": seed0[k] - old[k],
+             "in seed sd": (seed0[k] - old[k]) / sd if sd > 0 else nan} for k in shared]
+    return pd.DataFrame(rows).round(4)
 
 
 def _interval_text(lo: float, hi: float) -> str:
@@ -497,6 +655,8 @@ class Page:
         The compute-optimal study (None when not asked for).
     n_bootstrap : int
         Resamples of the runs for the frontier's bootstrap interval of alpha and R^2.
+    isoflop_v1 : Isoflop, optional
+        The first isoFLOP study (one seed, no plan), shown beside :attr:`isoflop`.
     """
 
     profile: str
@@ -508,11 +668,14 @@ class Page:
     panels: list[str] = field(repr=False)
     isoflop: Isoflop | None = field(default=None, repr=False)
     n_bootstrap: int = 1000
+    isoflop_v1: Isoflop | None = field(default=None, repr=False)
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows` of the results, with the winners' z-scores on the profile's test set,
         and the frontier's sensitivity to the bin count and its bootstrap over runs."""
         out = report_rows(self.rows, self.isoflop, n_test=int(self.provenance["profile"]["test_size"]))
+        if self.isoflop_v1 is not None:
+            out += isoflop_report_rows(self.isoflop_v1, prefix="v1_")
         for r in self.frontier_sensitivity().itertuples(index=False):
             out += [measured("mini", f"r2_frontier_{self.task}_bins{r.n_bins}", r.r_squared),
                     measured("mini", f"alpha_frontier_{self.task}_bins{r.n_bins}", r.alpha)]
@@ -541,11 +704,13 @@ class Page:
     def _frontier_bootstrap(self) -> mini_study.FrontierBootstrap:
         return mini_study.frontier_bootstrap(self.rows, self.task, n_bins=self.n_bins, n_resamples=self.n_bootstrap)
 
-    def isoflop_provenance(self) -> dict:
-        """``provenance.json`` of the isoFLOP study."""
-        if self.isoflop is None:
-            raise ParameterError("this page was computed without an isoFLOP study (isoflop_profile=None)")
-        return analysis.load_provenance(self.isoflop.profile)
+    def isoflop_provenance(self, version: str = "") -> dict:
+        """``provenance.json`` of the isoFLOP study (``version="v1"``: of the first one)."""
+        study = self.isoflop_v1 if version == "v1" else self.isoflop
+        if study is None:
+            raise ParameterError("this page was computed without that isoFLOP study "
+                                 f"({'isoflop_v1_profile' if version == 'v1' else 'isoflop_profile'}=None)")
+        return analysis.load_provenance(study.profile)
 
     def glue_values(self) -> dict[str, float]:
         """:func:`glue_values` of the results on the headline task, and the isoFLOP numbers."""
@@ -556,6 +721,8 @@ class Page:
                    mini_rss_ratio=power.rss / law.rss if law.rss > 0 else nan)
         if self.isoflop is not None:
             out.update(isoflop_glue(self.isoflop))
+        if self.isoflop_v1 is not None:
+            out.update(isoflop_glue(self.isoflop_v1, prefix="v1_"))
         out.update(onset_glue(studies(self)))
         sensitivity = self.frontier_sensitivity()
         boot = self.frontier_bootstrap()
@@ -571,16 +738,20 @@ class Page:
 
 def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_BINS, form: str = "power", *,
             isoflop_profile: str | None = ISOFLOP_PROFILE, isoflop_metric: str = "contrastive_loss",
-            n_bootstrap: int = 1000, n_starts: int = 0, chance_runs: str = "exclude") -> Page:
-    """The page for the notebook's parameters: the profile's results and provenance, and the
-    isoFLOP study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`)."""
+            n_bootstrap: int = 1000, n_starts: int = 0, chance_runs: str = "exclude",
+            isoflop_v1_profile: str | None = None) -> Page:
+    """The page for the notebook's parameters: the profile's results and provenance, the isoFLOP
+    study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`) and the first
+    isoFLOP study beside it (``isoflop_v1_profile``; None leaves it out)."""
     _check_choice("form", form, FORMS)
-    study = (isoflop(isoflop_profile, task, isoflop_metric, n_bootstrap=n_bootstrap,
-                     n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts,
-                     chance_runs=chance_runs)
-             if isoflop_profile else None)
+
+    def study(name: str | None) -> Isoflop | None:
+        return (isoflop(name, task, isoflop_metric, n_bootstrap=n_bootstrap,
+                        n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts, chance_runs=chance_runs)
+                if name else None)
+
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
-                headline_panels(task), study, n_bootstrap)
+                headline_panels(task), study(isoflop_profile), n_bootstrap, study(isoflop_v1_profile))
 
 
 def form_fit(page: Page):

@@ -93,5 +93,8 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
     if missing:
         raise DataNotFoundError(f"{path}: run(s) {', '.join(missing)} have no {task} row in results.csv; "
                                 f"rerun 'repro mini --profile {profile}'")
-    return runs.assign(error=runs["name"].map(errors).astype(float)).sort_values(["budget_gmacs", "gmacs"],
+    if "seed" not in runs.columns:   # a one-seed profile written before runs recorded their seed
+        seed = json.loads(_profile_file(profile, root, "provenance", "provenance").read_text()).get("seed", 0)
+        runs = runs.assign(seed=int(seed))
+    return runs.assign(error=runs["name"].map(errors).astype(float)).sort_values(["budget_gmacs", "gmacs", "seed"],
                                                                                  ignore_index=True)

@@ -32,6 +32,7 @@ class GitState:
     commit: str         # full hash of HEAD, or "unknown" outside git
     dirty: bool         # tracked files modified, or untracked files that are not ignored
     changed: tuple[str, ...] = ()   # the first few changed paths (for the message)
+    committed_at: str | None = None  # HEAD's commit time (ISO 8601), None outside git
 
     @property
     def describe(self) -> str:
@@ -54,9 +55,10 @@ def git_state(root: Path = REPO_ROOT) -> GitState:
     try:
         commit = _git(root, "rev-parse", "HEAD").strip()
         status = _git(root, "status", "--porcelain", "--untracked-files=normal").splitlines()
+        committed_at = _git(root, "show", "-s", "--format=%cI", "HEAD").strip()
     except (OSError, subprocess.CalledProcessError):
         return GitState("unknown", False)
-    return GitState(commit, bool(status), tuple(line[3:] for line in status[:10]))
+    return GitState(commit, bool(status), tuple(line[3:] for line in status[:10]), committed_at)
 
 
 def inside_checkout(path: Path, root: Path = REPO_ROOT) -> bool:
@@ -106,7 +108,7 @@ def require_clean(output: Path, *, force: bool = False, root: Path = REPO_ROOT) 
             f"commit them first so the results name the code that made them, or force it (--force-dirty), "
             f"which the results' provenance and the book's environment page will say")
     return {"commit": state.commit, "dirty": state.dirty, "forced": bool(force and state.dirty and committed),
-            "code_version": state.describe}
+            "code_version": state.describe, "committed_at": state.committed_at}
 
 
 def committed_provenance(runs: Path = RUNS_DIR) -> list[dict[str, object]]:

@@ -46,7 +46,10 @@ from repro.scaling.mini_study import (
     n_pairs,
     panel_fits,
     parametric_fit,
+    pooled_sd,
     r_squared,
+    seed_spread,
+    size_gaps,
     upstreams,
     winners,
 )
@@ -56,8 +59,8 @@ __all__ = [
     "CHANCE_TOLERANCE", "HEADLINE_TASK", "ISOFLOP_METRICS", "ISOFLOP_PROFILE", "ONSET_MARGIN", "PAPER_ANALOGUE",
     "Bottleneck", "Winners", "at_chance", "bottleneck", "compute_decades", "error_ceiling", "exponents_beside_paper",
     "fit", "form_fit", "isoflop_fit", "learning_onset", "load_isoflop_runs", "load_loss_curves", "load_provenance",
-    "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit",
-    "r_squared", "summary_table", "top_accuracy", "upstreams", "winners",
+    "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit", "pooled_sd",
+    "r_squared", "seed_spread", "size_gaps", "summary_table", "top_accuracy", "upstreams", "winners",
 ]
 
 T = TypeVar("T")

@@ -1,7 +1,8 @@
 """``repro mini``: run the miniature study of one profile and print its fit.
 
     repro mini                         # the laptop grid (<= 30 min on 2 CPU cores)
-    repro mini --profile isoflop       # the isoFLOP study (<= 30 min on 2 CPU cores)
+    repro mini --profile isoflop       # the isoFLOP study, v1 (<= 30 min on 2 CPU cores)
+    repro mini --profile isoflop-v2    # v2: 5 budgets, 3 seeds, a fixed analysis plan (<= 45 min)
     repro mini --profile smoke         # CI: the whole loop in <= 3 min (smoke-isoflop: the isoFLOP loop)
     repro mini --profile gpu           # a larger grid for one GPU
     repro mini --profile gpu --executor slurm --partition gpu   # the same grid as a SLURM array
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from repro.errors import ReproError
+from repro.errors import FitError, ReproError
 from repro.executors.arrays import ArrayOptions, SlurmOptions
 from repro.mini.analysis import summary_table
 from repro.mini.profiles import PROFILES
@@ -40,9 +41,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--time", help="slurm, submitit: time limit per task")
     p.add_argument("--setup", action="append", default=[], metavar="LINE",
                    help="slurm, submitit: shell line run first in each task, e.g. 'source venv/bin/activate'")
-    p.add_argument("--data-path", choices=DATA_PATHS, default="csv",
-                   help="csv: PNG files and csv rows (default; the committed results' path); arrays: array shards "
-                        "read in whole batches (same rows, images and tokens; crops drawn per batch)")
+    p.add_argument("--data-path", choices=DATA_PATHS, default=None,
+                   help="default: the profile's (arrays for isoflop-v2, csv for the v1 profiles). csv: PNG files and "
+                        "csv rows; arrays: array shards read in whole batches (same rows, images and tokens; crops "
+                        "drawn per batch)")
     p.add_argument("--force-dirty", action="store_true",
                    help="write committed results even from a working tree with uncommitted changes (recorded as forced)")
     return p
@@ -62,7 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mini {result.profile}: {result.trained} trained, {result.evaluated} evaluated, {result.skipped} "
               f"skipped in {result.wall_s:.0f} s ({result.wall_s / 60:.1f} min, {result.jobs} at a time) "
               f"-> {result.results_path}")
-        print(summary_table(result.rows).to_string(index=False))
+        try:
+            print(summary_table(result.rows).to_string(index=False))
+        except FitError as err:   # e.g. every run of a tiny profile still at chance: the runs are recorded
+            print(f"mini {result.profile}: no frontier fit of these results ({err})")
     except ReproError as err:
         print(f"repro mini: error: {err}", file=sys.stderr)
         return 1

@@ -1,14 +1,16 @@
 """Grid profiles of the miniature study: which models, dataset sizes and samples-seen budgets.
 
-=============  ===============================================  ==================================
-profile        grid                                             budget
-=============  ===============================================  ==================================
-smoke          2 models x 2 sizes x 2 budgets, tiny             whole loop <= 3 min on 2 CPU cores
-laptop         3 models x 3 sizes x 3 budgets (default)         whole loop <= 30 min on 2 CPU cores
-isoflop        3 budgets over 1 decade x 5-6 model sizes        whole loop <= 30 min on 2 CPU cores
-smoke-isoflop  2 budgets x 3 model sizes, tiny                  CI's run of the isoFLOP loop
-gpu            4 models x 4 sizes x 4 budgets                   one GPU
-=============  ===============================================  ==================================
+================  ============================================  =====================================
+profile           grid                                          budget
+================  ============================================  =====================================
+smoke             2 models x 2 sizes x 2 budgets, tiny          whole loop <= 3 min on 2 CPU cores
+laptop            3 models x 3 sizes x 3 budgets (default)      whole loop <= 30 min on 2 CPU cores
+isoflop           3 budgets over 1 decade x 5-6 model sizes     whole loop <= 30 min on 2 CPU cores
+isoflop-v2        5 budgets, 1.5 decades x 3-4 sizes x 3 seeds  whole loop <= 45 min on 2 CPU cores
+smoke-isoflop     2 budgets x 3 model sizes, tiny               CI's run of the isoFLOP loop
+smoke-isoflop-v2  2 budgets x 3 sizes x 2 seeds, tiny           CI's run of the v2 loop (seeds, plan)
+gpu               4 models x 4 sizes x 4 budgets                one GPU
+================  ============================================  =====================================
 
 Like the paper's grid (Table 18: ViT-B/32 .. ViT-H/14 x LAION-80M/400M/2B x 3B/13B/34B
 samples seen), every axis of a grid profile grows geometrically by 4x, so the grid spans about
@@ -18,10 +20,44 @@ approach 2) instead fixes the compute of each run and trades model size against 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 from repro.errors import SpecError
 from repro.mini.models import gmacs_per_sample
+
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """How an isoFLOP profile's results are analysed, fixed in the profile before its runs.
+
+    The provenance of the results records the plan's hash (:meth:`sha256`) and the time of the
+    commit the runs were made from, so a reader can check that the plan was not changed after the
+    results (a test does). A change of plan after results is a new profile, and the chapter shows
+    both.
+    """
+
+    metric: str = "contrastive_loss"      # what each isoFLOP parabola minimises (held-out loss)
+    size_axis: str = "gmacs"              # model size N: GMACs per sample ("params": parameters)
+    chance_tolerance: float = 0.01        # a run is at chance when its held-out loss > ln(256) - this
+    exclusions: str = "at_chance"         # runs left out of the fits: "at_chance" or "none"
+    n_bins: int = 5                       # compute bins of a frontier fit
+    n_resamples: int = 1000               # bootstrap resamples (runs and seeds, within each budget)
+    level: float = 0.9                    # two-sided level of every interval
+    z_finding: float = 2.0                # a comparison is a finding only at |z| >= this
+
+    def __post_init__(self) -> None:
+        if self.metric not in ("contrastive_loss", "error"):
+            raise SpecError(f"analysis plan: metric {self.metric!r} is not 'contrastive_loss' or 'error'")
+        if self.size_axis not in ("gmacs", "params"):
+            raise SpecError(f"analysis plan: size_axis {self.size_axis!r} is not 'gmacs' or 'params'")
+        if self.exclusions not in ("at_chance", "none"):
+            raise SpecError(f"analysis plan: exclusions {self.exclusions!r} is not 'at_chance' or 'none'")
+
+    def sha256(self) -> str:
+        """The hash of the plan's fields (sorted JSON), recorded in the results' provenance."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -48,8 +84,15 @@ class Profile:
     points: tuple[tuple[str, int, int], ...] = ()   # (model, n_pairs, samples_seen) of an isoFLOP profile
     budgets: tuple[float, ...] = ()    # the compute budget (GMACs) of each point, same order
     heldout_pairs: int = 0             # > 0: also measure the held-out contrastive loss on this many pairs
+    seeds: tuple[int, ...] = ()        # run seeds (initialisation and data order): every point once per seed
+    data_path: str = "csv"             # "csv" (PNG files, per-sample decoding) or "arrays" (array shards)
+    plan: AnalysisPlan | None = None   # the analysis, fixed before the runs (isoFLOP profiles)
 
     def __post_init__(self) -> None:
+        if self.data_path not in ("csv", "arrays"):
+            raise SpecError(f"profile '{self.name}': data_path {self.data_path!r} is not 'csv' or 'arrays'")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise SpecError(f"profile '{self.name}': repeated seeds {list(self.seeds)}")
         if self.points:
             if len(self.budgets) != len(self.points):
                 raise SpecError(f"profile '{self.name}': {len(self.points)} points but {len(self.budgets)} budgets")
@@ -73,9 +116,15 @@ class Profile:
 
     @property
     def n_runs(self) -> int:
-        if self.points:
-            return len(self.points)
-        return len(self.models) * len(self.dataset_sizes) * len(self.samples_seen)
+        per_seed = len(self.points) if self.points else \
+            len(self.models) * len(self.dataset_sizes) * len(self.samples_seen)
+        return per_seed * max(1, len(self.seeds))
+
+    @property
+    def run_seeds(self) -> tuple[int | None, ...]:
+        """The seed of each replicate: ``(None,)`` for a one-seed profile (runs named without a seed,
+        trained with :attr:`seed`), else :attr:`seeds`."""
+        return self.seeds or (None,)
 
     @property
     def is_isoflop(self) -> bool:
@@ -89,7 +138,8 @@ HELDOUT_BATCH = 256
 
 def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs: int, batch_size: int,
                     lr: float, heldout_pairs: int, test_size: int, probe_train_size: int,
-                    device: str = "cpu", seed: int = 0) -> Profile:
+                    device: str = "cpu", seed: int = 0, seeds: tuple[int, ...] = (), data_path: str = "csv",
+                    plan: AnalysisPlan | None = None) -> Profile:
     """An isoFLOP profile: at each budget (GMACs per run), each listed model trained for
     ``budget / GMACs per sample`` samples (rounded to whole batches) on ``n_pairs`` unique pairs."""
     points, run_budgets = [], []
@@ -103,7 +153,7 @@ def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs
     return Profile(name, models=models, dataset_sizes=(n_pairs,), samples_seen=tuple(sorted({s for *_, s in points})),
                    batch_size=batch_size, lr=lr, test_size=test_size, probe_train_size=probe_train_size,
                    device=device, seed=seed, points=tuple(points), budgets=tuple(run_budgets),
-                   heldout_pairs=heldout_pairs)
+                   heldout_pairs=heldout_pairs, seeds=tuple(seeds), data_path=data_path, plan=plan)
 
 
 PROFILES: dict[str, Profile] = {
@@ -132,11 +182,33 @@ PROFILES: dict[str, Profile] = {
                                                 "mini-RN-XXL")},
                                n_pairs=64_000, batch_size=64, lr=2e-3, heldout_pairs=1024, test_size=1000,
                                probe_train_size=1000),
+    # The isoFLOP study, v2, designed from the results of v1 (its pilot) before any of its own runs;
+    # its analysis plan is fixed here. 5 budgets over 1.5 decades (5 to 160 GMACs, 32x), 3 seeds
+    # (initialisation and data order; one training set), array shards. In v1 the best size was
+    # mini-RN-XXS at 16 GMACs and mini-RN-XS at 50 and 160, with mini-RN-S 0.017 behind at 160; so
+    # every budget tries mini-RN-XXS (the family's smallest: a budget whose best run is XXS has its
+    # minimum at the edge, and the page says so) up to a size that is clearly worse, mini-RN-M from
+    # 20 GMACs (below it, mini-RN-M would not leave the chance plateau). 51 runs; expected 30-35 min
+    # on 2 cores (1,080 core-seconds of training per seed at the pure step's rates).
+    "isoflop-v2": isoflop_profile("isoflop-v2", {5: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S"),
+                                                10: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S"),
+                                                20: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M"),
+                                                50: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M"),
+                                                160: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M")},
+                                  n_pairs=64_000, batch_size=64, lr=2e-3, heldout_pairs=1024, test_size=1000,
+                                  probe_train_size=1000, seeds=(0, 1, 2), data_path="arrays",
+                                  plan=AnalysisPlan()),
     # CI's run of the isoFLOP loop: 2 budgets x 3 sizes, held-out loss included.
     "smoke-isoflop": isoflop_profile("smoke-isoflop", {0.4: ("mini-RN-XS", "mini-RN-S", "mini-RN-M"),
                                                       1.2: ("mini-RN-XS", "mini-RN-S", "mini-RN-M")},
                                      n_pairs=400, batch_size=64, lr=2e-3, heldout_pairs=256, test_size=100,
                                      probe_train_size=100),
+    # CI's run of the v2 loop: seeds, array shards and an analysis plan, 2 budgets x 3 sizes x 2 seeds.
+    "smoke-isoflop-v2": isoflop_profile("smoke-isoflop-v2", {0.4: ("mini-RN-XS", "mini-RN-S", "mini-RN-M"),
+                                                            1.2: ("mini-RN-XS", "mini-RN-S", "mini-RN-M")},
+                                        n_pairs=400, batch_size=64, lr=2e-3, heldout_pairs=256, test_size=100,
+                                        probe_train_size=100, seeds=(0, 1), data_path="arrays",
+                                        plan=AnalysisPlan(n_resamples=200)),
     "gpu": Profile("gpu", models=("mini-RN-XS", "mini-RN-M", "mini-RN-XL", "mini-RN-XXL"),
                    dataset_sizes=(4_000, 16_000, 64_000, 256_000),
                    samples_seen=(40_960, 163_840, 655_360, 2_621_440), batch_size=256, lr=2e-3,

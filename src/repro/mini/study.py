@@ -30,6 +30,7 @@ import platform
 import re
 import sys
 import time
+from datetime import datetime, timezone
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -72,6 +73,7 @@ class GridPoint:
     model: str          # model config name
     n_pairs: int        # unique pairs of its pre-training set
     samples_seen: int   # total training samples
+    seed: int | None = None   # the run's seed (initialisation, data order) in a profile with seeds
 
     @property
     def upstream_dataset(self) -> str:
@@ -79,7 +81,12 @@ class GridPoint:
 
     @property
     def name(self) -> str:
-        return f"{self.model}_{self.upstream_dataset}_s{samples_pretty(self.samples_seen)}"
+        tail = "" if self.seed is None else f"_seed{self.seed}"
+        return f"{self.model}_{self.upstream_dataset}_s{samples_pretty(self.samples_seen)}{tail}"
+
+    def run_seed(self, profile: Profile) -> int:
+        """The seed this run trains with: its own, or the profile's."""
+        return profile.seed if self.seed is None else self.seed
 
 
 def samples_pretty(samples_seen: int) -> str:
@@ -90,10 +97,11 @@ def samples_pretty(samples_seen: int) -> str:
 
 
 def grid(profile: Profile) -> list[GridPoint]:
-    """Every run of a profile: the product of its axes, or an isoFLOP profile's listed points."""
-    if profile.points:
-        return [GridPoint(m, n, s) for m, n, s in profile.points]
-    return [GridPoint(m, n, s) for m in profile.models for n in profile.dataset_sizes for s in profile.samples_seen]
+    """Every run of a profile: the product of its axes, or an isoFLOP profile's listed points;
+    each once per seed of a profile with seeds."""
+    points = profile.points or [(m, n, s) for m in profile.models for n in profile.dataset_sizes
+                                for s in profile.samples_seen]
+    return [GridPoint(m, n, s, seed) for m, n, s in points for seed in profile.run_seeds]
 
 
 def expected_seconds(point: GridPoint) -> float:
@@ -112,7 +120,7 @@ def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
         batch_size_per_gpu=profile.batch_size, gpus=1, samples_seen_label=samples_pretty(point.samples_seen),
         precision="fp32" if profile.device == "cpu" else "amp", device=profile.device,
         dataset_type="auto" if str(train_csv).endswith(ORDER_SUFFIX) else "csv",  # order file: array shards
-        csv_separator=",", workers_per_gpu=0 if profile.device == "cpu" else 4, seed=profile.seed,
+        csv_separator=",", workers_per_gpu=0 if profile.device == "cpu" else 4, seed=point.run_seed(profile),
         log_every_n_steps=max(1, steps // 16), save_frequency_epochs=1, weight_decay=0.1,
     )
 
@@ -262,7 +270,8 @@ def _heldout_rows(point: GridPoint, profile: Profile, loss: float) -> dict:
     gmacs = models.gmacs_per_sample(point.model)
     return {"name": point.name, "arch": point.model, "params": models.parameters(point.model),
             "gmacs": gmacs, "samples_seen": point.samples_seen, "gmacs_total": gmacs * point.samples_seen,
-            "budget_gmacs": budget, "upstream_dataset": point.upstream_dataset, "contrastive_loss": loss}
+            "budget_gmacs": budget, "upstream_dataset": point.upstream_dataset, "seed": point.run_seed(profile),
+            "contrastive_loss": loss}
 
 
 def _drop_stale_runs(profile: Profile, outputs: MiniOutputs, done: pd.DataFrame, losses: pd.DataFrame | None,
@@ -303,6 +312,7 @@ class StudyPlan:
     losses: pd.DataFrame | None       # held-out losses already written (isoFLOP profiles)
     provenance: dict
     data_s: float                     # seconds spent writing data sets and tasks
+    started_at: str = ""              # when this call started (UTC, ISO 8601)
 
 
 def _is_done(point: GridPoint, done: pd.DataFrame, task_set: tasks.TaskSet, heldout, losses) -> bool:
@@ -317,7 +327,7 @@ DATA_PATHS = ("csv", "arrays")
 
 
 def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root: Path = WORK_ROOT,
-               force_dirty: bool = False, data_path: str = "csv") -> StudyPlan:
+               force_dirty: bool = False, data_path: str | None = None) -> StudyPlan:
     """Write the data sets and tasks a profile needs, drop runs it no longer lists, and list the
     runs still to do (idempotent: what ``results.csv`` holds is skipped).
 
@@ -328,14 +338,16 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
         As :func:`run_study`.
     force_dirty : bool
         As :func:`run_study`.
-    data_path : str
-        As :func:`run_study`.
+    data_path : str, optional
+        As :func:`run_study` (default: the profile's).
 
     Raises
     ------
     repro.data.provenance.DirtyTreeError
         The results would be committed and the tree has uncommitted changes (without ``force_dirty``).
     """
+    data_path = data_path or profile.data_path
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     outputs = MiniOutputs.for_profile(profile.name, results_root)
     # the code that trains this call's runs (read before it can change); refused from a dirty tree
     source = require_clean(outputs.folder, force=force_dirty)
@@ -353,6 +365,11 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
     data_s = time.monotonic() - t
     done = read_registry(outputs.results)
     losses = pd.read_csv(outputs.heldout_loss) if heldout is not None and outputs.heldout_loss.is_file() else None
+    recorded = provenance.get("plan_sha256")
+    if profile.plan is not None and recorded and len(done) and recorded != profile.plan.sha256():
+        raise SpecError(f"profile '{profile.name}': its analysis plan changed after results were made under another "
+                        f"(plan sha256 {recorded[:12]} in {outputs.provenance}, {profile.plan.sha256()[:12]} now); a "
+                        "change of plan after results is a new profile")
     stale, done, losses = _drop_stale_runs(profile, outputs, done, losses, provenance)
     run_out = work / "runs" / profile.name
     todo, skipped = [], 0
@@ -360,17 +377,19 @@ def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root
         if _is_done(point, done, task_set, heldout, losses):
             skipped += 1
             continue
-        train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{profile.seed}.csv"
+        seed = point.run_seed(profile)
+        train_csv = work / "orders" / f"{point.upstream_dataset}_{point.samples_seen}_seed{seed}.csv"
         if data_path == "arrays":
             train_csv = train_csv.with_suffix(ORDER_SUFFIX)
             if not train_csv.is_file():
                 shard = shard_data.write_train_shard(point.n_pairs, work / "data", seed=datasets.TRAIN_SEED + profile.seed)
-                shard_data.write_shard_order(shard, point.n_pairs, point.samples_seen, train_csv, seed=profile.seed)
+                shard_data.write_shard_order(shard, point.n_pairs, point.samples_seen, train_csv, seed=seed)
         elif not train_csv.is_file():
-            datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=profile.seed)
+            datasets.write_sample_order(train_sets[point.n_pairs], point.samples_seen, train_csv, seed=seed)
         todo.append(_Job(point, profile, train_csv.resolve(), run_out, task_set, heldout))
     todo.sort(key=lambda job: -expected_seconds(job.point))
-    return StudyPlan(profile, outputs, run_out, source, todo, skipped, stale, losses, provenance, data_s)
+    return StudyPlan(profile, outputs, run_out, source, todo, skipped, stale, losses, provenance, data_s,
+                     started_at=started_at)
 
 
 def _in_processes(todo: Sequence[_Job], jobs: int) -> Iterator[dict]:
@@ -435,7 +454,7 @@ class _Recorder:
             fresh = pd.DataFrame([_heldout_rows(point, plan.profile, loss)])
             self.losses = fresh if self.losses is None else pd.concat(
                 [self.losses[self.losses["name"] != point.name], fresh], ignore_index=True)
-            write_atomic(self.losses.sort_values(["budget_gmacs", "gmacs"]), plan.outputs.heldout_loss)
+            write_atomic(self.losses.sort_values(["budget_gmacs", "gmacs", "seed"]), plan.outputs.heldout_loss)
         self.trained += not result["was_finished"]
         self.evaluated += 1
         # relative to the profile's run folder (``plan.run_out``): committed provenance names no
@@ -469,6 +488,11 @@ class _Recorder:
             task_seeds=tasks.TASK_SEEDS, gmacs_per_sample={m: models.gmacs_per_sample(m) for m in profile.models},
             generation_pairs_per_s=round(generation_rate(), 1), data_write_s=round(plan.data_s, 1),
         )
+        if profile.plan is not None:
+            # the plan the results were made under, its hash and the time of the commit that fixed it
+            plan.provenance.update(plan_sha256=profile.plan.sha256(), plan_committed_at=plan.source.get("committed_at"))
+        if self.evaluated:   # the start of the first call that recorded results
+            plan.provenance.setdefault("first_results_at", plan.started_at)
         if self.trained or self.evaluated:
             plan.provenance["last_call"] = {"wall_s": round(wall_s, 1), "trained": self.trained,
                                             "evaluated": self.evaluated, "skipped": plan.skipped, "jobs": jobs}
@@ -490,7 +514,11 @@ def _write_curves(plan: StudyPlan) -> None:
     """``loss_curves.csv``: every run's training loss, keeping the curves of runs whose work folder is gone."""
     curves = []
     for point in grid(plan.profile):
-        log_file = RunDir.for_spec(run_spec(point, plan.profile, Path("unused")), plan.run_out).log_file
+        # the run's folder as recorded (its name depends on the data path it was trained on)
+        recorded = plan.provenance["runs"].get(point.name, {}).get("run_dir")
+        run_dir = RunDir.for_spec(run_spec(point, plan.profile, Path("unused")), plan.run_out)
+        log_file = (plan.run_out / recorded / run_dir.log_file.relative_to(run_dir.path) if recorded
+                    else run_dir.log_file)
         if log_file.is_file():
             curves.append(loss_curve(log_file).assign(name=point.name, arch=point.model,
                                                       upstream_dataset=point.upstream_dataset,
@@ -511,7 +539,7 @@ STUDY_EXECUTORS = ("local", "slurm", "submitit")
 def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS_ROOT,
               work_root: Path = WORK_ROOT, force_dirty: bool = False, jobs: int | None = None,
               progress=print, executor: str = "local", options: ArrayOptions = ArrayOptions(),
-              data_path: str = "csv") -> StudyResult:
+              data_path: str | None = None) -> StudyResult:
     """Train, evaluate and record the whole grid of one profile (idempotent): plan, execute, record.
 
     Parameters
@@ -537,9 +565,9 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         whichever runs them; ``results.csv`` is written in the grid's order.
     options : ArrayOptions
         The scheduler's settings (partition, time, setup lines) for ``slurm`` and ``submitit``.
-    data_path : str
-        ``csv`` (PNG files and csv rows, per-sample decoding; the committed results' path) or
-        ``arrays`` (array shards read in whole batches: the same rows in the same batches, the
+    data_path : str, optional
+        Default: the profile's. ``csv`` (PNG files and csv rows, per-sample decoding; the path of
+        the v1 profiles' committed results) or ``arrays`` (array shards read in whole batches: the same rows in the same batches, the
         same images and tokens, crops drawn per batch; :mod:`repro.executors.shards`).
 
     Raises
@@ -555,7 +583,7 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         raise SpecError(f"jobs must be >= 1, got {jobs}")
     if executor not in STUDY_EXECUTORS:
         raise SpecError(f"unknown executor {executor!r} for the mini study; known: {', '.join(STUDY_EXECUTORS)}")
-    if data_path not in DATA_PATHS:
+    if data_path is not None and data_path not in DATA_PATHS:
         raise SpecError(f"unknown data_path {data_path!r} for the mini study; known: {', '.join(DATA_PATHS)}")
     start = time.monotonic()
     plan = plan_study(profile, results_root=results_root, work_root=work_root, force_dirty=force_dirty,

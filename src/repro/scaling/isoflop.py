@@ -100,8 +100,11 @@ class IsoflopProfile:
 
     @property
     def best_size(self) -> float:
-        """The size of the best run tried (lowest metric), whatever the parabola says."""
-        return float(self.sizes[int(np.argmin(self.values))])
+        """The size with the lowest metric tried (mean over its runs, e.g. over seeds), whatever the
+        parabola says."""
+        sizes = np.unique(self.sizes)
+        means = [float(np.mean(self.values[self.sizes == size])) for size in sizes]
+        return float(sizes[int(np.argmin(means))])
 
     @property
     def best_at_edge(self) -> str:

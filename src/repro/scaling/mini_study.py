@@ -404,7 +404,7 @@ def models_of(rows: pd.DataFrame) -> tuple[str, ...]:
     return tuple(rows.sort_values("gmacs")["arch"].unique())
 
 
-def at_chance(runs: pd.DataFrame, batch_size: int) -> pd.Series:
+def at_chance(runs: pd.DataFrame, batch_size: int, tolerance: float = CHANCE_TOLERANCE) -> pd.Series:
     """Runs of an isoFLOP profile that ended at the chance loss: held-out contrastive loss within
     :data:`CHANCE_TOLERANCE` of ln(``batch_size``).
 
@@ -419,12 +419,14 @@ def at_chance(runs: pd.DataFrame, batch_size: int) -> pd.Series:
         (:func:`repro.data.mini_results.load_isoflop_runs`).
     batch_size : int
         The evaluation batch of the held-out loss.
+    tolerance : float
+        How close to ln(``batch_size``) counts as chance (an analysis plan fixes it).
     """
-    return runs["contrastive_loss"] > np.log(batch_size) - CHANCE_TOLERANCE
+    return runs["contrastive_loss"] > np.log(batch_size) - tolerance
 
 
 def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resamples: int = 1000,
-                on_edge: str = "drop") -> IsoflopFit:
+                on_edge: str = "drop", size: str = "gmacs", level: float = 0.9) -> IsoflopFit:
     """isoFLOP profiles of ``metric`` against model size (GMACs per sample) at each budget, and
     N_opt ~ C^a, D_opt ~ C^b through their minima (:func:`repro.scaling.isoflop.fit_isoflop`).
 
@@ -438,6 +440,10 @@ def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resam
         Bootstrap resamples of the minima.
     on_edge : {"drop", "raise"}
         What to do with a budget whose minimum is at the edge of its sizes.
+    size : {"gmacs", "params"}
+        The size axis N: GMACs per sample or parameters.
+    level : float
+        Two-sided level of the intervals.
 
     Raises
     ------
@@ -446,8 +452,82 @@ def isoflop_fit(runs: pd.DataFrame, metric: str = "contrastive_loss", *, n_resam
     """
     if metric not in ISOFLOP_METRICS:
         raise FitError(f"unknown isoFLOP metric {metric!r}; known: {', '.join(ISOFLOP_METRICS)}")
-    return fit_isoflop(runs, metric, size="gmacs", budget="budget_gmacs", on_edge=on_edge,
-                       n_resamples=n_resamples)
+    return fit_isoflop(runs, metric, size=size, budget="budget_gmacs", on_edge=on_edge,
+                       n_resamples=n_resamples, level=level)
+
+
+def seed_spread(runs: pd.DataFrame, metric: str = "contrastive_loss") -> pd.DataFrame:
+    """The spread between seeds of every isoFLOP cell (budget x model): one row per cell with its
+    number of seeds, mean and standard deviation (ddof 1) of ``metric``.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run with ``budget_gmacs``, ``arch``, ``gmacs``, ``seed`` and ``metric`` columns
+        (:func:`repro.data.mini_results.load_isoflop_runs`).
+    metric : str
+        The column whose spread is measured.
+
+    Raises
+    ------
+    SchemaError
+        A missing column.
+    """
+    missing = sorted({"budget_gmacs", "arch", "gmacs", "seed", metric} - set(runs.columns))
+    if missing:
+        raise SchemaError(f"seed_spread: runs lack column(s) {', '.join(missing)}")
+    cells = runs.groupby(["budget_gmacs", "arch"], sort=False)
+    out = cells.agg(gmacs=("gmacs", "first"), seeds=("seed", "nunique"), mean=(metric, "mean"),
+                    sd=(metric, lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan)).reset_index()
+    return out.sort_values(["budget_gmacs", "gmacs"], ignore_index=True)
+
+
+def pooled_sd(spread: pd.DataFrame) -> float:
+    """The seed noise of one run: the standard deviation pooled over the cells of :func:`seed_spread`
+    with two seeds or more (each cell's variance weighted by its degrees of freedom); NaN without any.
+
+    Parameters
+    ----------
+    spread : DataFrame
+        :func:`seed_spread` of a study's runs.
+    """
+    cells = spread[spread["seeds"] > 1]
+    dof = (cells["seeds"] - 1).to_numpy(float)
+    if not dof.sum():
+        return float("nan")
+    return float(np.sqrt(np.sum(dof * cells["sd"].to_numpy(float) ** 2) / dof.sum()))
+
+
+def size_gaps(runs: pd.DataFrame, metric: str = "contrastive_loss") -> pd.DataFrame:
+    """At each budget, the best size (lowest mean over seeds) against each neighbouring size tried:
+    the gap in ``metric`` (neighbour - best, >= 0), its standard error from the pooled seed noise
+    (:func:`pooled_sd`, sd x sqrt(1/n1 + 1/n2)) and the z-score. A gap with |z| < 2 is within seed
+    noise: the two sizes are not told apart at that budget.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        As :func:`seed_spread`.
+    metric : str
+        The column compared.
+    """
+    spread = seed_spread(runs, metric)
+    sd = pooled_sd(spread)
+    rows = []
+    for budget, cells in spread.groupby("budget_gmacs", sort=True):
+        cells = cells.reset_index(drop=True)
+        best = int(cells["mean"].idxmin())
+        for side, other in (("smaller", best - 1), ("larger", best + 1)):
+            if not 0 <= other < len(cells):
+                rows.append({"budget_gmacs": budget, "best": cells.at[best, "arch"], "side": side, "neighbour": None,
+                             "gap": np.nan, "se": np.nan, "z": np.nan})
+                continue
+            gap = float(cells.at[other, "mean"] - cells.at[best, "mean"])
+            se = sd * float(np.sqrt(1 / cells.at[best, "seeds"] + 1 / cells.at[other, "seeds"]))
+            rows.append({"budget_gmacs": budget, "best": cells.at[best, "arch"], "side": side,
+                         "neighbour": cells.at[other, "arch"], "gap": gap, "se": se,
+                         "z": gap / se if se > 0 else np.nan})
+    return pd.DataFrame(rows)
 
 
 def parametric_fit(runs: pd.DataFrame, *, n_resamples: int = 200, n_polish: int | None = None) -> ParametricFit:
