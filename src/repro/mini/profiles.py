@@ -182,19 +182,21 @@ PROFILES: dict[str, Profile] = {
                                                 "mini-RN-XXL")},
                                n_pairs=64_000, batch_size=64, lr=2e-3, heldout_pairs=1024, test_size=1000,
                                probe_train_size=1000),
-    # The isoFLOP study, v2, designed from the results of v1 (its pilot) before any of its own runs;
-    # its analysis plan is fixed here. 5 budgets over 1.5 decades (5 to 160 GMACs, 32x), 3 seeds
-    # (initialisation and data order; one training set), array shards. In v1 the best size was
-    # mini-RN-XXS at 16 GMACs and mini-RN-XS at 50 and 160, with mini-RN-S 0.017 behind at 160; so
-    # every budget tries mini-RN-XXS (the family's smallest: a budget whose best run is XXS has its
-    # minimum at the edge, and the page says so) up to a size that is clearly worse, mini-RN-M from
-    # 20 GMACs (below it, mini-RN-M would not leave the chance plateau). 51 runs; expected 30-35 min
-    # on 2 cores (1,080 core-seconds of training per seed at the pure step's rates).
-    "isoflop-v2": isoflop_profile("isoflop-v2", {5: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S"),
-                                                10: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S"),
-                                                20: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M"),
-                                                50: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M"),
-                                                160: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M")},
+    # The isoFLOP study, v2, designed from the results of v1 (its pilot) and a rate pilot before any
+    # of its own runs; its analysis plan is fixed here. 5 budgets over 1.5 decades (4 to 128 GMACs,
+    # 32x), 3 seeds (initialisation and data order; one training set), array shards. In v1 the best
+    # size was mini-RN-XXS at 16 GMACs and mini-RN-XS at 50 and 160, with mini-RN-S 0.017 behind at
+    # 160; so every budget tries mini-RN-XXS (the family's smallest: a budget whose best size is XXS
+    # has its minimum at the edge, and the page says so) up to a size that should be clearly worse,
+    # and mini-RN-M from 16 GMACs (below, it would not leave the chance plateau). The top budget is
+    # 128, not 160: two runs at a time, the rate pilot trained mini-RN-XXS at ~1,600 samples/s (half
+    # its one-process pure step), and XXS at 160 GMACs x 3 seeds alone would cost ~19 min of the
+    # 45. 51 runs, ~4,200 core-seconds of training expected: ~37 min on 2 cores.
+    "isoflop-v2": isoflop_profile("isoflop-v2", {4: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S"),
+                                                8: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S"),
+                                                16: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M"),
+                                                40: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M"),
+                                                128: ("mini-RN-XXS", "mini-RN-XS", "mini-RN-S", "mini-RN-M")},
                                   n_pairs=64_000, batch_size=64, lr=2e-3, heldout_pairs=1024, test_size=1000,
                                   probe_train_size=1000, seeds=(0, 1, 2), data_path="arrays",
                                   plan=AnalysisPlan()),
