@@ -71,6 +71,8 @@ ReturnToService=2
 MaxArraySize=$MAX_ARRAY_SIZE
 MinJobAge=600
 KillWait=5
+# a requeued job waits cred_expire seconds (default 120) before it starts again
+AuthInfo=cred_expire=20
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF

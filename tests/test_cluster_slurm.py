@@ -2,7 +2,8 @@
 a toy grid of 2-rank CPU runs submitted with sbatch/srun and with submitit; a chained run whose
 first job is cancelled mid-run resumes from its checkpoint and ends at the uninterrupted step
 count; the 2-rank run with the paper's sharded loss trains the same model as one rank at the same
-global batch; arrays split at the cluster's MaxArraySize; scheduler errors are one line.
+global batch; a submitit run sent the signal of a time limit mid-epoch is requeued by submitit and
+resumes; arrays split at the cluster's MaxArraySize; scheduler errors are one line.
 
 No stub of sbatch, srun or scontrol: every job here goes through the real scheduler."""
 
@@ -27,7 +28,7 @@ from repro.launch.cli import main as train_main
 from repro.launch.ddp_check import LOSS_TOLERANCE, WEIGHT_TOLERANCE
 from repro.launch.executors import LaunchOptions
 from repro.launch.rundir import RunDir
-from repro.launch.scheduler_run import scheduler_run, toy_specs
+from repro.launch.scheduler_run import resumed_steps, scheduler_run, toy_specs, wait_for_epoch
 
 pytestmark = pytest.mark.cluster
 
@@ -94,21 +95,65 @@ def test_two_ranks_with_the_sharded_loss_train_the_model_of_one_rank(scheduled):
     assert ddp["weight_gap_max_abs"] < WEIGHT_TOLERANCE < ddp["training_movement_max_abs"]
 
 
-def test_submitit_runs_two_ranks_on_the_scheduler_and_passes_the_slurm_options(cluster, grid, tmp_path):
-    out = tmp_path / "out"
-    specs = [grid["ddp-2rank"], dataclasses.replace(grid["ddp-2rank"], name="ddp-2rank-b", seed=1)]
-    options = LaunchOptions(slurm=SlurmOptions(time="10:00", setup=("export REPRO_SETUP_RAN=1",),
-                                               extra={"comment": "repro-test"}))
+@pytest.fixture(scope="module")
+def through_submitit(cluster, grid, tmp_path_factory):
+    """Two 2-rank runs through submitit with ``--chain 2``: ``ddp-2rank``, and ``requeued-2rank``
+    (4 epochs of 8 steps) sent, once it has saved 2 checkpoints and trains its third epoch, the
+    signal SLURM sends before a job's time limit (the ``--signal`` of submitit's own sbatch
+    script), so that submitit checkpoints the call and requeues the job."""
+    out = tmp_path_factory.mktemp("submitit") / "out"
+    specs = {"ddp-2rank": grid["ddp-2rank"],
+             "requeued": dataclasses.replace(grid["long-2rank"], name="requeued-2rank", epochs=4)}
+    options = LaunchOptions(chain=2, slurm=SlurmOptions(time="10:00", setup=("export REPRO_SETUP_RAN=1",),
+                                                        extra={"comment": "repro-test"}))
     executor = get_executor("submitit", options)
-    results = [executor.launch(spec, out) for spec in specs]
-    states = scheduler.wait([r.job_id for r in results], timeout_s=300)
-    assert all(s.state == "COMPLETED" for s in states.values())
-    for spec, result in zip(specs, results):
+    results = {name: executor.launch(spec, out) for name, spec in specs.items()}
+    requeued, job = RunDir.for_spec(specs["requeued"], out), results["requeued"].job_id
+    wait_for_epoch(requeued, 2, job_id=job, timeout_s=300)
+    checkpoints_at_signal = len(requeued.checkpoints())
+    script = next((requeued.path / "submitit").glob("*_submission.sh")).read_text()
+    # SLURM sends SIG to the job's steps at the time limit minus the delay (SIG@DELAY; B:SIG: to the batch shell)
+    signal = re.search(r"^#SBATCH --signal=(B:)?(\w+)@\d+$", script, flags=re.M)
+    assert signal is not None, script
+    subprocess.run(["scancel", f"--signal={signal[2]}", *(["--batch"] if signal[1] else []), job], check=True)
+    states = scheduler.wait([r.job_id for r in results.values()], timeout_s=400)
+    return {"out": out, "specs": specs, "results": results, "states": states, "signal": signal[2],
+            "checkpoints_at_signal": checkpoints_at_signal}
+
+
+def test_submitit_runs_two_ranks_on_the_scheduler_and_passes_the_slurm_options(through_submitit):
+    states, out = through_submitit["states"], through_submitit["out"]
+    assert all(s.state == "COMPLETED" for s in states.values()), [s.describe("job") for s in states.values()]
+    for spec in through_submitit["specs"].values():
         run_dir = RunDir.for_spec(spec, out)
         assert run_dir.state() == "finished" and "world_size: 2" in run_dir.log_file.read_text()
         submitted = next((run_dir.path / "submitit").glob("*_submission.sh")).read_text()
         assert "export REPRO_SETUP_RAN=1" in submitted and "#SBATCH --comment=repro-test" in submitted
         assert "gpus" not in submitted
+
+
+def test_submitit_requeues_a_run_signalled_before_its_time_limit_and_it_resumes(through_submitit):
+    """The signal of a time limit, mid-epoch: submitit requeues the same job (the scheduler counts
+    Restarts=1 for that job id), the requeued job resumes from the latest checkpoint, no epoch before it trains
+    twice, and the run ends at the uninterrupted step count."""
+    spec, job = through_submitit["specs"]["requeued"], through_submitit["results"]["requeued"].job_id
+    state = through_submitit["states"][job]
+    assert (state.job_id, state.state, state.restarts) == (job, "COMPLETED", 1)
+    run_dir = RunDir.for_spec(spec, through_submitit["out"])
+    # the requeued job's own log (srun truncates it on the restart) ends with submitit's success
+    submitit_log = "".join(p.read_text() for p in (run_dir.path / "submitit").glob(f"{job}_*_log.*"))
+    assert "Job completed successfully" in submitit_log
+    resumed, at, per_epoch = resumed_steps(run_dir), through_submitit["checkpoints_at_signal"], spec.steps_per_epoch
+    assert resumed["resumed"] and 2 <= at < spec.epochs
+    # the latest checkpoint when the job stopped (one more may have been saved after the signal)
+    assert at <= resumed["resumed_from_epoch"] <= at + 1 < spec.epochs + 1
+    from_epoch = resumed["resumed_from_epoch"]
+    assert resumed["steps_first_job"] > at * per_epoch              # the signal came mid-epoch
+    assert resumed["first_step_after_resume"] == [from_epoch, spec.global_batch_size]
+    assert resumed["steps_before_resume"] == resumed["distinct_steps_before_resume"] == from_epoch * per_epoch
+    assert resumed["distinct_steps"] == spec.total_steps == spec.epochs * per_epoch
+    assert resumed["steps_second_job"] == (spec.epochs - from_epoch) * per_epoch
+    assert resumed["final_checkpoint_epoch"] == spec.epochs
 
 
 def test_an_array_longer_than_max_array_size_is_split_and_runs(cluster, tmp_path):

@@ -1,6 +1,7 @@
 """Chapter "Scaling of zero-shot performance with compute" (``book/notebooks/fig1.md``): Figure 1
 (a: ImageNet, robustness; b: MS-COCO, Flickr30K image retrieval) and the exponents of Sec. 4.1-4.2,
-recomputed with the paper's fit (:mod:`repro.scaling.paper_fit`), beside the paper's text.
+recomputed with the paper's fit (:mod:`repro.scaling.paper_fit`), beside the paper's text; extra
+results (``extra_results``, e.g. from ``repro eval``) on other datasets in panels of their own.
 
 :func:`compute` gathers the page (results, panels, fits, exponents table); the figures are
 drawn by :func:`repro.figures.compute_vs_error`.
@@ -15,9 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from repro.constants import N_BINS, OPENAI_UPSTREAM
-from repro.data import load_reported, load_source
+from repro.data import load_reported, load_source, read_results
 from repro.errors import FitError
-from repro.figures import compute_vs_error
+from repro.figures import compute_vs_error, extra_results_panels
 from repro.mini import PAPER_ANALOGUE
 from repro.report import ReportRow, Text, compare
 from repro.scaling import verdicts
@@ -75,6 +76,16 @@ def panels_for(rows: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     drawn = stand_ins(rows)
     panels = {item: tuple(drawn[d] for d in datasets if d in drawn) for item, datasets in PANELS.items()}
     return {item: datasets for item, datasets in panels.items() if datasets}
+
+
+def extra_panels(extra: pd.DataFrame | None, panels: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The downstream datasets of the extra results that no panel of Figure 1 draws (for instance
+    the toy suite of ``repro eval``), in the order they first appear: each gets a panel of its own
+    (:func:`extra_figure`), so that no extra result is left undrawn."""
+    if extra is None:
+        return ()
+    drawn = {d for datasets in panels.values() for d in datasets}
+    return tuple(d for d in dict.fromkeys(extra["downstream_dataset"]) if d not in drawn)
 
 
 def resolve_target(rows: pd.DataFrame, target: str) -> str:
@@ -173,6 +184,9 @@ class Page:
     exponents: pd.DataFrame
     n_bins: int
     paper_setting: bool
+    extra: pd.DataFrame | None = None        # the rows of ``extra_results`` (None without it)
+    extra_results: str = ""                  # its path, as given
+    extra_panels: tuple[str, ...] = ()       # their datasets that Figure 1's panels do not draw
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows`, compared with the paper's text only under the paper's setting."""
@@ -190,13 +204,23 @@ def compute(results_source: str = "paper", extra_results: str = "", n_bins: int 
     rows = load_source(results_source, extra_results)
     panels = panels_for(rows)
     fits = fit_panels(rows, [d for datasets in panels.values() for d in datasets], n_bins=n_bins)
+    extra = read_results(extra_results) if extra_results else None
     return Page(rows, panels, fits, exponents_table(fits), n_bins,
-                is_paper_setting(results_source, extra_results, n_bins))
+                is_paper_setting(results_source, extra_results, n_bins), extra, str(extra_results),
+                extra_panels(extra, panels))
 
 
 def figure(page: Page, item: str) -> Figure:
     """One panel row of Figure 1 (``item``: ``"fig1a"`` or ``"fig1b"``) with the page's fits."""
     return compute_vs_error(page.rows, page.panels.get(item, ()), fits=fits_for_figure(page.fits))
+
+
+def extra_figure(page: Page) -> Figure | None:
+    """The extra results on datasets outside Figure 1's panels (:func:`extra_panels`), one panel
+    each, labelled as the user's runs; None (nothing shown) when there are none."""
+    if not page.extra_panels:
+        return None
+    return extra_results_panels(page.extra, page.extra_panels, source=page.extra_results)
 
 
 def target_figure(page: Page, target: str) -> Figure:

@@ -48,6 +48,7 @@ class JobState:
     exit_code: str       # "0:0" (return code : signal)
     log_path: str        # StdOut
     script: str          # Command
+    restarts: int = 0    # Restarts: times the job was requeued (by scontrol requeue, a preemption, submitit)
 
     @property
     def group(self) -> str:
@@ -139,6 +140,11 @@ def node_cpus(partition: str | None = None) -> int | None:
 _FIELD = re.compile(r"(\w+)=(\S*)")
 
 
+def _count(text: str) -> int:
+    """A count field of ``scontrol`` (0 when absent or not a number)."""
+    return int(text) if text.isdigit() else 0
+
+
 def job_states(job_id: str) -> list[JobState]:
     """Every job of ``job_id`` (one, or an array's tasks) as ``scontrol show job -o`` reports them.
 
@@ -161,11 +167,12 @@ def job_states(job_id: str) -> list[JobState]:
         task = fields.get("ArrayTaskId")
         ident = f"{fields.get('ArrayJobId', fields['JobId'])}_{task}" if task and task != "N/A" else fields["JobId"]
         states.append(JobState(ident, fields.get("JobState", "UNKNOWN"), fields.get("Reason", ""),
-                               fields.get("ExitCode", ""), fields.get("StdOut", ""), fields.get("Command", "")))
+                               fields.get("ExitCode", ""), fields.get("StdOut", ""), fields.get("Command", ""),
+                               _count(fields.get("Restarts", "0"))))
     return states
 
 
-def wait(job_ids: Sequence[str], *, timeout_s: float = 3600.0, poll_s: float = 2.0,
+def wait(job_ids: Sequence[str], *, timeout_s: float = 3600.0, poll_s: float = 0.5,
          on_change: Callable[[JobState], None] | None = None) -> dict[str, JobState]:
     """Wait until no job of ``job_ids`` is pending or running; the last state of each job.
 

@@ -5,4 +5,4 @@ importing this package changes nothing in IPython: the book's kernel setup
 (:func:`repro.book.kernel.setup`) registers how a bare figure is shown."""
 
 from repro.figures.plotly_html import show_plotly
-from repro.figures.zeroshot import compute_vs_error
+from repro.figures.zeroshot import compute_vs_error, extra_results_panels

@@ -31,7 +31,7 @@ def _ylabel(downstream_dataset: str, rows: pd.DataFrame) -> str:
 
 def compute_vs_error(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
                      fits: Mapping[str, Mapping[str, PowerLawFit]] | None = None,
-                     titles: Mapping[str, str] | None = None) -> Figure:
+                     titles: Mapping[str, str] | None = None, label_points: bool = False) -> Figure:
     """Total compute (GMACs) vs error, one panel per downstream dataset, log-log.
 
     Parameters
@@ -43,6 +43,10 @@ def compute_vs_error(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
     fits : mapping, optional
         ``fits[downstream_dataset]["openclip" | "openai"]`` -> :class:`PowerLawFit`, drawn as lines
         over the compute range of the points they were fitted to, labelled ``E = β·C^α``.
+    titles : mapping, optional
+        Panel titles by downstream dataset (default: the paper's names, else the dataset's).
+    label_points : bool
+        Write each point's run name (``name``) beside it.
 
     Notes
     -----
@@ -59,6 +63,10 @@ def compute_vs_error(rows: pd.DataFrame, downstream_datasets: Sequence[str], *,
             for (arch, upstream, pretty), group in panel.groupby(["arch", "upstream_dataset", "samples_seen_pretty"]):
                 style.scatter_runs(ax, group["gmacs_total"], error_percent[group.index], color=style.arch_color(arch),
                                    upstream=upstream, samples_seen_pretty=pretty)
+            if label_points:
+                for index, row in panel.iterrows():
+                    ax.annotate(str(row["name"]), (row["gmacs_total"], error_percent[index]), fontsize=7,
+                                xytext=(4, 4), textcoords="offset points")
             style.draw_fits(ax, fits.get(dataset, {}))
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -87,3 +95,22 @@ def _key_handles(rows: pd.DataFrame) -> list:
 
 def _key_labels(rows: pd.DataFrame) -> list[str]:
     return [display_name(a) for a in _archs_by_size(rows)] + list(dict.fromkeys(rows["upstream_dataset"]))
+
+
+def extra_results_panels(rows: pd.DataFrame, downstream_datasets: Sequence[str], *, source: str) -> Figure:
+    """The user's own results (``extra_results``) on datasets that none of Figure 1's panels
+    shows: one panel per dataset, titled as such, every point labelled with its run name, no fit.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The extra results (results schema).
+    downstream_datasets : sequence of str
+        One panel each, left to right.
+    source : str
+        Where the results came from (the ``extra_results`` file), named in the figure's title.
+    """
+    titles = {dataset: f"your runs: {dataset}" for dataset in downstream_datasets}
+    fig = compute_vs_error(rows, downstream_datasets, titles=titles, label_points=True)
+    fig.suptitle(f"Extra results ({source}) on datasets outside Figure 1's panels")
+    return fig

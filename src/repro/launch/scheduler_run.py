@@ -76,6 +76,49 @@ def toy_specs(data: Path) -> dict[str, RunSpec]:
             "long-2rank": spec("long-2rank", large, samples=128, epochs=6)}
 
 
+def wait_for_epoch(run_dir: RunDir, epoch: int, *, job_id: str, timeout_s: float) -> None:
+    """Return once the run's ``out.log`` shows a step of 0-based epoch ``epoch``: ``epoch``
+    checkpoints are saved and the next epoch is under way (the moment to interrupt it mid-epoch).
+
+    Raises
+    ------
+    SchedulerError
+        Not reached in ``timeout_s`` (names the run, the job and the log).
+    """
+    deadline = time.monotonic() + timeout_s
+    while not (run_dir.log_file.exists() and any(e >= epoch for e, _ in logged_steps(run_dir.log_file))):
+        if time.monotonic() > deadline:
+            raise SchedulerError(f"run {run_dir.name}: job {job_id} did not reach epoch {epoch + 1} in "
+                                 f"{timeout_s:.0f} s; log {run_dir.log_file}")
+        time.sleep(0.2)
+
+
+def resumed_steps(run_dir: RunDir) -> dict:
+    """How an interrupted run resumed, from its ``out.log`` (a line per step, appended by each job):
+    whether a later job resumed and from which epoch, the steps each job logged, the distinct
+    steps in all and before the resumed checkpoint, and the epoch of the last checkpoint.
+
+    No epoch before the checkpoint trained twice means ``steps_before_resume ==
+    distinct_steps_before_resume``; the run ends as an uninterrupted one when ``distinct_steps``
+    is the spec's ``total_steps``.
+    """
+    text = run_dir.log_file.read_text()
+    # open_clip_train logs "=> resuming checkpoint '...' (epoch N)" when a later job resumes
+    resume = re.search(r"=> resuming checkpoint .*\(epoch (\d+)\)", text)
+    first_part = text[:resume.start()] if resume else text
+    steps, steps_first = _steps(text), len(_steps(first_part))
+    resumed_from = int(resume[1]) if resume else 0
+    before = [s for s in steps if s[0] < resumed_from]
+    return {
+        "resumed": resume is not None, "resumed_from_epoch": resumed_from,
+        "steps_first_job": steps_first, "steps_second_job": len(steps) - steps_first,
+        "first_step_after_resume": list(steps[steps_first]) if steps_first < len(steps) else None,
+        "distinct_steps": len(set(steps)),
+        "steps_before_resume": len(before), "distinct_steps_before_resume": len(set(before)),
+        "final_checkpoint_epoch": len(run_dir.checkpoints()),
+    }
+
+
 @dataclass
 class SchedulerRecord:
     """What happened on the scheduler (JSON-ready)."""
@@ -114,12 +157,7 @@ def scheduler_run(work: Path, *, cancel_after_epochs: int = 2, timeout_s: float 
     submitted = {name: executor.launch(spec, out).job_id.split(",") for name, spec in specs.items()}
     long_dir = RunDir.for_spec(specs["long-2rank"], out)
     deadline = time.monotonic() + timeout_s
-    while not (long_dir.log_file.exists()
-               and any(epoch >= cancel_after_epochs for epoch, _ in logged_steps(long_dir.log_file))):
-        if time.monotonic() > deadline:
-            raise SchedulerError(f"run long-2rank: job {submitted['long-2rank'][0]} did not reach epoch "
-                                 f"{cancel_after_epochs + 1} in {timeout_s:.0f} s; log {long_dir.log_file}")
-        time.sleep(0.2)
+    wait_for_epoch(long_dir, cancel_after_epochs, job_id=submitted["long-2rank"][0], timeout_s=timeout_s)
     checkpoints_at_cancel = len(long_dir.checkpoints())
     scheduler.cancel(submitted["long-2rank"][0])
     states = scheduler.wait([i for ids in submitted.values() for i in ids],
@@ -131,23 +169,9 @@ def scheduler_run(work: Path, *, cancel_after_epochs: int = 2, timeout_s: float 
             record.jobs.append({"run": name, "job": role, "job_id": job_id, "state": state.state,
                                 "exit_code": state.exit_code, "cancelled_by_test": name == "long-2rank" and role == "first"})
     long_spec = specs["long-2rank"]
-    text = long_dir.log_file.read_text()
-    # open_clip_train logs "=> resuming checkpoint '...' (epoch N)" when the chained job resumes
-    resume = re.search(r"=> resuming checkpoint .*\(epoch (\d+)\)", text)
-    first_part = text[:resume.start()] if resume else text
-    steps, steps_first = _steps(text), len(_steps(first_part))
-    resumed_from = int(resume[1]) if resume else 0
-    before = [s for s in steps if s[0] < resumed_from]
-    record.resumed = {
-        "run": "long-2rank", "epochs": long_spec.epochs, "steps_per_epoch": long_spec.steps_per_epoch,
-        "uninterrupted_steps": long_spec.total_steps, "checkpoints_at_cancel": checkpoints_at_cancel,
-        "resumed": resume is not None, "resumed_from_epoch": resumed_from,
-        "steps_first_job": steps_first, "steps_second_job": len(steps) - steps_first,
-        "first_step_after_resume": list(steps[steps_first]) if steps_first < len(steps) else None,
-        "distinct_steps": len(set(steps)),
-        "steps_before_resume": len(before), "distinct_steps_before_resume": len(set(before)),
-        "final_checkpoint_epoch": len(long_dir.checkpoints()),
-    }
+    record.resumed = {"run": "long-2rank", "epochs": long_spec.epochs, "steps_per_epoch": long_spec.steps_per_epoch,
+                      "uninterrupted_steps": long_spec.total_steps, "checkpoints_at_cancel": checkpoints_at_cancel,
+                      **resumed_steps(long_dir)}
     two, one = RunDir.for_spec(specs["ddp-2rank"], out), RunDir.for_spec(specs["ddp-1rank"], out)
     curves = []
     for run_dir, ranks in ((two, 2), (one, 1)):
