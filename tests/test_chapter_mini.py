@@ -75,7 +75,7 @@ def test_committed_isoflop_results_and_what_the_page_says_of_them():
     """The committed isoFLOP study: >= 3 budgets over >= 1 decade, >= 5 sizes each; fitted to the
     runs that learned, every budget's profile of the held-out loss and of the zero-shot error has
     an interior minimum, and both estimates of a and b come with intervals."""
-    study = chapter.isoflop(n_bootstrap=40, n_bootstrap_parametric=5, n_starts=200)
+    study = chapter.isoflop("isoflop", n_bootstrap=40, n_bootstrap_parametric=5, n_starts=200)   # v1
     profiles = study.profiles[study.metric]
     assert len(profiles) >= 3
     assert all((study.runs["budget_gmacs"] == budget).sum() >= 5 for budget in set(study.runs["budget_gmacs"]))
@@ -101,7 +101,7 @@ def test_committed_isoflop_results_and_what_the_page_says_of_them():
 def test_runs_at_chance_are_why_the_page_leaves_them_out():
     """Kept in the fit, the runs pinned at the chance loss pull the parabola of the largest budget
     below the smallest size tried: that budget loses its interior minimum."""
-    kept = chapter.isoflop(n_bootstrap=20, n_bootstrap_parametric=0, n_starts=50, chance_runs="keep")
+    kept = chapter.isoflop("isoflop", n_bootstrap=20, n_bootstrap_parametric=0, n_starts=50, chance_runs="keep")
     assert (kept.runs["at_chance"]).any() and len(kept.fitted_runs) == len(kept.runs)
     assert kept.n_interior() < len(kept.profiles[kept.metric])
 
@@ -120,9 +120,9 @@ def test_page_parameters_are_checked():
 def test_runs_that_never_left_the_training_plateau_are_the_runs_at_the_chance_held_out_loss():
     """Two measurements of the same run agree: a run whose training loss never left ln(batch) ends
     with the held-out loss of a uniform guess among 256 pairs, and every run that left it is below."""
-    runs = analysis.load_isoflop_runs(ISOFLOP_PROFILE, HEADLINE_TASK).drop_duplicates("name").set_index("name")
-    batch = analysis.load_provenance(ISOFLOP_PROFILE)["profile"]["batch_size"]
-    onsets = analysis.learning_onset(analysis.load_loss_curves(ISOFLOP_PROFILE), batch).set_index("name")
+    runs = analysis.load_isoflop_runs("isoflop", HEADLINE_TASK).drop_duplicates("name").set_index("name")
+    batch = analysis.load_provenance("isoflop")["profile"]["batch_size"]
+    onsets = analysis.learning_onset(analysis.load_loss_curves("isoflop"), batch).set_index("name")
     assert set(onsets.index) == set(runs.index)
     at_chance = runs["contrastive_loss"] > np.log(HELDOUT_BATCH) - 0.01
     never_left = onsets["onset_samples"].isna().reindex(runs.index)
@@ -131,9 +131,9 @@ def test_runs_that_never_left_the_training_plateau_are_the_runs_at_the_chance_he
 
 
 def test_onset_table_and_prose_numbers_of_the_committed_studies():
-    studies = ("laptop", ISOFLOP_PROFILE)
+    studies = ("laptop", "isoflop")   # the v1 study: seven sizes, 17 runs
     table = chapter.onset_table(studies)
-    assert set(table["study"]) == {"laptop", ISOFLOP_PROFILE}
+    assert set(table["study"]) == {"laptop", "isoflop"}
     assert len(table) == 3 + 7  # the laptop's three models and the isoFLOP study's seven
     glue = chapter.onset_glue(studies)
     assert glue["mini_onset_runs"] == 27 + 17
@@ -144,3 +144,19 @@ def test_onset_table_and_prose_numbers_of_the_committed_studies():
     text = chapter.onset_discussion(studies)
     assert f"{glue['mini_onset_earliest']:,.0f} samples" in text
     assert ("Never left it" in text) == (glue["mini_chance_runs"] > 0)
+
+
+def test_the_v2_study_shows_its_plan_seeds_and_gaps():
+    """isoflop-v2: 5 budgets, 3 seeds a cell, its plan followed at the plan's resamples, seed noise
+    measured, every gap with a z-score, and the cells it shares with v1 compared."""
+    study = chapter.isoflop("isoflop-v2", n_bootstrap=1000, n_bootstrap_parametric=5, n_starts=50)
+    assert study.plan is not None and study.seeds == 3 and study.plan_departures() == []
+    assert len(study.profiles[study.metric]) == 5
+    plan = chapter.plan_table(study).set_index("setting")["value"]
+    assert plan["plan sha256 (recorded with the results)"] == plan["plan sha256 (the profile now)"]
+    gaps = chapter.gaps_table(study)
+    assert gaps["z"].notna().sum() >= 5
+    text = chapter.seeds_discussion(study)
+    assert "pooled standard deviation" in text
+    v1 = chapter.isoflop("isoflop", n_bootstrap=20, n_bootstrap_parametric=5, n_starts=50)
+    assert len(chapter.versions_table(study, v1)) >= 1

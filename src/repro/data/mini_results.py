@@ -23,7 +23,7 @@ from repro.errors import DataNotFoundError
 #: (:attr:`MiniOutputs.heldout_loss`).
 HELDOUT_FILE = MiniOutputs(Path(".")).heldout_loss.name
 #: The isoFLOP study's profile (compute-optimal allocation, beyond the paper).
-ISOFLOP_PROFILE = "isoflop"
+ISOFLOP_PROFILE = "isoflop-v2"
 
 
 def _profile_file(profile: str, root: Path | None, name: str, what: str) -> Path:
