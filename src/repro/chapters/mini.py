@@ -261,10 +261,25 @@ class Isoflop:
     size: str = "gmacs"
     n_bootstrap: int = 1000
 
-    @property
+    @cached_property
+    def spread(self) -> pd.DataFrame:
+        """:func:`repro.mini.analysis.seed_spread` of the page's metric, one row per cell."""
+        return analysis.seed_spread(self.runs, self.metric)
+
+    @cached_property
     def seeds(self) -> int:
         """Seeds per cell (the most of any cell)."""
-        return int(self.runs.groupby(["budget_gmacs", "arch"])["seed"].nunique().max())
+        return int(self.spread["seeds"].max())
+
+    @cached_property
+    def seed_sd(self) -> float:
+        """The seed noise of one run (:func:`repro.mini.analysis.pooled_sd`; NaN with one seed)."""
+        return analysis.pooled_sd(self.spread)
+
+    @cached_property
+    def gaps(self) -> pd.DataFrame:
+        """:func:`repro.mini.analysis.size_gaps` of the page's metric (every row, z NaN without a neighbour)."""
+        return analysis.size_gaps(self.runs, self.metric)
 
     def plan_departures(self) -> list[str]:
         """Where the page's parameters depart from the profile's plan (empty: the plan is followed,
@@ -376,11 +391,10 @@ def isoflop_report_rows(study: Isoflop, prefix: str = "") -> list[ReportRow]:
                             explanation="bootstrap resamples in which some budget has no interior minimum (kept "
                                         "in the interval at the end they pull toward)"))
     if study.seeds > 1:
-        sd = analysis.pooled_sd(analysis.seed_spread(study.runs, study.metric))
-        out.append(measured("mini", f"{prefix}isoflop_seed_sd_{study.metric}", sd,
+        out.append(measured("mini", f"{prefix}isoflop_seed_sd_{study.metric}", study.seed_sd,
                             explanation=f"standard deviation between {study.seeds} seeds of one cell, pooled over "
                                         "the cells"))
-        for row in analysis.size_gaps(study.runs, study.metric).dropna(subset=["z"]).itertuples():
+        for row in study.gaps.dropna(subset=["z"]).itertuples():
             out.append(measured("mini", f"{prefix}isoflop_gap_z_C{row.budget_gmacs:.3g}_{row.side}", row.z,
                                 explanation=f"{row.neighbour} minus {row.best} (the best size) at {row.budget_gmacs:.3g} "
                                             f"GMACs: {row.gap:+.4f} over its seed-noise standard error {row.se:.4f}; "
@@ -411,11 +425,10 @@ def _isoflop_glue(study: Isoflop) -> dict[str, float]:
     out["iso_failed_fraction"] = study.fit.failed_fraction if study.fit is not None else nan
     out["iso_a_width"] = (out["iso_a_hi"] - out["iso_a_lo"]) if study.fit is not None else nan
     out["iso_seeds"] = float(study.seeds)
-    out["iso_n_cells"] = float(len(study.runs.groupby(["budget_gmacs", "arch"])))
+    out["iso_n_cells"] = float(len(study.spread))
     if study.seeds > 1:
-        spread = analysis.seed_spread(study.runs, study.metric)
-        gaps = analysis.size_gaps(study.runs, study.metric).dropna(subset=["z"])
-        out.update(iso_seed_sd=analysis.pooled_sd(spread), iso_seed_sd_max=float(spread["sd"].max()),
+        gaps = study.gaps.dropna(subset=["z"])
+        out.update(iso_seed_sd=study.seed_sd, iso_seed_sd_max=float(study.spread["sd"].max()),
                    iso_gaps_n=float(len(gaps)), iso_gaps_decided=float((gaps["z"].abs() >= verdicts.Z_FINDING).sum()),
                    iso_gap_min=float(gaps["gap"].min()) if len(gaps) else nan)
     return out
@@ -440,7 +453,7 @@ def plan_table(study: Isoflop) -> pd.DataFrame:
 def seed_table(study: Isoflop) -> pd.DataFrame:
     """Every cell (budget x model) of the study: seeds, mean and standard deviation of the page's
     metric over them."""
-    spread = analysis.seed_spread(study.runs, study.metric)
+    spread = study.spread
     return pd.DataFrame({"budget (GMACs)": spread["budget_gmacs"], "model": spread["arch"],
                          "MMACs/sample": (spread["gmacs"] * 1e3).round(3), "seeds": spread["seeds"],
                          f"mean {ISOFLOP_METRICS[study.metric]}": spread["mean"].round(4),
@@ -449,7 +462,7 @@ def seed_table(study: Isoflop) -> pd.DataFrame:
 
 def gaps_table(study: Isoflop) -> pd.DataFrame:
     """At each budget, the best size against its neighbours, with the seed-noise z-score."""
-    gaps = analysis.size_gaps(study.runs, study.metric)
+    gaps = study.gaps
     return gaps.assign(gap=gaps["gap"].round(4), se=gaps["se"].round(4), z=gaps["z"].round(2),
                        finding=gaps["z"].abs() >= verdicts.Z_FINDING).rename(
         columns={"budget_gmacs": "budget (GMACs)", "best": "best size (mean over seeds)",
@@ -463,9 +476,8 @@ def seeds_discussion(study: Isoflop) -> str:
     if study.seeds < 2:
         return (f"`{study.profile}` has one seed per cell: its seed noise is not measured, so no gap between "
                 "sizes can be weighed against it.")
-    spread = analysis.seed_spread(study.runs, study.metric)
-    sd = analysis.pooled_sd(spread)
-    gaps = analysis.size_gaps(study.runs, study.metric).dropna(subset=["z"])
+    spread, sd = study.spread, study.seed_sd
+    gaps = study.gaps.dropna(subset=["z"])
     decided = gaps[gaps["z"].abs() >= verdicts.Z_FINDING]
     lines = [f"Between {study.seeds} seeds (initialisation and data order, one training set) a run's "
              f"{ISOFLOP_METRICS[study.metric]} varies with a pooled standard deviation of {sd:.4f} "
@@ -496,14 +508,14 @@ def versions_table(v2: Isoflop, v1: Isoflop) -> pd.DataFrame:
     """The cells the two isoFLOP studies share (same model, budget and samples seen): v1's one run
     beside v2's seed 0 (same seed, the other data path) and v2's mean over seeds, with the
     difference in units of v2's seed noise."""
-    sd = analysis.pooled_sd(analysis.seed_spread(v2.runs, v2.metric)) if v2.seeds > 1 else nan
+    sd = v2.seed_sd
     keys = ["arch", "budget_gmacs", "samples_seen"]
     old = v1.runs.set_index(keys)[v1.metric]
-    new = v2.runs.groupby(keys)[v2.metric]
+    mean = v2.runs.groupby(keys)[v2.metric].mean()
     seed0 = v2.runs[v2.runs["seed"] == v2.runs["seed"].min()].set_index(keys)[v2.metric]
     shared = [k for k in old.index if k in seed0.index]
     rows = [{"model": k[0], "budget (GMACs)": k[1], "samples seen": k[2], "v1": old[k], "v2 seed 0": seed0[k],
-             "v2 mean": new.mean()[k], "v2 seed 0 - v1": seed0[k] - old[k],
+             "v2 mean": mean[k], "v2 seed 0 - v1": seed0[k] - old[k],
              "in seed sd": (seed0[k] - old[k]) / sd if sd > 0 else nan} for k in shared]
     return pd.DataFrame(rows).round(4)
 
