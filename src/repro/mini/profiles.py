@@ -28,6 +28,12 @@ from repro.errors import SpecError
 from repro.mini.models import gmacs_per_sample
 
 
+#: A profile's ``data_path`` (and :func:`repro.mini.study.run_study`'s): PNG files + csv rows
+#: (``csv``, what the v1 profiles' results were made with) or array shards read in whole batches
+#: (``arrays``, :mod:`repro.executors.shards`).
+DATA_PATHS = ("csv", "arrays")
+
+
 @dataclass(frozen=True)
 class AnalysisPlan:
     """How an isoFLOP profile's results are analysed, fixed in the profile before its runs.
@@ -89,7 +95,7 @@ class Profile:
     plan: AnalysisPlan | None = None   # the analysis, fixed before the runs (isoFLOP profiles)
 
     def __post_init__(self) -> None:
-        if self.data_path not in ("csv", "arrays"):
+        if self.data_path not in DATA_PATHS:
             raise SpecError(f"profile '{self.name}': data_path {self.data_path!r} is not 'csv' or 'arrays'")
         if len(set(self.seeds)) != len(self.seeds):
             raise SpecError(f"profile '{self.name}': repeated seeds {list(self.seeds)}")

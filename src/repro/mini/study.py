@@ -54,7 +54,7 @@ from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, scenes, shard_data, tasks
 from repro.mini.evaluation import evaluate_checkpoint
-from repro.mini.profiles import HELDOUT_BATCH, Profile, get_profile
+from repro.mini.profiles import DATA_PATHS, HELDOUT_BATCH, Profile, get_profile
 
 log = logging.getLogger(__name__)
 
@@ -321,9 +321,6 @@ def _is_done(point: GridPoint, done: pd.DataFrame, task_set: tasks.TaskSet, held
     return have >= set(task_set.names) and has_loss
 
 
-#: ``data_path`` of :func:`run_study`: PNG files + csv rows (``csv``, what the committed results were
-#: made with) or array shards read in whole batches (``arrays``, :mod:`repro.executors.shards`).
-DATA_PATHS = ("csv", "arrays")
 
 
 def plan_study(profile: Profile, *, results_root: Path = RESULTS_ROOT, work_root: Path = WORK_ROOT,
@@ -567,8 +564,9 @@ def run_study(profile: str | Profile = "laptop", *, results_root: Path = RESULTS
         The scheduler's settings (partition, time, setup lines) for ``slurm`` and ``submitit``.
     data_path : str, optional
         Default: the profile's. ``csv`` (PNG files and csv rows, per-sample decoding; the path of
-        the v1 profiles' committed results) or ``arrays`` (array shards read in whole batches: the same rows in the same batches, the
-        same images and tokens, crops drawn per batch; :mod:`repro.executors.shards`).
+        the v1 profiles' committed results) or ``arrays`` (array shards read in whole batches: the
+        same rows in the same batches, the same images and tokens, crops drawn per batch;
+        :mod:`repro.executors.shards`).
 
     Raises
     ------
