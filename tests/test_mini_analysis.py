@@ -108,3 +108,22 @@ def test_learning_onset_refuses_bad_input():
         analysis.learning_onset(pd.DataFrame({"name": ["a"], "arch": ["x"], "samples_seen": [1], "samples": [1]}), 64)
     with pytest.raises(ValueError, match="batch_size"):
         analysis.learning_onset(_curves({"mini-ViT-M_a": [4.0]}), 1)
+
+
+def test_plateau_agreement_puts_the_two_measurements_of_a_stuck_run_side_by_side():
+    chance = float(np.log(64))
+    curves = _curves({"a": [chance, chance - 0.3], "b": [chance, chance - 0.01], "c": [chance, chance - 0.02]})
+    onsets = analysis.learning_onset(curves, 64)
+    runs = pd.DataFrame({"name": ["a", "b", "c"], "arch": ["x", "x", "y"], "samples_seen": [10, 20, 30],
+                         "contrastive_loss": [4.0, np.log(256) - 0.005, np.log(256) - 0.02]})
+    at = analysis.at_chance(runs, tolerance=0.01)
+    table = analysis.plateau_agreement(onsets, runs, train_batch=64, at_chance=at).set_index("name")
+    assert list(table["never_left"]) == [False, True, True]
+    assert list(table["at_chance"]) == [False, True, False]
+    assert list(table["agree"]) == [True, True, False]     # c: stuck in training, just off chance held-out
+    assert table.loc["c", "train_below"] == pytest.approx(0.02)
+    assert table.loc["c", "heldout_below"] == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="no training curve.*'d'"):
+        analysis.plateau_agreement(onsets, runs.assign(name=["a", "b", "d"]), train_batch=64, at_chance=at)
+    with pytest.raises(ValueError, match="runs lack column"):
+        analysis.plateau_agreement(onsets, runs.drop(columns="arch"), train_batch=64, at_chance=at)

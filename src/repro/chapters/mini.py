@@ -30,7 +30,7 @@ from repro.figures import compute_vs_error
 from repro.figures import mini as mini_figures
 from repro.mini import analysis, models, tasks
 from repro.mini.analysis import HEADLINE_TASK, ISOFLOP_METRICS, ISOFLOP_PROFILE
-from repro.mini.profiles import get_profile
+from repro.mini.profiles import HELDOUT_BATCH, get_profile
 from repro.scaling.isoflop import MIN_BUDGETS, IsoflopFit, IsoflopProfile, compare_allocation, isoflop_profiles
 from repro.scaling.laws import FORMS
 from repro.scaling.parametric import ParametricFit
@@ -907,6 +907,48 @@ def onset_discussion(profiles: tuple[str, ...]) -> str:
 def onset_display(profiles: tuple[str, ...] | Page) -> Markdown:
     """:func:`onset_discussion` for the page's studies."""
     return Markdown(onset_discussion(studies(profiles) if isinstance(profiles, Page) else profiles))
+
+
+def plateau_agreement(study: Isoflop) -> pd.DataFrame:
+    """Per run of an isoFLOP study: did its training loss never leave the plateau, did its held-out
+    loss end at chance (the study's rule), and how far below each chance loss it ended
+    (:func:`repro.mini.analysis.plateau_agreement`)."""
+    batch = analysis.load_provenance(study.profile)["profile"]["batch_size"]
+    runs = study.runs.drop_duplicates("name")
+    onsets = analysis.learning_onset(analysis.load_loss_curves(study.profile), batch)
+    return analysis.plateau_agreement(onsets, runs, train_batch=batch, at_chance=runs["at_chance"])
+
+
+def _tolerance(study: Isoflop) -> float:
+    return study.plan["chance_tolerance"] if study.plan else analysis.CHANCE_TOLERANCE
+
+
+def plateau_agreement_discussion(studies_: Iterable[Isoflop]) -> str:
+    """Whether the two measurements of "this run never learned" agree, per isoFLOP study, in
+    sentences: the training loss that never left ln(batch) and the held-out loss at chance; each
+    run where they disagree is named with how far below each chance loss it ended."""
+    lines = []
+    for study in studies_:
+        table = plateau_agreement(study)
+        batch = analysis.load_provenance(study.profile)["profile"]["batch_size"]
+        off = table[~table["agree"]]
+        head = (f"In `{study.profile}`, {int(table['agree'].sum())} of {len(table)} runs agree "
+                f"({int(table['never_left'].sum())} never left the training plateau, "
+                f"{int(table['at_chance'].sum())} ended at the chance held-out loss)")
+        if off.empty:
+            lines.append(head + ".")
+            continue
+        parts = [f"`{row.name}` ({row.samples_seen:,} samples): its training loss ended "
+                 f"{row.train_below:.3f} below $\\ln {batch}$ (an onset needs {analysis.ONSET_MARGIN}) and its "
+                 f"held-out loss {row.heldout_below:.3f} below $\\ln {HELDOUT_BATCH}$ (at chance: within {_tolerance(study)})"
+                 for row in off.itertuples()]
+        lines.append(head + "; where they do not: " + "; ".join(parts) + ".")
+    return " ".join(lines)
+
+
+def plateau_agreement_display(page: Page) -> Markdown:
+    """:func:`plateau_agreement_discussion` for the page's isoFLOP studies (v2, then v1)."""
+    return Markdown(plateau_agreement_discussion(s for s in (page.isoflop, page.isoflop_v1) if s is not None))
 
 
 def frontier_figure(page: Page) -> Figure:

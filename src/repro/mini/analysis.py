@@ -59,7 +59,8 @@ __all__ = [
     "CHANCE_TOLERANCE", "HEADLINE_TASK", "ISOFLOP_METRICS", "ISOFLOP_PROFILE", "ONSET_MARGIN", "PAPER_ANALOGUE",
     "Bottleneck", "Winners", "at_chance", "bottleneck", "compute_decades", "error_ceiling", "exponents_beside_paper",
     "fit", "form_fit", "isoflop_fit", "learning_onset", "load_isoflop_runs", "load_loss_curves", "load_provenance",
-    "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit", "pooled_sd",
+    "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit",
+    "plateau_agreement", "pooled_sd",
     "r_squared", "seed_spread", "size_gaps", "summary_table", "top_accuracy", "upstreams", "winners",
 ]
 
@@ -135,4 +136,5 @@ def form_fit(power_law: PowerLawFit, form: str, task: str) -> LawFit:
 summary_table = _bound(mini_study.summary_table, paper_analogue=PAPER_ANALOGUE)
 exponents_beside_paper = _bound(mini_study.exponents_beside_paper, paper_analogue=PAPER_ANALOGUE)
 at_chance = _bound(mini_study.at_chance, batch_size=HELDOUT_BATCH)
+plateau_agreement = _bound(mini_study.plateau_agreement, heldout_batch=HELDOUT_BATCH)
 onset_summary = _bound(mini_study.onset_summary, gmacs_per_sample=gmacs_per_sample)

@@ -27,7 +27,8 @@ from repro.mini.study import DATA_PATHS, RESULTS_ROOT, STUDY_EXECUTORS, WORK_ROO
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repro mini", description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=sorted(PROFILES), default="laptop",
-                   help="which study: laptop (default), isoflop, smoke and smoke-isoflop (CI), gpu")
+                   help="which study: laptop (default), isoflop-v2 (the isoFLOP study with seeds and a plan), "
+                        "isoflop (its first version), smoke, smoke-isoflop and smoke-isoflop-v2 (CI), gpu")
     p.add_argument("--jobs", type=int, default=None,
                    help="runs at a time, one process and one thread each (default: the number of cores on a CPU)")
     p.add_argument("--results-root", type=Path, default=RESULTS_ROOT,

@@ -615,3 +615,50 @@ def onset_summary(onsets: pd.DataFrame, gmacs_per_sample: Callable[[str], float]
                     "latest onset (samples)": runs.loc[left, "onset_samples"].max() if left.any() else np.nan,
                     "longest run at chance (samples)": runs.loc[~left, "samples_seen"].max() if (~left).any() else np.nan})
     return pd.DataFrame(out).sort_values("GMACs per sample").reset_index(drop=True)
+
+
+def plateau_agreement(onsets: pd.DataFrame, runs: pd.DataFrame, *, train_batch: int, heldout_batch: int,
+                      at_chance: pd.Series) -> pd.DataFrame:
+    """Two measurements of whether a run learned, side by side: its training loss never left the
+    plateau at ln(``train_batch``) (:func:`learning_onset`), and its held-out loss ended at chance
+    (``at_chance``, :func:`at_chance` under the study's tolerance).
+
+    Parameters
+    ----------
+    onsets : DataFrame
+        :func:`learning_onset` of the study's runs (``name``, ``final_loss``, ``onset_samples``).
+    runs : DataFrame
+        One row per run (``name``, ``arch``, ``samples_seen``, ``contrastive_loss``: held-out).
+    train_batch, heldout_batch : int
+        The training batch and the evaluation batch of the held-out loss.
+    at_chance : Series
+        Whether each run of ``runs`` (same index) ended at chance.
+
+    Returns
+    -------
+    DataFrame
+        One row per run of ``runs``: ``name``, ``arch``, ``samples_seen``, ``never_left``,
+        ``at_chance``, ``agree``, ``train_below`` (ln(train_batch) minus the last training loss)
+        and ``heldout_below`` (ln(heldout_batch) minus the held-out loss).
+
+    Raises
+    ------
+    SchemaError
+        A run of ``runs`` has no training curve in ``onsets``, or a column is missing.
+    """
+    for frame, need, what in ((onsets, {"name", "final_loss", "onset_samples"}, "onsets"),
+                              (runs, {"name", "arch", "samples_seen", "contrastive_loss"}, "runs")):
+        if missing := need - set(frame.columns):
+            raise SchemaError(f"{what} lack column(s) {', '.join(sorted(missing))}")
+    by_name = onsets.set_index("name")
+    if lost := sorted(set(runs["name"]) - set(by_name.index)):
+        raise SchemaError(f"{len(lost)} run(s) have no training curve, e.g. {lost[0]!r}")
+    curve = by_name.loc[runs["name"]]
+    out = pd.DataFrame({"name": runs["name"].to_numpy(), "arch": runs["arch"].to_numpy(),
+                        "samples_seen": runs["samples_seen"].to_numpy(),
+                        "never_left": curve["onset_samples"].isna().to_numpy(),
+                        "at_chance": at_chance.reindex(runs.index).astype(bool).to_numpy(),
+                        "train_below": np.log(train_batch) - curve["final_loss"].to_numpy(),
+                        "heldout_below": np.log(heldout_batch) - runs["contrastive_loss"].to_numpy()})
+    out.insert(5, "agree", out["never_left"] == out["at_chance"])
+    return out
