@@ -95,7 +95,6 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(SIZES))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    logging.getLogger("torch").setLevel(logging.WARNING)  # its compile summaries at exit
     work = Path(tempfile.mkdtemp(prefix="bench_mini_data_"))
     data = {}
     if "csv" in args.paths:
@@ -118,6 +117,8 @@ def main() -> None:
             loop, run, loss = in_study_rate(name, data[path], args.samples, work / "runs" / path)
             line += f" | {loop:>14,.0f} {loop / pure:>6.2f} {run:>7,.0f} {loss:>6.3f}"
         print(line, flush=True)
+    # open_clip_train sets the root logger to INFO, which lets torch print its compile summaries at exit
+    logging.disable(logging.INFO)
 
 
 if __name__ == "__main__":
