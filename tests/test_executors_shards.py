@@ -135,6 +135,38 @@ def test_bad_inputs_name_the_file(tmp_path, both_paths):
         shards.write_shard(tmp_path / "s", np.zeros((2, 4, 4, 3), dtype=np.float32), ["a", "b"])
 
 
+def test_an_epoch_segmented_order_reads_each_epochs_row(both_paths, tmp_path):
+    """Epoch e of a run (a resumed one included) trains on row e of a segmented order, each row
+    reshuffled; a flat order reads its one row every epoch."""
+    from open_clip import get_tokenizer
+
+    _, order = both_paths
+    shard = shards.read_order(order)[0]
+    rows = np.arange(6 * 64).reshape(3, 128) % 200
+    path = shards.write_order(tmp_path / "seg.arrays.json", shard.folder, rows)
+    assert np.array_equal(shards.read_order(path)[1], rows)
+    preprocess = T.Compose([T.RandomResizedCrop(32, scale=(0.9, 1.0), interpolation=T.InterpolationMode.BICUBIC),
+                            T.ToTensor(), T.Normalize(MEAN, STD)])
+    shards.install()
+    args = types.SimpleNamespace(train_data=str(path), val_data=None, batch_size=64, distributed=False)
+    tokenizer = get_tokenizer("RN50", context_length=24)
+    info = shards.get_array_dataset(args, preprocess, True, epoch=1, tokenizer=tokenizer)
+    batches = info.dataloader
+    assert (batches.num_samples, batches.num_batches) == (128, 2)
+    tokens = shard.tokens(tokenizer)
+
+    def seen(epoch):
+        info.set_epoch(epoch)
+        return sorted(map(tuple, np.concatenate([t.numpy() for _, t in batches]).tolist()))
+
+    for epoch in (1, 2, 0):
+        assert seen(epoch) == sorted(map(tuple, tokens[rows[epoch]].tolist()))
+    with pytest.raises(shards.ShardError, match="epochs 0 to 2"):
+        info.set_epoch(3)
+    with pytest.raises(shards.ShardError, match="one row per epoch"):
+        shards.write_order(tmp_path / "bad.arrays.json", shard.folder, np.zeros((2, 2, 2), dtype=int))
+
+
 def test_dataset_type_is_selected_by_the_suffix_only():
     import open_clip_train.data as data
 

@@ -91,6 +91,23 @@ def test_run_dir_name_changes_with_hyperparameters_not_with_data_location(specs)
     assert len({s.run_dir_name for s in specs}) == 29
 
 
+def test_a_warmup_stable_decay_spec_reaches_open_clip_train_and_the_default_keeps_old_run_dirs(specs, tmp_path):
+    """const-cooldown and its decay epochs are passed on; a cosine spec's directory is what it was
+    before the schedule fields existed (its fingerprint leaves them out at their defaults)."""
+    spec = spec_from_mapping(_base(lr_scheduler="const-cooldown", epochs_cooldown=1))
+    args = parse_args(train_command(spec, RunDir.for_spec(spec, tmp_path))[3:])
+    assert (args.lr_scheduler, args.epochs_cooldown, args.lr_cooldown_end) == ("const-cooldown", 1, 0.0)
+    cosine = spec_from_mapping(_base())
+    assert parse_args(train_command(cosine, RunDir.for_spec(cosine, tmp_path))[3:]).lr_scheduler == "cosine"
+    assert spec.run_dir_name != cosine.run_dir_name
+    fields = {k: v for k, v in cosine.to_dict().items() if k not in
+              ("name", "train_data", "workers_per_gpu", "log_every_n_steps", "gpus_per_node", "lr_scheduler",
+               "epochs_cooldown")}
+    import hashlib
+    import json
+    assert cosine.fingerprint() == hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
 def _base(**changes):
     return {"name": "r", "model": "ViT-B-32", "data": "d", "train_data": "/x.csv", "samples_per_epoch": 1000,
             "epochs": 2, "lr": 1.0e-3, "warmup_steps": 10, "batch_size_per_gpu": 10, **changes}
@@ -106,6 +123,10 @@ def _base(**changes):
     ({"device": "cpu", "precision": "amp"}, "device 'cpu' needs precision 'fp32'"),
     ({"samples_per_epoch": 5}, "smaller than the global batch"),
     ({"name": "a b"}, "without spaces"),
+    ({"lr_scheduler": "wsd"}, "key 'lr_scheduler': 'wsd' is not one of"),
+    ({"lr_scheduler": "const-cooldown"}, "const-cooldown needs 0 < epochs_cooldown < epochs"),
+    ({"lr_scheduler": "const-cooldown", "epochs_cooldown": 2}, "const-cooldown needs 0 < epochs_cooldown < epochs"),
+    ({"epochs_cooldown": 1}, "the other schedules epochs_cooldown 0"),
 ])
 def test_bad_specs_are_refused_naming_the_key(changes, message):
     with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -170,8 +170,10 @@ def write_order(path: Path, shard_folder: Path, indices: Sequence[int]) -> Path:
         ``<name>.arrays.json``; the indices go to ``<name>.arrays.npy`` beside it.
     shard_folder : Path
         The shard the indices point into.
-    indices : Sequence[int]
-        Shard rows, one per training sample (repeats allowed).
+    indices : Sequence[int] or 2-D array
+        Shard rows, one per training sample (repeats allowed); or one row of them per epoch (an
+        *epoch-segmented* order: epoch ``e`` of the run trains on row ``e``, so a run resumed at
+        epoch ``e`` reads the samples that follow, as a schedule branched off a longer run needs).
 
     Raises
     ------
@@ -183,13 +185,16 @@ def write_order(path: Path, shard_folder: Path, indices: Sequence[int]) -> Path:
         raise ShardError(f"order file {path}: its name must end with {ORDER_SUFFIX!r}")
     n = read_shard(shard_folder).images.shape[0]
     indices = np.asarray(indices, dtype=np.int64)
-    if indices.ndim != 1 or len(indices) == 0 or indices.min() < 0 or indices.max() >= n:
-        raise ShardError(f"order file {path}: indices must be a non-empty list within [0, {n}) of shard {shard_folder}")
+    if indices.ndim not in (1, 2) or indices.size == 0 or indices.min() < 0 or indices.max() >= n:
+        raise ShardError(f"order file {path}: indices must be a non-empty list (or one row per epoch) within "
+                         f"[0, {n}) of shard {shard_folder}")
     path.parent.mkdir(parents=True, exist_ok=True)
     npy = path.with_name(path.name[: -len(ORDER_SUFFIX)] + ".arrays.npy")
     _atomic_save(npy, lambda p: np.save(open(p, "wb"), indices))
     order = {"format": FORMAT, "shard": str(Path(shard_folder).resolve()), "indices": npy.name,
-             "n_samples": len(indices)}
+             "n_samples": int(indices.size)}
+    if indices.ndim == 2:
+        order["epochs"] = int(indices.shape[0])
     _atomic_save(path, lambda p: p.write_text(json.dumps(order, indent=2)))
     return path
 
@@ -213,8 +218,9 @@ def read_order(path: Path) -> tuple[Shard, np.ndarray]:
     if order.get("format") != FORMAT:
         raise ShardError(f"order file {path}: format {order.get('format')!r}, expected {FORMAT!r}")
     indices = np.load(path.with_name(order["indices"]))
-    if len(indices) != order["n_samples"]:
-        raise ShardError(f"order file {path}: {len(indices)} indices, expected {order['n_samples']}")
+    if indices.size != order["n_samples"] or (indices.ndim == 2) != ("epochs" in order):
+        raise ShardError(f"order file {path}: {indices.size} indices in {indices.ndim} dimension(s), expected "
+                         f"{order['n_samples']}" + (f" in {order['epochs']} epochs" if "epochs" in order else ""))
     return read_shard(Path(order["shard"])), indices
 
 
@@ -457,7 +463,8 @@ class ArrayBatches:
     tokens : np.ndarray
         ``(N, context)`` int64.
     indices : np.ndarray
-        Shard rows of the run's samples (the order file's).
+        Shard rows of the run's samples (the order file's); 2-D: one row per epoch, the row of
+        the epoch :meth:`set_epoch` names is read.
     transform : BatchTransform
     batch_size : int
     shuffle : bool
@@ -469,10 +476,21 @@ class ArrayBatches:
                  batch_size: int, shuffle: bool = True):
         if batch_size < 1:
             raise ShardError(f"batch_size must be >= 1, got {batch_size}")
-        self.images, self.tokens, self.indices = images, tokens, np.asarray(indices, dtype=np.int64)
+        indices = np.asarray(indices, dtype=np.int64)
+        self.segments = indices if indices.ndim == 2 else indices[None, :]
+        self.images, self.tokens, self.indices = images, tokens, self.segments[0]
         self.transform, self.batch_size, self.shuffle = transform, batch_size, shuffle
-        self.num_samples = len(self.indices)
+        self.num_samples = self.segments.shape[1]
         self.num_batches = len(self)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Read epoch ``epoch``'s row of an epoch-segmented order (every epoch reads the one row of
+        a flat order)."""
+        if len(self.segments) == 1:
+            return
+        if not 0 <= epoch < len(self.segments):
+            raise ShardError(f"epoch {epoch}: the order file has rows for epochs 0 to {len(self.segments) - 1}")
+        self.indices = self.segments[epoch]
 
     def __len__(self) -> int:
         if self.shuffle:
@@ -508,7 +526,8 @@ def get_array_dataset(args, preprocess_fn, is_train: bool, epoch: int = 0, token
         The model's image transform (:meth:`BatchTransform.from_preprocess`).
     is_train : bool
     epoch : int
-        Unused (each pass reshuffles from the global RNG).
+        The first epoch (a resumed run's); open_clip_train sets each next one through the
+        ``DataInfo``'s ``shared_epoch``. Each pass reshuffles its rows from the global RNG.
     tokenizer : callable
         The model's tokenizer.
 
@@ -526,7 +545,18 @@ def get_array_dataset(args, preprocess_fn, is_train: bool, epoch: int = 0, token
     shard, indices = read_order(Path(args.train_data if is_train else args.val_data))
     batches = ArrayBatches(shard.images, shard.tokens(tokenizer), indices,
                            BatchTransform.from_preprocess(preprocess_fn), args.batch_size, shuffle=is_train)
-    return DataInfo(batches)
+    batches.set_epoch(epoch)
+    return DataInfo(batches, shared_epoch=_Epoch(batches))
+
+
+class _Epoch:
+    """What open_clip_train's ``DataInfo.set_epoch`` calls (``set_value``), passed on to the batches."""
+
+    def __init__(self, batches: ArrayBatches):
+        self.batches = batches
+
+    def set_value(self, epoch: int) -> None:
+        self.batches.set_epoch(epoch)
 
 
 def install() -> None:

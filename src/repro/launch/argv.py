@@ -125,6 +125,10 @@ def to_argv(spec: RunSpec, *, logs_dir: str | Path, run_name: str, train_data: s
         # resume from the newest checkpoint in this run's folder: relaunching is always safe
         "--resume", "latest",
     ]
+    if spec.lr_scheduler != "cosine":
+        argv += ["--lr-scheduler", spec.lr_scheduler]
+    if spec.epochs_cooldown:
+        argv += ["--epochs-cooldown", str(spec.epochs_cooldown)]
     if spec.dataset_type == "csv":
         argv += ["--csv-separator", spec.csv_separator, "--csv-img-key", spec.csv_img_key,
                  "--csv-caption-key", spec.csv_caption_key]

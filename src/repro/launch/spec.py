@@ -29,10 +29,15 @@ from repro.errors import SpecError
 Precision = Literal["amp", "amp_bf16", "amp_bfloat16", "bf16", "fp16", "pure_bf16", "pure_fp16", "fp32"]
 DatasetType = Literal["webdataset", "csv", "synthetic", "auto"]  # auto: by the suffix (.arrays.json: array shards)
 Device = Literal["cuda", "cpu"]
+#: open_clip_train's schedules; const-cooldown is warmup-stable-decay (Hagele et al. 2024)
+LRScheduler = Literal["cosine", "const", "const-cooldown"]
 
 #: Fields that name or place a run but do not change what it computes; left out of the fingerprint
 #: so that moving the data or renaming a label does not relaunch a finished run.
 _NOT_FINGERPRINTED = ("name", "train_data", "workers_per_gpu", "log_every_n_steps", "gpus_per_node")
+#: Fields added after runs were made: left out of the fingerprint at their default, so that those
+#: runs keep their directories.
+_FINGERPRINTED_UNLESS_DEFAULT = {"lr_scheduler": "cosine", "epochs_cooldown": 0}
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class RunSpec:
     csv_separator: str = "\t"        # open_clip_train's CSV defaults, passed explicitly
     csv_img_key: str = "filepath"
     csv_caption_key: str = "title"
+    lr_scheduler: LRScheduler = "cosine"  # the paper's; const-cooldown: warmup, constant, then a linear decay
+    epochs_cooldown: int = 0         # const-cooldown: the last epochs, over which the rate decays to 0
 
     def __post_init__(self) -> None:
         positive = ("samples_per_epoch", "epochs", "batch_size_per_gpu", "gpus", "gpus_per_node",
@@ -81,7 +88,7 @@ class RunSpec:
         for key in positive:
             if getattr(self, key) <= 0:
                 raise SpecError(f"run '{self.name}': '{key}' must be > 0, got {getattr(self, key)!r}")
-        for key in ("warmup_steps", "workers_per_gpu", "seed"):
+        for key in ("warmup_steps", "workers_per_gpu", "seed", "epochs_cooldown"):
             if getattr(self, key) < 0:
                 raise SpecError(f"run '{self.name}': '{key}' must be >= 0, got {getattr(self, key)!r}")
         if not self.lr > 0:
@@ -92,6 +99,10 @@ class RunSpec:
         if self.device == "cpu" and self.precision != "fp32":
             # amp on a CPU runs about 10x slower than fp32 (measured on a 2-core CPU)
             raise SpecError(f"run '{self.name}': device 'cpu' needs precision 'fp32', got {self.precision!r}")
+        if (self.lr_scheduler == "const-cooldown") != (self.epochs_cooldown > 0) or self.epochs_cooldown >= self.epochs:
+            raise SpecError(f"run '{self.name}': epochs_cooldown {self.epochs_cooldown} with lr_scheduler "
+                            f"{self.lr_scheduler!r} and {self.epochs} epochs: const-cooldown needs 0 < "
+                            "epochs_cooldown < epochs, the other schedules epochs_cooldown 0")
         if self.steps_per_epoch == 0:
             raise SpecError(f"run '{self.name}': samples_per_epoch {self.samples_per_epoch} is smaller than the "
                             f"global batch {self.global_batch_size}")
@@ -134,7 +145,8 @@ class RunSpec:
 
     def fingerprint(self) -> str:
         """sha256 (hex) of the fields that change what the run computes."""
-        fields = {k: v for k, v in self.to_dict().items() if k not in _NOT_FINGERPRINTED}
+        fields = {k: v for k, v in self.to_dict().items() if k not in _NOT_FINGERPRINTED
+                  and (k not in _FINGERPRINTED_UNLESS_DEFAULT or v != _FINGERPRINTED_UNLESS_DEFAULT[k])}
         if self.model_config_file is not None:
             # the config's content, not its location, defines the model
             try:

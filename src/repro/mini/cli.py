@@ -3,11 +3,13 @@
     repro mini                         # the laptop grid (<= 30 min on 2 CPU cores)
     repro mini --profile isoflop       # the isoFLOP study, v1 (<= 30 min on 2 CPU cores)
     repro mini --profile isoflop-v2    # v2: 5 budgets, 3 seeds, a fixed analysis plan (<= 45 min)
+    repro mini --profile wsd-v2        # one warmup-stable-decay run for all of isoflop-v2's budgets (XS, S)
     repro mini --profile smoke         # CI: the whole loop in <= 3 min (smoke-isoflop: the isoFLOP loop)
     repro mini --profile gpu           # a larger grid for one GPU
     repro mini --profile gpu --executor slurm --partition gpu   # the same grid as a SLURM array
 
-This module parses the flags and prints; :func:`repro.mini.study.run_study` does the work.
+This module parses the flags and prints; :func:`repro.mini.study.run_study` does the work (for a
+WSD profile, :func:`repro.mini.wsd.run_wsd`).
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from repro.executors.arrays import ArrayOptions, SlurmOptions
 from repro.mini.analysis import summary_table
 from repro.mini.profiles import PROFILES
 from repro.mini.study import DATA_PATHS, RESULTS_ROOT, STUDY_EXECUTORS, WORK_ROOT, run_study
+from repro.mini.wsd import PROFILES as WSD_PROFILES, run_wsd
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repro mini", description=__doc__.splitlines()[0])
-    p.add_argument("--profile", choices=sorted(PROFILES), default="laptop",
+    p.add_argument("--profile", choices=sorted({**PROFILES, **WSD_PROFILES}), default="laptop",
                    help="which study: laptop (default), isoflop-v2 (the isoFLOP study with seeds and a plan), "
-                        "isoflop (its first version), smoke, smoke-isoflop and smoke-isoflop-v2 (CI), gpu")
+                        "isoflop (its first version), wsd-v2 (isoflop-v2's XS and S cells, one warmup-stable-decay "
+                        "run per size and seed for all budgets), smoke, smoke-isoflop, smoke-isoflop-v2 and "
+                        "smoke-wsd-v2 (CI), gpu")
     p.add_argument("--jobs", type=int, default=None,
                    help="runs at a time, one process and one thread each (default: the number of cores on a CPU)")
     p.add_argument("--results-root", type=Path, default=RESULTS_ROOT,
@@ -58,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = argv[1:]
     args = parser().parse_args(argv)
     try:
+        if args.profile in WSD_PROFILES:
+            return _wsd(args)
         options = ArrayOptions(slurm=SlurmOptions(partition=args.partition, time=args.time, setup=tuple(args.setup)))
         result = run_study(args.profile, results_root=args.results_root, work_root=args.work_root,
                            force_dirty=args.force_dirty, jobs=args.jobs, executor=args.executor, options=options,
@@ -72,4 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReproError as err:
         print(f"repro mini: error: {err}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _wsd(args: argparse.Namespace) -> int:
+    """``repro mini --profile wsd-...``: trunks and branches on this machine."""
+    if args.executor != "local" or args.data_path not in (None, "arrays"):
+        print(f"repro mini: error: profile {args.profile} runs on this machine (--executor local) from array shards "
+              "(--data-path arrays): its branches resume from their trunk's checkpoints", file=sys.stderr)
+        return 2
+    result = run_wsd(args.profile, results_root=args.results_root, work_root=args.work_root,
+                     force_dirty=args.force_dirty, jobs=args.jobs)
+    print(f"mini {result.profile}: {result.branches} branch(es) trained and evaluated, {result.skipped} skipped in "
+          f"{result.wall_s:.0f} s ({result.wall_s / 60:.1f} min) -> {result.heldout_path}")
+    if len(result.rows):
+        table = result.rows.groupby(["budget_gmacs", "arch"])["contrastive_loss"].agg(["mean", "std", "count"])
+        print(table.round(4).to_string())
     return 0

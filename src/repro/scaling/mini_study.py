@@ -662,3 +662,105 @@ def plateau_agreement(onsets: pd.DataFrame, runs: pd.DataFrame, *, train_batch: 
                         "heldout_below": np.log(heldout_batch) - runs["contrastive_loss"].to_numpy()})
     out.insert(5, "agree", out["never_left"] == out["at_chance"])
     return out
+
+
+@dataclass(frozen=True)
+class ScheduleAgreement:
+    """Warmup-stable-decay branches against the cosine runs of the same cells (:func:`schedule_agreement`).
+
+    Attributes
+    ----------
+    cells : DataFrame
+        One row per (budget, size) in both: ``budget_gmacs``, ``arch``, ``cosine`` and ``wsd`` (mean
+        over seeds), ``cosine_seeds``, ``wsd_seeds``, ``difference`` (wsd - cosine), ``se``, ``z``
+        and ``apart`` (|z| >= the rule's threshold).
+    sd : float
+        The seed noise of one run: the standard deviation pooled over every compared cell of both
+        schedules (:func:`pooled_sd`).
+    mean_difference, mean_se, mean_z : float
+        The mean of the cells' differences, its standard error (cells taken as independent) and z.
+    n_apart : int
+        Cells with |z| >= ``z_match``.
+    matches : bool
+        The rule fixed before the runs: |mean_z| < ``z_match`` and ``n_apart`` <= ``max_cells_apart``.
+    compute_ratio : float
+        The WSD runs' compute (each trunk once, plus every decay) over that of the cosine runs of the
+        same cells and seeds.
+    z_match : float
+    max_cells_apart : int
+    """
+
+    cells: pd.DataFrame
+    sd: float
+    mean_difference: float
+    mean_se: float
+    mean_z: float
+    n_apart: int
+    matches: bool
+    compute_ratio: float
+    z_match: float
+    max_cells_apart: int
+
+
+def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "contrastive_loss", *,
+                       z_match: float = 2.0, max_cells_apart: int = 1) -> ScheduleAgreement:
+    """Do warmup-stable-decay branches (one trunk per size and seed, a decay per budget) give what
+    separate cosine runs give, within seed noise?
+
+    Each cell (budget x size) present in both is compared by the difference of its means over
+    seeds, over its standard error from the seed noise pooled over both schedules' cells
+    (sd x sqrt(1/n_cosine + 1/n_wsd)); the mean of those differences is tested the same way, the
+    cells taken as independent. Branches of one trunk share its stable phase, so they are not:
+    their errors are positively correlated, the true standard error of the mean is larger, and
+    the rule errs towards calling the schedules different.
+
+    Parameters
+    ----------
+    cosine : DataFrame
+        The isoFLOP study's runs (``budget_gmacs``, ``arch``, ``gmacs``, ``seed``, ``samples_seen``
+        and ``metric``).
+    wsd : DataFrame
+        The branches (the same columns and ``decay_samples``; :func:`repro.mini.wsd.run_wsd`).
+    metric : str
+    z_match : float
+        A cell is apart, and the mean difference a finding, at |z| >= this.
+    max_cells_apart : int
+        How many cells may be apart for the schedules to match.
+
+    Raises
+    ------
+    SchemaError
+        A missing column, or no cell in both.
+    """
+    need = {"budget_gmacs", "arch", "gmacs", "seed", "samples_seen", metric}
+    for frame, what, extra in ((cosine, "cosine runs", set()), (wsd, "WSD branches", {"decay_samples"})):
+        if missing := sorted((need | extra) - set(frame.columns)):
+            raise SchemaError(f"schedule_agreement: {what} lack column(s) {', '.join(missing)}")
+    keys = ["budget_gmacs", "arch"]
+    shared = wsd[keys].drop_duplicates().merge(cosine[keys].drop_duplicates())
+    if shared.empty:
+        raise SchemaError("schedule_agreement: no (budget, size) cell has both cosine runs and WSD branches")
+    cosine = cosine.merge(shared)
+    wsd = wsd.merge(shared)
+    spreads = {name: seed_spread(frame, metric) for name, frame in (("cosine", cosine), ("wsd", wsd))}
+    sd = pooled_sd(pd.concat(spreads.values(), ignore_index=True))
+    cells = spreads["cosine"][keys + ["gmacs", "seeds", "mean"]].rename(
+        columns={"seeds": "cosine_seeds", "mean": "cosine"}).merge(
+        spreads["wsd"][keys + ["seeds", "mean"]].rename(columns={"seeds": "wsd_seeds", "mean": "wsd"}), on=keys)
+    cells["difference"] = cells["wsd"] - cells["cosine"]
+    cells["se"] = sd * np.sqrt(1 / cells["cosine_seeds"] + 1 / cells["wsd_seeds"])
+    cells["z"] = cells["difference"] / cells["se"]
+    cells["apart"] = cells["z"].abs() >= z_match
+    mean_difference = float(cells["difference"].mean())
+    mean_se = float(np.sqrt((cells["se"] ** 2).sum()) / len(cells))
+    mean_z = mean_difference / mean_se
+    n_apart = int(cells["apart"].sum())
+    # compute: every cosine run of the shared cells; per WSD (size, seed) its trunk once (the longest
+    # stable phase) and each branch's decay
+    cosine_gmacs = float((cosine["gmacs"] * cosine["samples_seen"]).sum())
+    chains = wsd.assign(stable=wsd["samples_seen"] - wsd["decay_samples"]).groupby(["arch", "seed"])
+    wsd_gmacs = float(chains.apply(lambda g: g["gmacs"].iloc[0] * (g["stable"].max() + g["decay_samples"].sum()),
+                                   include_groups=False).sum())
+    return ScheduleAgreement(cells.drop(columns="gmacs"), sd, mean_difference, mean_se, float(mean_z), n_apart,
+                             bool(abs(mean_z) < z_match and n_apart <= max_cells_apart), wsd_gmacs / cosine_gmacs,
+                             z_match, max_cells_apart)
