@@ -176,3 +176,31 @@ def test_the_v2_study_shows_its_plan_seeds_and_gaps():
     assert "pooled standard deviation" in text
     v1 = chapter.isoflop("isoflop", n_bootstrap=20, n_bootstrap_parametric=5, n_starts=50)
     assert len(chapter.versions_table(study, v1)) >= 1
+
+
+def test_the_wsd_study_is_read_against_its_base_cosine_runs_under_its_fixed_rule():
+    """The committed WSD branches against isoflop-v2's cosine runs of the same cells: what the page
+    says follows the numbers and the profile's rule, and the page can leave the study out."""
+    from repro.mini import wsd
+
+    profile = wsd.get_wsd_profile("wsd-v2")
+    agreement = analysis.wsd_agreement("wsd-v2")
+    cells = agreement.cells
+    assert len(cells) == len(profile.models) * len(profile.budgets) == 10
+    assert (cells["cosine_seeds"] == 3).all() and (cells["wsd_seeds"] == 3).all()
+    assert cells["samples_ratio"].between(0.98, 1.02).all()      # both round to whole batches
+    assert agreement.matches == (abs(agreement.mean_z) < profile.z_match
+                                 and agreement.n_apart <= profile.max_cells_apart)
+    assert 0.6 < agreement.compute_ratio < 0.8
+    text = chapter.schedule_discussion(agreement, "wsd-v2")
+    assert ("match the cosine runs within seed noise" in text) == agreement.matches
+    assert f"z = {agreement.mean_z:.2f}" in text and f"{agreement.mean_difference:+.4f}" in text
+    assert f"{agreement.n_apart} cell(s) are apart" in text
+    table = chapter.schedule_table(agreement)
+    assert list(table["apart"]) == list(cells["z"].abs() >= 2)
+    rows = {r.quantity: r.reproduced for r in chapter.schedule_report_rows(agreement)}
+    assert rows["wsd_minus_cosine_z"] == pytest.approx(agreement.mean_z)
+    assert isinstance(chapter.schedule_figure(
+        chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [], wsd_profile="wsd-v2", wsd=agreement)), Figure)
+    left_out = chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [])
+    assert "without the WSD study" in chapter.schedule_display(left_out).data

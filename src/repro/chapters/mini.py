@@ -669,6 +669,10 @@ class Page:
         Resamples of the runs for the frontier's bootstrap interval of alpha and R^2.
     isoflop_v1 : Isoflop, optional
         The first isoFLOP study (one seed, no plan), shown beside :attr:`isoflop`.
+    wsd_profile : str, optional
+        The warmup-stable-decay study compared with its base isoFLOP study's cosine runs.
+    wsd : ScheduleAgreement, optional
+        That comparison (:func:`repro.mini.analysis.wsd_agreement`).
     """
 
     profile: str
@@ -681,6 +685,8 @@ class Page:
     isoflop: Isoflop | None = field(default=None, repr=False)
     n_bootstrap: int = 1000
     isoflop_v1: Isoflop | None = field(default=None, repr=False)
+    wsd_profile: str | None = None
+    wsd: mini_study.ScheduleAgreement | None = field(default=None, repr=False)
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows` of the results, with the winners' z-scores on the profile's test set,
@@ -696,6 +702,8 @@ class Page:
             lo, hi = boot.interval(name)
             out += [measured("mini", f"{name}_frontier_{self.task}_bootstrap_lo", lo),
                     measured("mini", f"{name}_frontier_{self.task}_bootstrap_hi", hi)]
+        if self.wsd is not None:
+            out += schedule_report_rows(self.wsd)
         return out
 
     def frontier_sensitivity(self) -> pd.DataFrame:
@@ -736,6 +744,8 @@ class Page:
         if self.isoflop_v1 is not None:
             out.update(isoflop_glue(self.isoflop_v1, prefix="v1_"))
         out.update(onset_glue(studies(self)))
+        if self.wsd is not None:
+            out.update(schedule_glue(self.wsd))
         sensitivity = self.frontier_sensitivity()
         boot = self.frontier_bootstrap()
         (alpha_lo, alpha_hi), (r2_lo, r2_hi) = boot.interval("alpha"), boot.interval("r_squared")
@@ -751,10 +761,11 @@ class Page:
 def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_BINS, form: str = "power", *,
             isoflop_profile: str | None = ISOFLOP_PROFILE, isoflop_metric: str = "contrastive_loss",
             n_bootstrap: int = 1000, n_starts: int = 0, chance_runs: str = "exclude",
-            isoflop_v1_profile: str | None = None) -> Page:
+            isoflop_v1_profile: str | None = None, wsd_profile: str | None = None) -> Page:
     """The page for the notebook's parameters: the profile's results and provenance, the isoFLOP
-    study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`) and the first
-    isoFLOP study beside it (``isoflop_v1_profile``; None leaves it out)."""
+    study (``isoflop_profile=None`` leaves it out; ``n_starts``: see :func:`isoflop`), the first
+    isoFLOP study beside it (``isoflop_v1_profile``; None leaves it out) and the warmup-stable-decay
+    study against its base's cosine runs (``wsd_profile``; None leaves it out)."""
     _check_choice("form", form, FORMS)
 
     def study(name: str | None) -> Isoflop | None:
@@ -763,7 +774,8 @@ def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_
                 if name else None)
 
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
-                headline_panels(task), study(isoflop_profile), n_bootstrap, study(isoflop_v1_profile))
+                headline_panels(task), study(isoflop_profile), n_bootstrap, study(isoflop_v1_profile),
+                wsd_profile or None, analysis.wsd_agreement(wsd_profile) if wsd_profile else None)
 
 
 def form_fit(page: Page):
@@ -959,3 +971,113 @@ def frontier_figure(page: Page) -> Figure:
 def bottleneck_figure(page: Page) -> Figure:
     """Error against samples seen per pre-training set, on the headline task."""
     return mini_figures.bottleneck(page.rows, page.task)
+
+
+# -- one run for several budgets: warmup-stable-decay against cosine ---------------------------------
+
+
+def schedule_table(agreement: mini_study.ScheduleAgreement) -> pd.DataFrame:
+    """Every compared cell: the cosine and WSD means over seeds, their difference, its standard
+    error from the pooled seed noise, z, and whether the cell is apart (|z| >= the rule's)."""
+    cells = agreement.cells
+    return pd.DataFrame({"budget (GMACs)": cells["budget_gmacs"], "model": cells["arch"],
+                         "cosine (mean)": cells["cosine"].round(4), "WSD (mean)": cells["wsd"].round(4),
+                         "seeds": cells["cosine_seeds"].astype(str) + " / " + cells["wsd_seeds"].astype(str),
+                         "samples WSD / cosine": cells["samples_ratio"].round(4),
+                         "WSD - cosine": cells["difference"].round(4), "standard error": cells["se"].round(4),
+                         "z": cells["z"].round(2), "apart": cells["apart"]})
+
+
+def _best_sizes(cells: pd.DataFrame, column: str) -> dict[float, str]:
+    return {budget: cell.loc[cell[column].idxmin(), "arch"] for budget, cell in cells.groupby("budget_gmacs")}
+
+
+def schedule_discussion(agreement: mini_study.ScheduleAgreement, profile: str) -> str:
+    """What the comparison says, in sentences computed from it: the rule, the verdict, the mean
+    difference with its z, the cells apart, whether each budget's better size is the same under
+    both schedules, and the compute saved."""
+    a, cells = agreement, agreement.cells
+    rule = (f"the rule fixed in the profile before its runs: the mean of the cell differences within "
+            f"{a.z_match:g} standard errors of 0 and at most {a.max_cells_apart} cell(s) apart (|z| >= {a.z_match:g})")
+    verdict = "match the cosine runs within seed noise" if a.matches else "do not match the cosine runs"
+    lines = [f"Under {rule}, the WSD branches of `{profile}` {verdict}: over {len(cells)} cells the mean "
+             f"difference (WSD - cosine) is {a.mean_difference:+.4f} (standard error {a.mean_se:.4f}, "
+             f"z = {a.mean_z:.2f}) against a seed noise of {a.sd:.4f} per run, and {a.n_apart} cell(s) are apart."]
+    lower = int((cells["difference"] < 0).sum())
+    if not a.matches:
+        lines.append(f"The WSD mean is the lower (better) one in {lower} of the {len(cells)} cells.")
+    apart = cells[cells["apart"]]
+    if len(apart):
+        lines.append("Apart: " + "; ".join(f"{r.arch} at {r.budget_gmacs:.3g} GMACs ({r.difference:+.4f}, "
+                                           f"z = {r.z:.2f})" for r in apart.itertuples()) + ".")
+    cosine_best, wsd_best = _best_sizes(cells, "cosine"), _best_sizes(cells, "wsd")
+    differ = [b for b in cosine_best if cosine_best[b] != wsd_best[b]]
+    if cells["arch"].nunique() == 2:
+        def gap(budget: float, column: str) -> str:
+            cell = cells[cells["budget_gmacs"] == budget]
+            seeds = cell["cosine_seeds" if column == "cosine" else "wsd_seeds"]
+            value = float(cell[column].max() - cell[column].min())
+            return f"{'cosine' if column == 'cosine' else 'WSD'} gap {value:.4f}, z = {value / (a.sd * np.sqrt((1 / seeds).sum())):.2f}"
+        lines.append(f"The better of the two sizes is the same under both schedules at "
+                     f"{len(cosine_best) - len(differ)} of {len(cosine_best)} budgets" +
+                     (": it differs at " + "; ".join(f"{b:.3g} GMACs (cosine {cosine_best[b]}, WSD {wsd_best[b]}; "
+                                                     f"{gap(b, 'cosine')}, {gap(b, 'wsd')})" for b in differ)
+                      if differ else "") + ".")
+    if not a.matches:
+        lines.append("So one trunk per size does not stand in for this study's cosine runs: it measures another loss "
+                     "surface, not the same one at less compute. Why is not measured here: each cosine run warms up "
+                     "over 10 % of its steps and decays from then on, a branch spends 80 % of its budget at the peak "
+                     "rate after the smallest budget's warm-up.")
+    lo, hi = cells["samples_ratio"].min(), cells["samples_ratio"].max()
+    lines.append(f"Rounded to whole batches of their epochs, the branches saw {lo:.3f} to {hi:.3f} times the cosine "
+                 "runs' samples.")
+    lines.append(f"One trunk per size and seed, with a decay per budget, cost {a.compute_ratio:.2f} of the compute "
+                 "of the separate cosine runs of the same cells (the saving grows with the number of budgets and "
+                 "falls as they spread: here most of the compute is the largest budget's).")
+    lines.append("The z of the mean takes the cells as independent; branches of one trunk share its stable phase, "
+                 "so their errors are correlated and the true standard error is larger: the rule errs towards "
+                 "calling the schedules different.")
+    if a.chain_dof:
+        lines.append(f"A test added after these results were seen (the rule above is unchanged) takes each trunk as "
+                     f"one unit, its value the mean over budgets of its branches minus the cosine runs of the same "
+                     f"seed: t = {a.chain_t:.2f} with {a.chain_dof} degrees of freedom; the branch is lower in "
+                     f"{a.n_lower} of the {a.n_paired} seed-paired runs.")
+    return " ".join(lines)
+
+
+def schedule_display(page: Page) -> Markdown:
+    """:func:`schedule_discussion` for the page (a line saying so when the page leaves it out)."""
+    if page.wsd is None:
+        return Markdown("This page was computed without the WSD study (parameter `wsd_profile`).")
+    return Markdown(schedule_discussion(page.wsd, page.wsd_profile))
+
+
+def schedule_figure(page: Page) -> Figure | Markdown:
+    """Cosine means and WSD means against budget, per size."""
+    if page.wsd is None:
+        return Markdown("This page was computed without the WSD study (parameter `wsd_profile`).")
+    return mini_figures.schedules(page.wsd.cells, label=ISOFLOP_METRICS["contrastive_loss"])
+
+
+def schedule_glue(agreement: mini_study.ScheduleAgreement) -> dict[str, float]:
+    """The numbers the page's prose quotes."""
+    return {"wsd_mean_difference": agreement.mean_difference, "wsd_mean_z": agreement.mean_z,
+            "wsd_n_apart": float(agreement.n_apart), "wsd_n_cells": float(len(agreement.cells)),
+            "wsd_compute_ratio": agreement.compute_ratio, "wsd_sd": agreement.sd}
+
+
+def schedule_report_rows(agreement: mini_study.ScheduleAgreement) -> list[ReportRow]:
+    """Report rows of the comparison (measured: the paper has no such schedule)."""
+    return [measured("mini", "wsd_minus_cosine_mean", agreement.mean_difference,
+                     explanation="mean over cells of WSD branch minus cosine run, held-out contrastive loss"),
+            measured("mini", "wsd_minus_cosine_z", agreement.mean_z,
+                     explanation=f"that mean over its standard error; the schedules match at |z| < "
+                                 f"{agreement.z_match:g} with at most {agreement.max_cells_apart} cell(s) apart"),
+            measured("mini", "wsd_minus_cosine_trunk_t", agreement.chain_t,
+                     explanation=f"t over trunks ({agreement.chain_dof} dof) of branch minus same-seed cosine run, "
+                                 "a test added after the results were seen"),
+            measured("mini", "wsd_cells_apart", float(agreement.n_apart),
+                     explanation=f"cells with |z| >= {agreement.z_match:g} of {len(agreement.cells)}"),
+            measured("mini", "wsd_compute_ratio", agreement.compute_ratio,
+                     explanation="compute of one trunk per size and seed plus its decays over the cosine runs'")]
+

@@ -98,3 +98,22 @@ def load_isoflop_runs(profile: str = ISOFLOP_PROFILE, task: str | None = None, *
         runs = runs.assign(seed=int(seed))
     return runs.assign(error=runs["name"].map(errors).astype(float)).sort_values(["budget_gmacs", "gmacs", "seed"],
                                                                                  ignore_index=True)
+
+
+def load_wsd_runs(profile: str = "wsd-v2", *, root: Path | None = None) -> pd.DataFrame:
+    """One row per warmup-stable-decay branch of a WSD profile (``heldout_loss.csv``: size, samples
+    seen, decay samples, budget, seed and held-out contrastive loss; :mod:`repro.mini.wsd`).
+
+    Parameters
+    ----------
+    profile : str
+        The WSD profile whose branches to read.
+    root : Path, optional
+        Folder holding one subfolder per profile (:meth:`MiniOutputs.for_profile`).
+
+    Raises
+    ------
+    DataNotFoundError
+        The profile has no held-out losses.
+    """
+    return pd.read_csv(_profile_file(profile, root, "heldout_loss", "WSD branch losses"))

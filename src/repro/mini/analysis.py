@@ -23,12 +23,14 @@ from repro.data.mini_results import (
     load_isoflop_runs,
     load_loss_curves,
     load_provenance,
+    load_wsd_runs,
 )
 from repro.data.sources import load_mini_results as load_results
 from repro.errors import FitError
 from repro.mini.models import gmacs_per_sample
 from repro.mini.profiles import HELDOUT_BATCH
 from repro.mini.tasks import CLASSIFICATION_TASKS, chance
+from repro.mini.wsd import get_wsd_profile
 from repro.scaling import mini_study
 from repro.scaling.laws import LawFit
 from repro.scaling.mini_study import (
@@ -60,7 +62,7 @@ __all__ = [
     "Bottleneck", "Winners", "at_chance", "bottleneck", "compute_decades", "error_ceiling", "exponents_beside_paper",
     "fit", "form_fit", "isoflop_fit", "learning_onset", "load_isoflop_runs", "load_loss_curves", "load_provenance",
     "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit",
-    "plateau_agreement", "pooled_sd",
+    "plateau_agreement", "pooled_sd", "load_wsd_runs", "wsd_agreement",
     "r_squared", "seed_spread", "size_gaps", "summary_table", "top_accuracy", "upstreams", "winners",
 ]
 
@@ -138,3 +140,18 @@ exponents_beside_paper = _bound(mini_study.exponents_beside_paper, paper_analogu
 at_chance = _bound(mini_study.at_chance, batch_size=HELDOUT_BATCH)
 plateau_agreement = _bound(mini_study.plateau_agreement, heldout_batch=HELDOUT_BATCH)
 onset_summary = _bound(mini_study.onset_summary, gmacs_per_sample=gmacs_per_sample)
+
+
+def wsd_agreement(profile: str = "wsd-v2") -> mini_study.ScheduleAgreement:
+    """The WSD branches of ``profile`` against the cosine runs of its base isoFLOP profile, under the
+    rule the WSD profile fixed before its runs (:func:`repro.scaling.mini_study.schedule_agreement`).
+
+    Raises
+    ------
+    DataNotFoundError
+        Either profile has no held-out losses.
+    """
+    wsd = get_wsd_profile(profile)
+    return mini_study.schedule_agreement(load_isoflop_runs(wsd.base), load_wsd_runs(profile), z_match=wsd.z_match,
+                                         max_cells_apart=wsd.max_cells_apart)
+

@@ -12,6 +12,9 @@ smoke-isoflop-v2  2 budgets x 3 sizes x 2 seeds, tiny           CI's run of the 
 gpu               4 models x 4 sizes x 4 budgets                one GPU
 ================  ============================================  =====================================
 
+The warmup-stable-decay profiles (``wsd-v2``, ``smoke-wsd-v2``: one trunk per size and seed,
+a decay branch per budget of an isoFLOP profile) are in :mod:`repro.mini.wsd`.
+
 Like the paper's grid (Table 18: ViT-B/32 .. ViT-H/14 x LAION-80M/400M/2B x 3B/13B/34B
 samples seen), every axis of a grid profile grows geometrically by 4x, so the grid spans about
 as many decades of compute as it can for its cost. An isoFLOP profile (Hoffmann et al. 2022,

@@ -672,8 +672,9 @@ class ScheduleAgreement:
     ----------
     cells : DataFrame
         One row per (budget, size) in both: ``budget_gmacs``, ``arch``, ``cosine`` and ``wsd`` (mean
-        over seeds), ``cosine_seeds``, ``wsd_seeds``, ``difference`` (wsd - cosine), ``se``, ``z``
-        and ``apart`` (|z| >= the rule's threshold).
+        over seeds), ``cosine_seeds``, ``wsd_seeds``, ``samples_ratio`` (the branches' samples seen
+        over the cosine runs': whole batches of each schedule's epoch round them apart),
+        ``difference`` (wsd - cosine), ``se``, ``z`` and ``apart`` (|z| >= the rule's threshold).
     sd : float
         The seed noise of one run: the standard deviation pooled over every compared cell of both
         schedules (:func:`pooled_sd`).
@@ -688,6 +689,13 @@ class ScheduleAgreement:
         same cells and seeds.
     z_match : float
     max_cells_apart : int
+    chain_t, chain_dof : float, int
+        A test added after the first results were seen (the rule above is unchanged): each trunk
+        (size x seed) is one unit, its value the mean over budgets of branch minus the cosine run
+        of the same seed; t of their mean (dof: units - 1). It does not take the branches of one
+        trunk as independent.
+    n_lower, n_paired : int
+        Seed-paired (branch, cosine run) pairs in which the branch's metric is lower, and all pairs.
     """
 
     cells: pd.DataFrame
@@ -700,6 +708,10 @@ class ScheduleAgreement:
     compute_ratio: float
     z_match: float
     max_cells_apart: int
+    chain_t: float = float("nan")
+    chain_dof: int = 0
+    n_lower: int = 0
+    n_paired: int = 0
 
 
 def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "contrastive_loss", *,
@@ -747,6 +759,9 @@ def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "c
     cells = spreads["cosine"][keys + ["gmacs", "seeds", "mean"]].rename(
         columns={"seeds": "cosine_seeds", "mean": "cosine"}).merge(
         spreads["wsd"][keys + ["seeds", "mean"]].rename(columns={"seeds": "wsd_seeds", "mean": "wsd"}), on=keys)
+    samples = {name: frame.groupby(keys)["samples_seen"].mean().rename(name)
+               for name, frame in (("cosine", cosine), ("wsd", wsd))}
+    cells = cells.merge((samples["wsd"] / samples["cosine"]).rename("samples_ratio").reset_index(), on=keys)
     cells["difference"] = cells["wsd"] - cells["cosine"]
     cells["se"] = sd * np.sqrt(1 / cells["cosine_seeds"] + 1 / cells["wsd_seeds"])
     cells["z"] = cells["difference"] / cells["se"]
@@ -761,6 +776,12 @@ def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "c
     chains = wsd.assign(stable=wsd["samples_seen"] - wsd["decay_samples"]).groupby(["arch", "seed"])
     wsd_gmacs = float(chains.apply(lambda g: g["gmacs"].iloc[0] * (g["stable"].max() + g["decay_samples"].sum()),
                                    include_groups=False).sum())
+    paired = wsd.merge(cosine, on=keys + ["seed"], suffixes=("_wsd", "_cosine"))
+    paired["d"] = paired[f"{metric}_wsd"] - paired[f"{metric}_cosine"]
+    units = paired.groupby(["arch", "seed"])["d"].mean()
+    chain_t = (float(units.mean() / (units.std(ddof=1) / np.sqrt(len(units))))
+               if len(units) > 1 and units.std(ddof=1) > 0 else float("nan"))
     return ScheduleAgreement(cells.drop(columns="gmacs"), sd, mean_difference, mean_se, float(mean_z), n_apart,
                              bool(abs(mean_z) < z_match and n_apart <= max_cells_apart), wsd_gmacs / cosine_gmacs,
-                             z_match, max_cells_apart)
+                             z_match, max_cells_apart, chain_t, max(0, len(units) - 1), int((paired["d"] < 0).sum()),
+                             len(paired))
