@@ -13,7 +13,7 @@ from repro.mini import analysis, models, tasks
 from repro.mini.evaluation import heldout_loss, load_model
 from repro.data.mini_results import HELDOUT_FILE
 from repro.mini.profiles import Profile, get_profile, isoflop_profile
-from repro.mini.study import grid, run_study
+from repro.mini.study import grid, run_spec, run_study
 from repro.scaling.isoflop import isoflop_profiles
 
 
@@ -116,3 +116,22 @@ def test_smoke_isoflop_end_to_end(tmp_path):
     assert len(profiles) == 2 and all(len(p.sizes) == 3 and p.status for p in profiles)
     second = run_study(profile, results_root=results_root, work_root=work_root, jobs=2, progress=None)
     assert (second.trained, second.evaluated, second.skipped) == (0, 0, 6)
+
+
+def test_a_warmup_budget_gives_every_run_the_warmup_of_that_budgets_run():
+    """isoflop-v2-warmup: v2's runs changed in one thing, the warm-up (that of the 4-GMAC run);
+    at 4 GMACs they are v2's runs exactly (same spec, same run folder)."""
+    warm, v2 = get_profile("isoflop-v2-warmup"), get_profile("isoflop-v2")
+    v2_points = {(p.model, p.samples_seen, p.seed): p for p in grid(v2)}
+    for point in grid(warm):
+        spec = run_spec(point, warm, "/x.arrays.json")
+        base = run_spec(v2_points[(point.model, point.samples_seen, point.seed)], v2, "/x.arrays.json")
+        four = v2_points[(point.model, min(s for m, s, _ in v2_points if m == point.model), point.seed)]
+        assert spec.warmup_steps == max(1, four.samples_seen // v2.batch_size // 10)
+        assert (spec.run_dir_name == base.run_dir_name) == (spec.warmup_steps == base.warmup_steps)
+        assert {k: v for k, v in spec.to_dict().items() if k != "warmup_steps"} == \
+            {k: v for k, v in base.to_dict().items() if k != "warmup_steps"}
+    assert len(grid(warm)) == 24
+    with pytest.raises(SpecError, match="warmup_budget -1"):
+        isoflop_profile("x", {1: ("mini-RN-XS",)}, n_pairs=100, batch_size=64, lr=1e-3, heldout_pairs=0,
+                        test_size=10, probe_train_size=10, warmup_budget=-1)

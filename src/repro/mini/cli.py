@@ -33,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
                    help="which study: laptop (default), isoflop-v2 (the isoFLOP study with seeds and a plan), "
                         "isoflop (its first version), wsd-v2 (isoflop-v2's XS and S cells, one warmup-stable-decay "
                         "run per size and seed for all budgets), smoke, smoke-isoflop, smoke-isoflop-v2 and "
-                        "smoke-wsd-v2 (CI), gpu")
+                        "smoke-wsd-v2 (CI), isoflop-v2-warmup (v2's XS and S runs with the short warm-up of WSD), gpu")
     p.add_argument("--jobs", type=int, default=None,
                    help="runs at a time, one process and one thread each (default: the number of cores on a CPU)")
     p.add_argument("--results-root", type=Path, default=RESULTS_ROOT,

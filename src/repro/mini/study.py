@@ -113,10 +113,15 @@ def expected_seconds(point: GridPoint) -> float:
 def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
     """The launcher's spec of one grid point: one open_clip epoch over exactly ``samples_seen`` rows."""
     steps = point.samples_seen // profile.batch_size
+    if profile.warmup_budget:   # the warm-up of this model's run at that budget (whole batches, as a point's)
+        warmup_steps = max(1, round(profile.warmup_budget / models.gmacs_per_sample(point.model) / profile.batch_size)
+                           // 10)
+    else:
+        warmup_steps = max(1, steps // 10)  # 10% warm-up: the paper's runs warm up for a few % of steps
     return RunSpec(
         name=point.name, model=str(models.config_path(point.model)), data=point.upstream_dataset,
         train_data=str(train_csv), samples_per_epoch=point.samples_seen, epochs=1, lr=profile.lr,
-        warmup_steps=max(1, steps // 10),  # 10% warm-up: the paper's runs warm up for a few % of steps
+        warmup_steps=warmup_steps,
         batch_size_per_gpu=profile.batch_size, gpus=1, samples_seen_label=samples_pretty(point.samples_seen),
         precision="fp32" if profile.device == "cpu" else "amp", device=profile.device,
         dataset_type="auto" if str(train_csv).endswith(ORDER_SUFFIX) else "csv",  # order file: array shards
