@@ -204,3 +204,25 @@ def test_the_wsd_study_is_read_against_its_base_cosine_runs_under_its_fixed_rule
         chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [], wsd_profile="wsd-v2", wsd=agreement)), Figure)
     left_out = chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [])
     assert "without the WSD study" in chapter.schedule_display(left_out).data
+
+
+def test_the_warmup_runs_answer_their_question_under_the_rule_fixed_before_them():
+    """isoflop-v2-warmup against isoflop-v2's cosine runs and the WSD branches: the verdict follows
+    the two comparisons; its 4-GMAC runs are v2's runs again, and a run is deterministic on one machine."""
+    agreements = analysis.warmup_agreements("isoflop-v2-warmup", "wsd-v2")
+    assert {len(a.cells) for a in agreements.values()} == {8}
+    rerun = analysis.rerun_differences("isoflop-v2-warmup", 4.0)
+    assert len(rerun) == 6 and (rerun["difference"] == 0).all()
+    page = chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [], wsd_profile="wsd-v2",
+                        wsd=analysis.wsd_agreement("wsd-v2"), warmup_profile="isoflop-v2-warmup", warmup=agreements)
+    text = chapter.warmup_discussion(page)
+    explains = agreements["wsd"].matches and not agreements["cosine"].matches
+    assert (f"the warm-up {'explains' if explains else 'does not explain'} the gap") in text
+    assert f"z = {agreements['cosine'].mean_z:.2f}" in text and f"z = {agreements['wsd'].mean_z:.2f}" in text
+    assert "identical to the last digit" in text
+    table = chapter.warmup_table(page)
+    assert list(table.columns) == ["budget (GMACs)", "model", "cosine", "short warm-up", "WSD", "z vs cosine", "z vs WSD"]
+    four = table[table["budget (GMACs)"] == 4.0]
+    assert (four["cosine"] == four["short warm-up"]).all()
+    left_out = chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [])
+    assert "without the warm-up runs" in chapter.warmup_discussion(left_out)

@@ -111,7 +111,8 @@ def test_schedule_agreement_tells_noise_from_a_shift():
 
 def test_schedule_agreement_names_what_is_missing():
     cosine = _runs(decay=False)
-    with pytest.raises(SchemaError, match="WSD branches lack column.*decay_samples"):
-        schedule_agreement(cosine, cosine)
+    with pytest.raises(SchemaError, match="WSD branches lack column.*seed"):
+        schedule_agreement(cosine, _runs().drop(columns="seed"))
+    assert schedule_agreement(cosine, cosine).compute_ratio == pytest.approx(1.0)   # runs of their own
     with pytest.raises(SchemaError, match="no .budget, size. cell"):
         schedule_agreement(cosine, _runs().assign(arch="c"))

@@ -62,7 +62,7 @@ __all__ = [
     "Bottleneck", "Winners", "at_chance", "bottleneck", "compute_decades", "error_ceiling", "exponents_beside_paper",
     "fit", "form_fit", "isoflop_fit", "learning_onset", "load_isoflop_runs", "load_loss_curves", "load_provenance",
     "load_results", "models_of", "n_pairs", "onset_summary", "panel_fits", "parametric_fit",
-    "plateau_agreement", "pooled_sd", "load_wsd_runs", "wsd_agreement",
+    "plateau_agreement", "pooled_sd", "load_wsd_runs", "wsd_agreement", "warmup_agreements", "rerun_differences",
     "r_squared", "seed_spread", "size_gaps", "summary_table", "top_accuracy", "upstreams", "winners",
 ]
 
@@ -154,4 +154,33 @@ def wsd_agreement(profile: str = "wsd-v2") -> mini_study.ScheduleAgreement:
     wsd = get_wsd_profile(profile)
     return mini_study.schedule_agreement(load_isoflop_runs(wsd.base), load_wsd_runs(profile), z_match=wsd.z_match,
                                          max_cells_apart=wsd.max_cells_apart)
+
+
+def warmup_agreements(profile: str = "isoflop-v2-warmup", wsd_profile: str = "wsd-v2") -> dict[str, mini_study.ScheduleAgreement]:
+    """The runs of ``profile`` (cosine runs with WSD's short warm-up) against the base's cosine runs
+    (``"cosine"``) and against the WSD branches (``"wsd"``), each under the WSD profile's rule.
+
+    Raises
+    ------
+    DataNotFoundError
+        A profile has no held-out losses.
+    """
+    wsd = get_wsd_profile(wsd_profile)
+    runs = load_isoflop_runs(profile)
+    rule = {"z_match": wsd.z_match, "max_cells_apart": wsd.max_cells_apart}
+    return {"cosine": mini_study.schedule_agreement(load_isoflop_runs(wsd.base), runs, **rule),
+            "wsd": mini_study.schedule_agreement(load_wsd_runs(wsd_profile), runs, **rule)}
+
+
+def rerun_differences(profile: str, budget: float) -> pd.DataFrame:
+    """The runs of ``profile`` at ``budget`` against the runs of the same name in its base isoFLOP
+    study (isoflop-v2: the runs its warm-up leaves unchanged): ``name``, ``budget_gmacs``,
+    ``first``, ``rerun`` and ``difference`` of the held-out contrastive loss."""
+    runs = load_isoflop_runs(profile)
+    base = load_isoflop_runs(ISOFLOP_PROFILE)
+    both = runs[runs["budget_gmacs"] == budget].merge(base[["name", "contrastive_loss"]], on="name",
+                                                      suffixes=("", "_first"))
+    return pd.DataFrame({"name": both["name"], "budget_gmacs": both["budget_gmacs"],
+                         "first": both["contrastive_loss_first"], "rerun": both["contrastive_loss"],
+                         "difference": both["contrastive_loss"] - both["contrastive_loss_first"]})
 

@@ -732,7 +732,9 @@ def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "c
         The isoFLOP study's runs (``budget_gmacs``, ``arch``, ``gmacs``, ``seed``, ``samples_seen``
         and ``metric``).
     wsd : DataFrame
-        The branches (the same columns and ``decay_samples``; :func:`repro.mini.wsd.run_wsd`).
+        The branches (the same columns and ``decay_samples``; :func:`repro.mini.wsd.run_wsd`), or
+        any other runs of the same cells to compare with ``cosine`` (without ``decay_samples``
+        each run's compute counts whole).
     metric : str
     z_match : float
         A cell is apart, and the mean difference a finding, at |z| >= this.
@@ -745,7 +747,7 @@ def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "c
         A missing column, or no cell in both.
     """
     need = {"budget_gmacs", "arch", "gmacs", "seed", "samples_seen", metric}
-    for frame, what, extra in ((cosine, "cosine runs", set()), (wsd, "WSD branches", {"decay_samples"})):
+    for frame, what, extra in ((cosine, "cosine runs", set()), (wsd, "WSD branches", set())):
         if missing := sorted((need | extra) - set(frame.columns)):
             raise SchemaError(f"schedule_agreement: {what} lack column(s) {', '.join(missing)}")
     keys = ["budget_gmacs", "arch"]
@@ -773,9 +775,12 @@ def schedule_agreement(cosine: pd.DataFrame, wsd: pd.DataFrame, metric: str = "c
     # compute: every cosine run of the shared cells; per WSD (size, seed) its trunk once (the longest
     # stable phase) and each branch's decay
     cosine_gmacs = float((cosine["gmacs"] * cosine["samples_seen"]).sum())
-    chains = wsd.assign(stable=wsd["samples_seen"] - wsd["decay_samples"]).groupby(["arch", "seed"])
-    wsd_gmacs = float(chains.apply(lambda g: g["gmacs"].iloc[0] * (g["stable"].max() + g["decay_samples"].sum()),
-                                   include_groups=False).sum())
+    if "decay_samples" in wsd.columns:
+        chains = wsd.assign(stable=wsd["samples_seen"] - wsd["decay_samples"]).groupby(["arch", "seed"])
+        wsd_gmacs = float(chains.apply(lambda g: g["gmacs"].iloc[0] * (g["stable"].max() + g["decay_samples"].sum()),
+                                       include_groups=False).sum())
+    else:   # runs of their own (no trunk): their compute as it is
+        wsd_gmacs = float((wsd["gmacs"] * wsd["samples_seen"]).sum())
     paired = wsd.merge(cosine, on=keys + ["seed"], suffixes=("_wsd", "_cosine"))
     paired["d"] = paired[f"{metric}_wsd"] - paired[f"{metric}_cosine"]
     units = paired.groupby(["arch", "seed"])["d"].mean()
