@@ -214,7 +214,8 @@ def test_the_warmup_runs_answer_their_question_under_the_rule_fixed_before_them(
     rerun = analysis.rerun_differences("isoflop-v2-warmup", 4.0)
     assert len(rerun) == 6 and (rerun["difference"] == 0).all()
     page = chapter.Page("laptop", HEADLINE_TASK, 5, "power", None, {}, [], wsd_profile="wsd-v2",
-                        wsd=analysis.wsd_agreement("wsd-v2"), warmup_profile="isoflop-v2-warmup", warmup=agreements)
+                        wsd=analysis.wsd_agreement("wsd-v2"), warmup_profile="isoflop-v2-warmup", warmup=agreements,
+                        rerun=rerun)
     text = chapter.warmup_discussion(page)
     explains = agreements["wsd"].matches and not agreements["cosine"].matches
     assert (f"the warm-up {'explains' if explains else 'does not explain'} the gap") in text

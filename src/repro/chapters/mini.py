@@ -677,6 +677,9 @@ class Page:
         Cosine runs with WSD's short warm-up, compared with both (needs ``wsd_profile``).
     warmup : dict, optional
         Those comparisons (:func:`repro.mini.analysis.warmup_agreements`).
+    rerun : DataFrame, optional
+        The warm-up profile's runs that its warm-up leaves unchanged, against the same runs of
+        isoflop-v2 (:func:`repro.mini.analysis.rerun_differences`).
     """
 
     profile: str
@@ -693,6 +696,7 @@ class Page:
     wsd: mini_study.ScheduleAgreement | None = field(default=None, repr=False)
     warmup_profile: str | None = None
     warmup: dict[str, mini_study.ScheduleAgreement] | None = field(default=None, repr=False)
+    rerun: pd.DataFrame | None = field(default=None, repr=False)
 
     def report_rows(self) -> list[ReportRow]:
         """:func:`report_rows` of the results, with the winners' z-scores on the profile's test set,
@@ -786,11 +790,12 @@ def compute(profile: str = "laptop", task: str = HEADLINE_TASK, n_bins: int = N_
                         n_bootstrap_parametric=max(5, n_bootstrap // 20), n_starts=n_starts, chance_runs=chance_runs)
                 if name else None)
 
+    warmup = warmup_profile if warmup_profile and wsd_profile else None
     return Page(profile, task, n_bins, form, analysis.load_results(profile), analysis.load_provenance(profile),
                 headline_panels(task), study(isoflop_profile), n_bootstrap, study(isoflop_v1_profile),
                 wsd_profile or None, analysis.wsd_agreement(wsd_profile) if wsd_profile else None,
-                warmup_profile if warmup_profile and wsd_profile else None,
-                analysis.warmup_agreements(warmup_profile, wsd_profile) if warmup_profile and wsd_profile else None)
+                warmup, analysis.warmup_agreements(warmup, wsd_profile) if warmup else None,
+                analysis.rerun_differences(warmup, get_profile(warmup).warmup_budget) if warmup else None)
 
 
 def form_fit(page: Page):
@@ -1060,18 +1065,27 @@ def schedule_discussion(agreement: mini_study.ScheduleAgreement, profile: str) -
     return " ".join(lines)
 
 
+#: What the page shows in place of the WSD study when it leaves it out.
+_WITHOUT_WSD = "This page was computed without the WSD study (parameter `wsd_profile`)."
+
+
+def wsd_table(page: Page) -> pd.DataFrame | Markdown:
+    """:func:`schedule_table` of the page's WSD study (a line saying so when the page leaves it out)."""
+    return Markdown(_WITHOUT_WSD) if page.wsd is None else schedule_table(page.wsd)
+
+
 def schedule_display(page: Page) -> Markdown:
     """:func:`schedule_discussion` for the page (a line saying so when the page leaves it out)."""
     if page.wsd is None:
-        return Markdown("This page was computed without the WSD study (parameter `wsd_profile`).")
+        return Markdown(_WITHOUT_WSD)
     return Markdown(schedule_discussion(page.wsd, page.wsd_profile))
 
 
 def schedule_figure(page: Page) -> Figure | Markdown:
     """Cosine means and WSD means against budget, per size."""
     if page.wsd is None:
-        return Markdown("This page was computed without the WSD study (parameter `wsd_profile`).")
-    return mini_figures.schedules(page.wsd.cells, label=ISOFLOP_METRICS["contrastive_loss"])
+        return Markdown(_WITHOUT_WSD)
+    return mini_figures.schedules(page.wsd.cells, page.wsd.sd, label=ISOFLOP_METRICS["contrastive_loss"])
 
 
 def schedule_glue(agreement: mini_study.ScheduleAgreement) -> dict[str, float]:
@@ -1135,13 +1149,13 @@ def warmup_discussion(page: Page) -> str:
                      f"higher, not lower, in {worse} of {len(cosine.cells)} cells. What remains different is the "
                      "rate schedule after the warm-up (a branch holds the peak rate for 80 % of its budget, a cosine "
                      "run decays from the start); that it is the cause is not tested here.")
-    rerun = analysis.rerun_differences(page.warmup_profile, get_profile(page.warmup_profile).warmup_budget)
-    if len(rerun):
+    rerun = page.rerun
+    if rerun is not None and len(rerun):
         largest = rerun["difference"].abs().max()
         same = ("identical to the last digit: on one machine a run is deterministic, and the seed noise above is "
                 "between seeds, not between reruns" if largest == 0 else
                 f"they differ by at most {largest:.4f} in held-out loss, the rerun noise of one run")
-        cells = rerun["name"].str.split("_").str[0].nunique()
+        cells = rerun["arch"].nunique()
         lines.append(f"At {rerun['budget_gmacs'].iloc[0]:.3g} GMACs the short warm-up is the runs' own, so those "
                      f"{len(rerun)} runs are isoflop-v2's runs again (same spec, seed and code path; their {cells} "
                      f"cells count in both comparisons above): {same}.")

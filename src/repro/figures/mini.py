@@ -146,10 +146,11 @@ def allocation(isoflop: IsoflopFit | None, parametric: ParametricFit, runs: pd.D
     return fig
 
 
-def schedules(cells: pd.DataFrame, *, label: str) -> Figure:
+def schedules(cells: pd.DataFrame, sd: float, *, label: str) -> Figure:
     """Cosine runs against warmup-stable-decay branches: ``label`` against budget, one colour per
     size, the cosine mean (circles, solid) and the WSD mean (squares, dashed), each with bars of
-    one standard error of a cell's mean (``cells``: :class:`repro.scaling.mini_study.ScheduleAgreement`'s)."""
+    one standard error of a cell's mean, ``sd`` (the seed noise of one run) over the root of its
+    seeds (``cells`` and ``sd``: :class:`repro.scaling.mini_study.ScheduleAgreement`'s)."""
     with style.context():
         fig, (ax,) = style.new_figure(1, 1, panel_size=(5.6, 3.8))
         for arch, cell in cells.groupby("arch", sort=False):
@@ -157,8 +158,7 @@ def schedules(cells: pd.DataFrame, *, label: str) -> Figure:
             cell = cell.sort_values("budget_gmacs")
             for column, seeds, marker, line, name in (("cosine", "cosine_seeds", "o", "-", "cosine"),
                                                       ("wsd", "wsd_seeds", "s", "--", "WSD")):
-                se = cell["se"] / np.sqrt(1 / cell["cosine_seeds"] + 1 / cell["wsd_seeds"]) / np.sqrt(cell[seeds])
-                ax.errorbar(cell["budget_gmacs"], cell[column], yerr=se, color=colour, marker=marker,
+                ax.errorbar(cell["budget_gmacs"], cell[column], yerr=sd / np.sqrt(cell[seeds]), color=colour, marker=marker,
                             linestyle=line, capsize=2, label=f"{display_name(arch)}, {name}")
         ax.set_xscale("log")
         ax.set_xlabel("compute budget (GMACs)")

@@ -174,13 +174,13 @@ def warmup_agreements(profile: str = "isoflop-v2-warmup", wsd_profile: str = "ws
 
 def rerun_differences(profile: str, budget: float) -> pd.DataFrame:
     """The runs of ``profile`` at ``budget`` against the runs of the same name in its base isoFLOP
-    study (isoflop-v2: the runs its warm-up leaves unchanged): ``name``, ``budget_gmacs``,
+    study (isoflop-v2: the runs its warm-up leaves unchanged): ``name``, ``arch``, ``budget_gmacs``,
     ``first``, ``rerun`` and ``difference`` of the held-out contrastive loss."""
     runs = load_isoflop_runs(profile)
     base = load_isoflop_runs(ISOFLOP_PROFILE)
     both = runs[runs["budget_gmacs"] == budget].merge(base[["name", "contrastive_loss"]], on="name",
                                                       suffixes=("", "_first"))
-    return pd.DataFrame({"name": both["name"], "budget_gmacs": both["budget_gmacs"],
+    return pd.DataFrame({"name": both["name"], "arch": both["arch"], "budget_gmacs": both["budget_gmacs"],
                          "first": both["contrastive_loss_first"], "rerun": both["contrastive_loss"],
                          "difference": both["contrastive_loss"] - both["contrastive_loss_first"]})
 

@@ -150,6 +150,11 @@ class Profile:
 HELDOUT_BATCH = 256
 
 
+def budget_samples(budget: float, model: str, batch_size: int) -> int:
+    """Samples of ``model`` that spend ``budget`` GMACs, rounded to whole batches (at least one)."""
+    return max(1, round(budget / gmacs_per_sample(model) / batch_size)) * batch_size
+
+
 def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs: int, batch_size: int,
                     lr: float, heldout_pairs: int, test_size: int, probe_train_size: int,
                     device: str = "cpu", seed: int = 0, seeds: tuple[int, ...] = (), data_path: str = "csv",
@@ -159,7 +164,7 @@ def isoflop_profile(name: str, budgets: dict[float, tuple[str, ...]], *, n_pairs
     points, run_budgets = [], []
     for budget, names in budgets.items():
         for model in names:
-            samples = max(1, round(budget / gmacs_per_sample(model) / batch_size)) * batch_size
+            samples = budget_samples(budget, model, batch_size)
             points.append((model, n_pairs, samples))
             run_budgets.append(float(budget))
     models = tuple(dict.fromkeys(m for _, _, m in sorted((gmacs_per_sample(m), i, m)

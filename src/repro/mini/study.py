@@ -54,7 +54,7 @@ from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, scenes, shard_data, tasks
 from repro.mini.evaluation import evaluate_checkpoint
-from repro.mini.profiles import DATA_PATHS, HELDOUT_BATCH, Profile, get_profile
+from repro.mini.profiles import DATA_PATHS, HELDOUT_BATCH, Profile, budget_samples, get_profile
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,9 @@ def expected_seconds(point: GridPoint) -> float:
 def run_spec(point: GridPoint, profile: Profile, train_csv: Path) -> RunSpec:
     """The launcher's spec of one grid point: one open_clip epoch over exactly ``samples_seen`` rows."""
     steps = point.samples_seen // profile.batch_size
-    if profile.warmup_budget:   # the warm-up of this model's run at that budget (whole batches, as a point's)
-        warmup_steps = max(1, round(profile.warmup_budget / models.gmacs_per_sample(point.model) / profile.batch_size)
-                           // 10)
+    if profile.warmup_budget:   # the warm-up of this model's run at that budget
+        warmup_steps = max(1, budget_samples(profile.warmup_budget, point.model, profile.batch_size)
+                           // profile.batch_size // 10)
     else:
         warmup_steps = max(1, steps // 10)  # 10% warm-up: the paper's runs warm up for a few % of steps
     return RunSpec(

@@ -58,7 +58,7 @@ from repro.launch.rundir import RunDir
 from repro.launch.spec import RunSpec
 from repro.mini import datasets, models, shard_data, study, tasks
 from repro.mini.evaluation import heldout_loss, load_model
-from repro.mini.profiles import HELDOUT_BATCH, Profile, get_profile
+from repro.mini.profiles import HELDOUT_BATCH, Profile, budget_samples, get_profile
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,7 @@ class WsdProfile:
 
     def epoch_samples(self, model: str) -> int:
         """Samples per epoch of ``model``: ``cooldown_fraction x`` the smallest budget, in whole batches."""
-        batch = self.base_profile.batch_size
-        gmacs = self.cooldown_fraction * self.budgets[0]
-        return max(1, round(gmacs / models.gmacs_per_sample(model) / batch)) * batch
+        return budget_samples(self.cooldown_fraction * self.budgets[0], model, self.base_profile.batch_size)
 
     def epochs(self, budget: float) -> tuple[int, int]:
         """(stable epochs, decay epochs) of ``budget``."""
